@@ -1,0 +1,1 @@
+"""Reaching models: endpoint types, clients, retries, error mapping, health checks. No Streamlit."""

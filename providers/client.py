@@ -1,0 +1,290 @@
+"""One session's model calls: retries, the serverless-410 fallback, streaming, usage and the request log."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import openai
+
+from providers.catalog import AUTO_MODEL, hf_inference_model
+from providers.debug import RequestLog, RequestRecord, logger
+from providers.endpoints import EndpointType
+from providers.errors import ProviderError, describe_error
+from providers.redaction import redact
+from providers.registry import Provider, get_provider
+from providers.retry import RetryCallback, RetryNotice, RetryPolicy, build_retrying
+from providers.settings import ProviderSettings
+
+Message = dict[str, Any]
+TextCallback = Callable[[str], None]
+
+SERVERLESS_GONE_NOTICE = (
+    "HuggingFace retired the old serverless API (api-inference.huggingface.co answers 410 Gone). "
+    "This session now uses the Inference Providers router with the model pinned to the hf-inference provider ({model})."
+)
+
+
+@dataclass
+class EndpointState:
+    """What one browser session remembers about its endpoints (kept in its session state)."""
+
+    request_log: RequestLog = field(default_factory=RequestLog)
+    serverless_gone: bool = False
+    notices: list[str] = field(default_factory=list)
+    auto_models: dict[str, str] = field(default_factory=dict)
+
+    def pop_notices(self) -> list[str]:
+        notices, self.notices = self.notices, []
+        return notices
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A model reply with what it cost."""
+
+    text: str
+    model: str
+    latency_s: float
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    retries: int = 0
+    first_token_s: float | None = None
+    interrupted: str | None = None  # why a stream stopped early; ``text`` holds what arrived
+
+
+class ModelClient:
+    """Calls the model that ``settings`` name, with our retry policy and error wording."""
+
+    def __init__(
+        self,
+        settings: ProviderSettings,
+        *,
+        state: EndpointState | None = None,
+        policy: RetryPolicy | None = None,
+        provider: Provider | None = None,
+        debug: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.state = state or EndpointState()
+        self.policy = policy or RetryPolicy()
+        self.provider = provider or get_provider(settings.provider)
+        self.debug = debug
+        self._clients: dict[str, openai.OpenAI] = {}
+
+    # Where requests go -------------------------------------------------------------------
+    @property
+    def using_router_fallback(self) -> bool:
+        return self.settings.endpoint_type is EndpointType.SERVERLESS and self.state.serverless_gone
+
+    def base_url(self) -> str:
+        if self.using_router_fallback:
+            return self.provider.router_url
+        return self.provider.base_url(self.settings)
+
+    def _client(self) -> openai.OpenAI:
+        url = self.base_url()
+        if url not in self._clients:
+            override = url if self.using_router_fallback else None
+            self._clients[url] = self.provider.create_client(self.settings, base_url=override)
+        return self._clients[url]
+
+    def model_id(self) -> str:
+        """The model id to send: "auto" asks a dedicated endpoint's ``/v1/models``."""
+        model = self.settings.model.strip()
+        if model in ("", AUTO_MODEL):
+            url = self.base_url()
+            if url not in self.state.auto_models:
+                models = self.list_models()
+                if not models:
+                    raise ProviderError("The endpoint lists no models: choose a model id in the sidebar.")
+                self.state.auto_models[url] = models[0]
+            model = self.state.auto_models[url]
+        return hf_inference_model(model) if self.using_router_fallback else model
+
+    # Calls ---------------------------------------------------------------------------------
+    def list_models(self) -> list[str]:
+        """The model ids the endpoint serves (``GET /v1/models``)."""
+        page = self._with_retries(
+            lambda client, _model: client.models.list(),
+            "GET",
+            "/models",
+            None,
+            model="",
+        )
+        return [m.id for m in page.data]
+
+    def complete(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int = 512,
+        temperature: float = 0.0,
+        on_retry: RetryCallback | None = None,
+        on_text: TextCallback | None = None,
+        extra_headers: dict[str, str] | None = None,
+    ) -> Completion:
+        """One chat completion; streamed (each piece to ``on_text``) when ``on_text`` is given."""
+        started = time.monotonic()
+        retries = [0]
+
+        def count(notice: RetryNotice) -> None:
+            retries[0] = notice.attempt
+            if on_retry:
+                on_retry(notice)
+
+        def request(client: openai.OpenAI, model: str) -> Any:
+            kwargs: dict[str, Any] = {
+                "model": model,
+                "messages": list(messages),
+                "max_tokens": max_tokens,
+                "temperature": temperature,
+            }
+            if on_text:
+                kwargs |= {"stream": True, "stream_options": {"include_usage": True}}
+            return client.chat.completions.create(**kwargs, extra_headers=extra_headers)
+
+        try:
+            response = self._with_retries(request, "POST", "/chat/completions", count)
+        except openai.APIStatusError as error:
+            if (
+                error.status_code == 410
+                and self.settings.endpoint_type is EndpointType.SERVERLESS
+                and not self.state.serverless_gone
+            ):
+                self.state.serverless_gone = True
+                self.state.notices.append(SERVERLESS_GONE_NOTICE.format(model=self.model_id()))
+                return self.complete(
+                    messages,
+                    max_tokens=max_tokens,
+                    temperature=temperature,
+                    on_retry=on_retry,
+                    on_text=on_text,
+                    extra_headers=extra_headers,
+                )
+            raise describe_error(error, self.settings.secrets) from None
+        except ProviderError:
+            raise
+        except Exception as error:
+            raise describe_error(error, self.settings.secrets) from None
+        if on_text:
+            return self._read_stream(response, on_text, started, retries[0])
+        return self._read_completion(response, started, retries[0])
+
+    def _read_completion(self, response: Any, started: float, retries: int) -> Completion:
+        choices = getattr(response, "choices", None)
+        if not choices:
+            raise ProviderError("The endpoint answered without a reply (no choices in the response).")
+        usage = getattr(response, "usage", None)
+        return Completion(
+            text=choices[0].message.content or "",
+            model=getattr(response, "model", None) or self.settings.model,
+            latency_s=time.monotonic() - started,
+            prompt_tokens=getattr(usage, "prompt_tokens", None),
+            completion_tokens=getattr(usage, "completion_tokens", None),
+            retries=retries,
+        )
+
+    def _read_stream(self, stream: Any, on_text: TextCallback, started: float, retries: int) -> Completion:
+        pieces: list[str] = []
+        model = self.settings.model
+        usage = None
+        first_token_s = None
+        interrupted = None
+        finished = False
+        try:
+            for chunk in stream:
+                model = getattr(chunk, "model", None) or model
+                usage = getattr(chunk, "usage", None) or usage
+                for choice in getattr(chunk, "choices", None) or []:
+                    finished = finished or bool(getattr(choice, "finish_reason", None))
+                    piece = getattr(choice.delta, "content", None) if choice.delta else None
+                    if piece:
+                        if first_token_s is None:
+                            first_token_s = time.monotonic() - started
+                        pieces.append(piece)
+                        on_text(piece)
+        except Exception as error:
+            reason = describe_error(error, self.settings.secrets).message
+            if not pieces:
+                raise ProviderError(f"The stream broke before any text arrived: {reason}") from None
+            interrupted = f"The reply was cut off after {len(''.join(pieces))} characters: {reason}"
+            self._log("STREAM", "/chat/completions", "broken", started, retries, model)
+        else:
+            if not finished and pieces:
+                interrupted = (
+                    f"The reply was cut off after {len(''.join(pieces))} characters: "
+                    "the connection closed before the endpoint finished."
+                )
+        finally:
+            close = getattr(stream, "close", None)
+            if close:
+                close()
+        return Completion(
+            text="".join(pieces),
+            model=model,
+            latency_s=time.monotonic() - started,
+            prompt_tokens=getattr(usage, "prompt_tokens", None),
+            completion_tokens=getattr(usage, "completion_tokens", None),
+            retries=retries,
+            first_token_s=first_token_s,
+            interrupted=interrupted,
+        )
+
+    # Plumbing ------------------------------------------------------------------------------
+    def _with_retries(
+        self,
+        call: Callable[[openai.OpenAI, str], Any],
+        method: str,
+        path: str,
+        on_retry: RetryCallback | None,
+        model: str | None = None,
+    ) -> Any:
+        client = self._client()
+        model_id = self.model_id() if model is None else model
+        attempt_number = [0]
+
+        def attempt() -> Any:
+            started = time.monotonic()
+            try:
+                result = call(client, model_id)
+            except Exception as error:
+                self._log(
+                    method,
+                    path,
+                    str(getattr(error, "status_code", type(error).__name__)),
+                    started,
+                    attempt_number[0],
+                    model_id,
+                )
+                raise
+            self._log(method, path, "200", started, attempt_number[0], model_id)
+            return result
+
+        def before_retry(notice: RetryNotice) -> None:
+            attempt_number[0] = notice.attempt
+            if self.debug:
+                logger.debug(redact(f"retry decision: {notice}", self.settings.secrets))
+            if on_retry:
+                on_retry(notice)
+
+        return build_retrying(self.policy, before_retry)(attempt)
+
+    def _log(
+        self,
+        method: str,
+        path: str,
+        status: str,
+        started: float,
+        retry: int,
+        model: str,
+    ) -> None:
+        ms = (time.monotonic() - started) * 1000
+        url = self.base_url().rstrip("/") + path
+        self.state.request_log.add(RequestRecord(method, url, status, ms, retry, model))
+        if self.debug:
+            kind = self.settings.endpoint_type.value
+            line = f"{method} {url} type={kind} model={model} status={status} {ms:.0f} ms retry={retry}"
+            logger.debug(redact(line, self.settings.secrets))

@@ -1,0 +1,127 @@
+"""HuggingFace endpoints through the OpenAI SDK: ``create_huggingface`` and the registered provider."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import openai
+
+from providers.endpoints import (
+    ROUTER_BASE_URL,
+    SERVERLESS_BASE_URL,
+    EndpointType,
+    InvalidEndpointURL,
+    normalize_endpoint_url,
+    parse_endpoint_type,
+)
+from providers.headers import validate_headers
+from providers.registry import Provider, register
+
+if TYPE_CHECKING:
+    from providers.settings import ProviderSettings
+
+DEFAULT_TIMEOUT_S = 120.0
+
+
+class HuggingFaceConfigError(ValueError):
+    """A configuration that cannot reach HuggingFace; ``str(error)`` is the user-facing message."""
+
+
+API_KEY_REQUIRED = "HuggingFace API key required"
+ENDPOINT_URL_REQUIRED = "HuggingFace endpoint URL required"
+
+
+def huggingface_base_url(
+    endpoint_type: str | EndpointType,
+    base_url: str | None = None,
+    *,
+    serverless_url: str = SERVERLESS_BASE_URL,
+    router_url: str = ROUTER_BASE_URL,
+) -> str:
+    """The OpenAI route of an endpoint type; raises ``HuggingFaceConfigError`` for a missing or bad URL."""
+    kind = parse_endpoint_type(endpoint_type)
+    if kind is EndpointType.SERVERLESS:
+        return serverless_url
+    if kind is EndpointType.INFERENCE_PROVIDERS:
+        return router_url
+    if not base_url or not base_url.strip():
+        raise HuggingFaceConfigError(ENDPOINT_URL_REQUIRED)
+    try:
+        return normalize_endpoint_url(base_url)
+    except InvalidEndpointURL as error:
+        raise HuggingFaceConfigError(str(error)) from None
+
+
+def create_huggingface(
+    endpoint_type: str | EndpointType = EndpointType.DEDICATED,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    serverless_url: str = SERVERLESS_BASE_URL,
+    router_url: str = ROUTER_BASE_URL,
+) -> openai.OpenAI:
+    """An ``openai.OpenAI`` client for a HuggingFace endpoint, with the SDK's own retries off."""
+    if not api_key or not api_key.strip():
+        raise HuggingFaceConfigError(API_KEY_REQUIRED)
+    url = huggingface_base_url(endpoint_type, base_url, serverless_url=serverless_url, router_url=router_url)
+    try:
+        extra = validate_headers(dict(headers or {}))
+    except ValueError as error:
+        raise HuggingFaceConfigError(str(error)) from None
+    return openai.OpenAI(
+        api_key=api_key.strip(),
+        base_url=url,
+        default_headers=extra or None,
+        max_retries=0,
+        timeout=timeout,
+    )
+
+
+class HuggingFaceProvider(Provider):
+    """Dedicated Inference Endpoints, the serverless API and Inference Providers."""
+
+    name = "huggingface"
+    label = "HuggingFace"
+
+    def __init__(
+        self,
+        serverless_url: str = SERVERLESS_BASE_URL,
+        router_url: str = ROUTER_BASE_URL,
+    ) -> None:
+        self.serverless_url = serverless_url
+        self.router_url = router_url
+
+    def endpoint_types(self) -> list[str]:
+        return [t.value for t in EndpointType]
+
+    def needs_url(self, endpoint_type: str) -> bool:
+        return parse_endpoint_type(endpoint_type).needs_url
+
+    def base_url(self, settings: ProviderSettings) -> str:
+        return huggingface_base_url(
+            settings.endpoint_type,
+            settings.endpoint_url,
+            serverless_url=self.serverless_url,
+            router_url=self.router_url,
+        )
+
+    def create_client(self, settings: ProviderSettings, *, base_url: str | None = None) -> openai.OpenAI:
+        client = create_huggingface(
+            settings.endpoint_type,
+            settings.endpoint_url,
+            settings.api_key,
+            dict(settings.headers),
+            timeout=settings.timeout_s,
+            serverless_url=self.serverless_url,
+            router_url=self.router_url,
+        )
+        return client.with_options(base_url=base_url) if base_url else client
+
+    def trusted_base_urls(self) -> set[str]:
+        return {self.serverless_url, self.router_url}
+
+
+HUGGINGFACE = register(HuggingFaceProvider())

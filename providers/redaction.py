@@ -1,0 +1,26 @@
+"""Keep tokens out of every message, log line and page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_TOKEN_PATTERNS = (
+    re.compile(r"hf_[A-Za-z0-9]{6,}"),
+    re.compile(r"(?i)(bearer\s+)[^\s\"']+"),
+)
+MASK = "hf_***"
+
+
+def mask_token(token: str | None) -> str:
+    """What a token looks like on screen: never more than its prefix."""
+    return MASK if token else ""
+
+
+def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """Replace the given secrets and anything token-shaped in ``text``."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, MASK)
+    text = _TOKEN_PATTERNS[0].sub(MASK, text)
+    return _TOKEN_PATTERNS[1].sub(lambda m: m.group(1) + MASK, text)

@@ -1,0 +1,112 @@
+"""Configuration: the owner's settings (secrets, then environment) and what one session uses.
+
+Also the token guard: a token the owner configured goes only to the endpoint the owner named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from providers.endpoints import (
+    EndpointType,
+    InvalidEndpointURL,
+    normalize_endpoint_url,
+    parse_endpoint_type,
+)
+
+API_KEY = "HUGGINGFACE_API_KEY"
+API_KEY_FALLBACK = "HF_TOKEN"
+ENDPOINT_TYPE = "HUGGINGFACE_ENDPOINT_TYPE"
+ENDPOINT_URL = "HUGGINGFACE_ENDPOINT_URL"
+MODEL = "HUGGINGFACE_MODEL"
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """What the app's owner configured in ``st.secrets`` or the environment."""
+
+    api_key: str | None = field(default=None, repr=False)
+    endpoint_type: EndpointType | None = None
+    endpoint_url: str | None = None
+    model: str | None = None
+
+
+def read_configuration(secrets: Mapping[str, Any] | None, environ: Mapping[str, str]) -> Configuration:
+    """Each name from ``secrets`` first, then ``environ``; ``HF_TOKEN`` when the key is unset."""
+
+    def lookup(name: str) -> str | None:
+        for source in (secrets or {}, environ):
+            value = source.get(name)
+            if value is not None and str(value).strip():
+                return str(value).strip()
+        return None
+
+    kind = lookup(ENDPOINT_TYPE)
+    return Configuration(
+        api_key=lookup(API_KEY) or lookup(API_KEY_FALLBACK),
+        endpoint_type=parse_endpoint_type(kind) if kind else None,
+        endpoint_url=lookup(ENDPOINT_URL),
+        model=lookup(MODEL),
+    )
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    """Everything one model call needs. The key is never part of ``repr``."""
+
+    endpoint_type: EndpointType
+    model: str
+    api_key: str | None = field(default=None, repr=False)
+    endpoint_url: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    provider: str = "huggingface"
+    timeout_s: float = 120.0
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values to redact from anything shown: the key and any custom header values."""
+        return tuple(v for v in (self.api_key, *(value for _, value in self.headers)) if v)
+
+
+@dataclass(frozen=True)
+class KeyChoice:
+    """Which key a session's requests carry, and why the configured one was withheld if it was."""
+
+    api_key: str | None = field(default=None, repr=False)
+    source: Literal["typed", "configured", "none"] = "none"
+    withheld: str | None = None
+
+
+def _same_url(a: str | None, b: str | None) -> bool:
+    try:
+        return bool(a and b) and normalize_endpoint_url(a or "") == normalize_endpoint_url(b or "")
+    except InvalidEndpointURL:
+        return False
+
+
+def configured_key_allowed(configuration: Configuration, endpoint_type: EndpointType, endpoint_url: str | None) -> bool:
+    """The owner's token may go to the URL the owner named, or to HuggingFace's own hosts if none is named."""
+    if configuration.endpoint_url:
+        return endpoint_type is EndpointType.DEDICATED and _same_url(endpoint_url, configuration.endpoint_url)
+    return endpoint_type is not EndpointType.DEDICATED
+
+
+def choose_api_key(
+    typed_key: str | None,
+    configuration: Configuration,
+    endpoint_type: EndpointType,
+    endpoint_url: str | None,
+) -> KeyChoice:
+    """A key the person typed wins; the configured key only where ``configured_key_allowed``."""
+    if typed_key and typed_key.strip():
+        return KeyChoice(typed_key.strip(), "typed")
+    if not configuration.api_key:
+        return KeyChoice()
+    if configured_key_allowed(configuration, endpoint_type, endpoint_url):
+        return KeyChoice(configuration.api_key, "configured")
+    where = "its configured endpoint" if configuration.endpoint_url else "HuggingFace's own hosts"
+    return KeyChoice(
+        withheld=f"This app's token is only sent to {where}. Enter your own HuggingFace token to use this endpoint."
+    )

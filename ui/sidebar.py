@@ -1,0 +1,120 @@
+"""The sidebar: provider, endpoint type, key, URL, model, headers, debug, and "Test connection"."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from providers.catalog import AUTO_MODEL, CATALOG, CUSTOM_MODEL, model_choices
+from providers.debug import debug_requested, enable_debug_logging
+from providers.endpoints import EndpointType
+from providers.health import HealthReport, run_health_check
+from providers.registry import get_provider, provider_names
+from providers.selection import Resolved, Selection, default_selection, resolve_selection
+from ui import state
+from ui.config import load_configuration
+
+HEALTH_REPORT = "health_report"
+MODEL_NOTES = {m.model_id: m.note for m in CATALOG} | {AUTO_MODEL: "ask the endpoint", CUSTOM_MODEL: "any model id"}
+
+
+def _init_defaults(selection: Selection, debug_default: bool) -> None:
+    """Pre-fill the widgets once per session; what the person types then wins."""
+    defaults = {
+        "sb_provider": selection.provider,
+        "sb_endpoint_type": selection.endpoint_type.value,
+        "sb_url": selection.endpoint_url,
+        "sb_model": selection.model_choice,
+        "sb_custom_model": selection.custom_model,
+        "sb_headers": "",
+        "sb_debug": debug_default,
+    }
+    for key, value in defaults.items():
+        st.session_state.setdefault(key, value)
+
+
+def render_sidebar() -> Resolved:
+    """Draw the provider selector and store the resolved settings in the session."""
+    configuration = load_configuration()
+    debug_default = debug_requested(query_value=st.query_params.get_all("debug"))
+    _init_defaults(default_selection(configuration), debug_default)
+    with st.sidebar:
+        st.subheader("Model endpoint")
+        provider_name = st.selectbox(
+            "Provider", provider_names(), key="sb_provider", format_func=lambda n: get_provider(n).label
+        )
+        provider = get_provider(provider_name)
+        kind = EndpointType(
+            st.selectbox(
+                "Endpoint type",
+                provider.endpoint_types(),
+                key="sb_endpoint_type",
+                format_func=lambda v: EndpointType(v).label,
+            )
+        )
+        url = ""
+        if provider.needs_url(kind.value):
+            url = st.text_input("Endpoint URL", key="sb_url", placeholder="https://xyz.endpoints.huggingface.cloud")
+        key_help = (
+            "Leave empty to use the token this app is configured with."
+            if configuration.api_key
+            else "A HuggingFace access token (hf_...). Kept only in this browser session."
+        )
+        typed_key = st.text_input("API key", type="password", key="sb_key", help=key_help, placeholder="hf_...")
+        choices = model_choices(kind)
+        if st.session_state.get("sb_model") not in choices:
+            st.session_state["sb_model"] = choices[0]
+        model_choice = st.selectbox(
+            "Model", choices, key="sb_model", format_func=lambda m: f"{m} — {MODEL_NOTES.get(m, '')}".rstrip(" —")
+        )
+        custom_model = ""
+        if model_choice == CUSTOM_MODEL:
+            custom_model = st.text_input(
+                "Model id", key="sb_custom_model", help="Any model id; router suffixes like :cheapest or :groq work."
+            )
+        with st.expander("Advanced"):
+            headers_text = st.text_area("Custom headers", key="sb_headers", help="One 'Name: value' per line.")
+            debug = st.toggle("Debug mode", key="sb_debug", help="Log each request (huggingface-provider).")
+        st.session_state[state.DEBUG] = debug
+        if debug:
+            enable_debug_logging()
+
+        selection = Selection(kind, url, typed_key, model_choice, custom_model, headers_text, provider_name)
+        resolved = resolve_selection(selection, configuration)
+        st.session_state[state.RESOLVED] = resolved
+        if resolved.problem:
+            st.warning(resolved.problem)
+        elif resolved.key.source == "configured":
+            st.caption("Using the app's configured token.")
+        if st.button("Test connection", disabled=resolved.settings is None, use_container_width=True):
+            _run_test_connection()
+        report = st.session_state.get(HEALTH_REPORT)
+        if report is not None:
+            render_health_report(report)
+        for notice in state.endpoint_state().notices:
+            st.info(notice)
+        if debug:
+            st.caption("Last requests")
+            rows = state.endpoint_state().request_log.rows()
+            st.dataframe(rows, hide_index=True) if rows else st.caption("No requests yet.")
+    return resolved
+
+
+def _run_test_connection() -> None:
+    client = state.model_client()
+    if client is None:
+        return
+    with st.status("Testing connection…") as status:
+        report = run_health_check(client, on_retry=lambda notice: status.update(label=str(notice)))
+        status.update(
+            label="Connection works" if report.ok else "Connection failed", state="complete" if report.ok else "error"
+        )
+    st.session_state[HEALTH_REPORT] = report
+
+
+def render_health_report(report: HealthReport) -> None:
+    if report.ok:
+        st.success(f"{report.status} in {report.latency_ms:.0f} ms from {report.model}: “{report.reply_preview}”")
+    else:
+        st.error(report.error or report.status)
+    with st.expander("Equivalent curl command"):
+        st.code(report.curl, language="bash")

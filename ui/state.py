@@ -1,0 +1,37 @@
+"""Typed access to what one browser session keeps in ``st.session_state``."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from providers.client import EndpointState, ModelClient
+from providers.selection import Resolved
+
+RESOLVED = "provider_resolved"
+ENDPOINT_STATE = "endpoint_state"
+MODEL_CLIENT = "model_client"
+DEBUG = "debug_mode"
+
+
+def endpoint_state() -> EndpointState:
+    if ENDPOINT_STATE not in st.session_state:
+        st.session_state[ENDPOINT_STATE] = EndpointState()
+    return st.session_state[ENDPOINT_STATE]
+
+
+def resolved_provider() -> Resolved | None:
+    return st.session_state.get(RESOLVED)
+
+
+def model_client() -> ModelClient | None:
+    """This session's client for the sidebar's settings, reused across reruns while they stay the same."""
+    resolved = resolved_provider()
+    if resolved is None or resolved.settings is None:
+        return None
+    debug = bool(st.session_state.get(DEBUG))
+    cached = st.session_state.get(MODEL_CLIENT)
+    if cached is None or cached.settings != resolved.settings:
+        cached = ModelClient(resolved.settings, state=endpoint_state(), debug=debug)
+        st.session_state[MODEL_CLIENT] = cached
+    cached.debug = debug
+    return cached
