@@ -1,0 +1,121 @@
+import pytest
+
+from providers.catalog import AUTO_MODEL, CUSTOM_MODEL, PREDEFINED_MODELS, hf_inference_model, model_choices
+from providers.endpoints import EndpointType
+from providers.selection import MODEL_REQUIRED, Selection, default_selection, resolve_selection
+from providers.settings import Configuration, ProviderSettings, choose_api_key, read_configuration
+
+OWNER_URL = "https://owner.endpoints.huggingface.cloud"
+
+
+def test_secrets_come_before_the_environment() -> None:
+    secrets = {"HUGGINGFACE_API_KEY": "hf_fromsecrets", "HUGGINGFACE_MODEL": "m1"}
+    environ = {
+        "HUGGINGFACE_API_KEY": "hf_fromenv",
+        "HUGGINGFACE_MODEL": "m2",
+        "HUGGINGFACE_ENDPOINT_TYPE": "serverless",
+    }
+    config = read_configuration(secrets, environ)
+    assert config.api_key == "hf_fromsecrets"
+    assert config.model == "m1"
+    assert config.endpoint_type is EndpointType.SERVERLESS
+
+
+def test_hf_token_is_accepted_when_the_key_is_unset() -> None:
+    assert read_configuration({}, {"HF_TOKEN": "hf_fallback"}).api_key == "hf_fallback"
+    assert read_configuration({}, {"HF_TOKEN": "hf_fallback", "HUGGINGFACE_API_KEY": "hf_main"}).api_key == "hf_main"
+
+
+def test_no_secrets_at_all_is_normal() -> None:
+    assert read_configuration(None, {}) == Configuration()
+
+
+def test_the_key_never_appears_in_repr() -> None:
+    config = Configuration(api_key="hf_verysecret123")
+    settings = ProviderSettings(EndpointType.SERVERLESS, "m", api_key="hf_verysecret123")
+    assert "hf_verysecret123" not in repr(config) + repr(settings)
+
+
+class TestTokenGuard:
+    def test_a_typed_key_always_wins(self) -> None:
+        choice = choose_api_key(
+            "hf_mine", Configuration(api_key="hf_owner"), EndpointType.DEDICATED, "https://else.com"
+        )
+        assert (choice.api_key, choice.source) == ("hf_mine", "typed")
+
+    def test_owner_token_goes_to_the_owner_url(self) -> None:
+        config = Configuration(api_key="hf_owner", endpoint_url=OWNER_URL)
+        choice = choose_api_key("", config, EndpointType.DEDICATED, OWNER_URL + "/v1/")
+        assert (choice.api_key, choice.source) == ("hf_owner", "configured")
+
+    @pytest.mark.parametrize(
+        ("kind", "url"),
+        [
+            (EndpointType.DEDICATED, "https://attacker.example.com"),
+            (EndpointType.DEDICATED, "https://other.endpoints.huggingface.cloud"),
+            (EndpointType.SERVERLESS, ""),
+            (EndpointType.INFERENCE_PROVIDERS, ""),
+        ],
+    )
+    def test_owner_token_never_goes_elsewhere_when_a_url_is_named(self, kind: EndpointType, url: str) -> None:
+        config = Configuration(api_key="hf_owner", endpoint_url=OWNER_URL)
+        choice = choose_api_key("", config, kind, url)
+        assert choice.api_key is None
+        assert "only sent to its configured endpoint" in (choice.withheld or "")
+
+    def test_without_a_named_url_the_token_goes_only_to_huggingface_hosts(self) -> None:
+        config = Configuration(api_key="hf_owner")
+        assert choose_api_key("", config, EndpointType.INFERENCE_PROVIDERS, "").api_key == "hf_owner"
+        assert choose_api_key("", config, EndpointType.SERVERLESS, "").api_key == "hf_owner"
+        refused = choose_api_key("", config, EndpointType.DEDICATED, "https://attacker.example.com")
+        assert refused.api_key is None
+        assert "HuggingFace's own hosts" in (refused.withheld or "")
+
+
+class TestSelection:
+    def test_defaults_follow_the_configuration(self) -> None:
+        config = Configuration(endpoint_type=EndpointType.DEDICATED, endpoint_url=OWNER_URL, model="my/model")
+        selection = default_selection(config)
+        assert selection.endpoint_type is EndpointType.DEDICATED
+        assert selection.endpoint_url == OWNER_URL
+        assert (selection.model_choice, selection.custom_model) == (CUSTOM_MODEL, "my/model")
+
+    def test_a_dedicated_url_alone_implies_the_dedicated_type_on_auto(self) -> None:
+        selection = default_selection(Configuration(endpoint_url=OWNER_URL))
+        assert (selection.endpoint_type, selection.model_choice) == (EndpointType.DEDICATED, AUTO_MODEL)
+
+    def test_missing_pieces_are_reported_in_order(self) -> None:
+        config = Configuration()
+        dedicated = Selection(EndpointType.DEDICATED, "", "", AUTO_MODEL)
+        assert resolve_selection(dedicated, config).problem == "HuggingFace API key required"
+        keyed = Selection(EndpointType.DEDICATED, "", "hf_k12345", AUTO_MODEL)
+        assert resolve_selection(keyed, config).problem == "HuggingFace endpoint URL required"
+        custom = Selection(EndpointType.SERVERLESS, "", "hf_k12345", CUSTOM_MODEL, "  ")
+        assert resolve_selection(custom, config).problem == MODEL_REQUIRED
+
+    def test_withheld_owner_token_explains_why(self) -> None:
+        config = Configuration(api_key="hf_owner", endpoint_url=OWNER_URL)
+        resolved = resolve_selection(Selection(EndpointType.DEDICATED, "https://else.example.com"), config)
+        assert resolved.settings is None
+        assert resolved.problem.startswith("HuggingFace API key required.")
+        assert "Enter your own HuggingFace token" in resolved.problem
+
+    def test_custom_model_ids_pass_through_with_router_suffixes(self) -> None:
+        selection = Selection(EndpointType.INFERENCE_PROVIDERS, "", "hf_k12345", CUSTOM_MODEL, "org/model:cheapest")
+        resolved = resolve_selection(selection, Configuration())
+        assert resolved.settings is not None
+        assert resolved.settings.model == "org/model:cheapest"
+
+    def test_bad_headers_block_the_settings(self) -> None:
+        selection = Selection(EndpointType.SERVERLESS, "", "hf_k12345", "openai/gpt-oss-120b", "", "X-A: a\x01b")
+        assert "Custom headers" in (resolve_selection(selection, Configuration()).problem or "")
+
+
+def test_catalog_has_the_original_models_auto_and_custom() -> None:
+    ids = {m.model_id for m in PREDEFINED_MODELS}
+    assert ids == {"microsoft/Phi-3-mini-4k-instruct", "meta-llama/Llama-2-7b-chat-hf", "microsoft/DialoGPT-medium"}
+    dedicated = model_choices(EndpointType.DEDICATED)
+    assert dedicated[0] == AUTO_MODEL and dedicated[-1] == CUSTOM_MODEL
+    assert AUTO_MODEL not in model_choices(EndpointType.INFERENCE_PROVIDERS)
+    assert hf_inference_model("a/b") == "a/b:hf-inference"
+    assert hf_inference_model("a/b:groq") == "a/b:groq"
