@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from providers.catalog import AUTO_MODEL, CATALOG, CUSTOM_MODEL, model_choices
@@ -10,6 +12,7 @@ from providers.endpoints import EndpointType
 from providers.health import HealthReport, run_health_check
 from providers.registry import get_provider, provider_names
 from providers.selection import Resolved, Selection, default_selection, resolve_selection
+from providers.settings import Configuration
 from ui import state
 from ui.config import load_configuration
 
@@ -32,6 +35,16 @@ def _init_defaults(selection: Selection, debug_default: bool) -> None:
         st.session_state.setdefault(key, value)
 
 
+def _reset_model_for_type(configuration: Configuration) -> None:
+    """A new endpoint type starts on its own default model ("auto" for dedicated endpoints)."""
+    kind = EndpointType(st.session_state["sb_endpoint_type"])
+    defaults = default_selection(replace(configuration, endpoint_type=kind, model=None))
+    if configuration.model and configuration.endpoint_type is kind:
+        defaults = default_selection(configuration)
+    st.session_state["sb_model"] = defaults.model_choice
+    st.session_state["sb_custom_model"] = defaults.custom_model
+
+
 def render_sidebar() -> Resolved:
     """Draw the provider selector and store the resolved settings in the session."""
     configuration = load_configuration()
@@ -49,6 +62,8 @@ def render_sidebar() -> Resolved:
                 provider.endpoint_types(),
                 key="sb_endpoint_type",
                 format_func=lambda v: EndpointType(v).label,
+                on_change=_reset_model_for_type,
+                args=(configuration,),
             )
         )
         url = ""

@@ -1,0 +1,1 @@
+"""Question -> SQL -> result -> chart -> insight. No Streamlit."""

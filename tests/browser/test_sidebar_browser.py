@@ -1,0 +1,34 @@
+"""The real app in headless Chromium: open it and run "Test connection" against the loopback endpoint."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS
+from tests.support.fake_endpoint import FakeEndpoint
+from tests.support.streamlit_server import running_app
+
+pytestmark = pytest.mark.browser
+
+OWNER_TOKEN = "hf_BrowserOwnerToken0000001"
+
+
+def test_test_connection_in_the_browser(page, endpoint: FakeEndpoint) -> None:  # type: ignore[no-untyped-def]
+    endpoint.models = ["browser-model"]
+    env = {"HUGGINGFACE_API_KEY": OWNER_TOKEN, "HUGGINGFACE_ENDPOINT_URL": endpoint.url}
+    with running_app(env) as url:
+        page.goto(url)
+        page.get_by_text("Using the app's configured token.").wait_for()
+        page.get_by_role("button", name="Test connection").click()
+        page.get_by_text("HTTP 200 in").wait_for()
+        assert "browser-model" in page.get_by_text("HTTP 200 in").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "sidebar-test-connection.png"), full_page=True)
+        assert OWNER_TOKEN not in page.content()
+    assert endpoint.chat_requests()[-1].headers["authorization"] == f"Bearer {OWNER_TOKEN}"
+
+
+def test_the_app_opens_without_any_key(page) -> None:  # type: ignore[no-untyped-def]
+    with running_app() as url:
+        page.goto(url)
+        page.get_by_text("HuggingFace API key required").first.wait_for()
+        assert page.get_by_role("button", name="Test connection").is_disabled()
