@@ -31,8 +31,8 @@ DEFAULT_OUTPUT = Path(__file__).resolve().parent / "earthquakes.parquet"
 EXPECTED_ROWS = 1707
 
 # USGS GeoJSON properties, in output order after the leading columns.
-# Epoch-millisecond fields become naive UTC timestamps.
-TIMESTAMP_MS = pa.timestamp("ms")
+# Epoch-millisecond fields become naive UTC timestamps (microsecond unit: DuckDB's plain TIMESTAMP).
+TIMESTAMP_MS = pa.timestamp("us")
 PROPERTY_TYPES: dict[str, pa.DataType] = {
     "mag": pa.float64(),
     "magType": pa.string(),
@@ -94,14 +94,15 @@ def flatten(collection: dict[str, Any]) -> pa.Table:
 
     columns: dict[str, pa.Array] = {
         "id": pa.array([f["id"] for f in features], pa.string()),
-        "time": pa.array([p["time"] for p in props], TIMESTAMP_MS),
+        "time": pa.array([p["time"] for p in props], pa.timestamp("ms")).cast(TIMESTAMP_MS),
         "latitude": pa.array([c[1] for c in coords], pa.float64()),
         "longitude": pa.array([c[0] for c in coords], pa.float64()),
         "depth": pa.array([c[2] for c in coords], pa.float64()),
     }
     for name, dtype in PROPERTY_TYPES.items():
         if any(name in p for p in props):
-            columns[name] = pa.array([p.get(name) for p in props], dtype)
+            source_type = pa.timestamp("ms") if dtype == TIMESTAMP_MS else dtype
+            columns[name] = pa.array([p.get(name) for p in props], source_type).cast(dtype)
     for name in extra:
         columns[name] = pa.array([p.get(name) for p in props])
 

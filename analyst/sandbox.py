@@ -1,0 +1,215 @@
+"""Each browser session's own DuckDB database, where model-written SQL runs locked down.
+
+The connection is created with external access off and its configuration locked, so no
+statement can read or write files, reach the network, attach databases or load extensions.
+On top of that, ``sql_guard`` admits one read-only statement per run, each run happens in a
+transaction that is rolled back, and results are fetched with a row cap.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any, TypeVar
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from analyst.datasets import EARTHQUAKES_PARQUET, EARTHQUAKES_TABLE
+from analyst.sql_guard import UnsafeSQL, check_read_only
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    time_limit_s: float = 10.0
+    memory_limit: str = "1GB"
+    row_cap: int = 5_000
+    threads: int = 2
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """The first ``row_cap`` rows of a result, and how many rows there were in all."""
+
+    sql: str
+    frame: pd.DataFrame
+    total_rows: int
+    elapsed_ms: float
+
+    @property
+    def left_out(self) -> int:
+        return self.total_rows - len(self.frame)
+
+    @property
+    def columns(self) -> list[str]:
+        return [str(c) for c in self.frame.columns]
+
+
+class QueryError(Exception):
+    """A query that did not run: refused, failed in DuckDB, or stopped; ``str`` is the message."""
+
+    def __init__(self, message: str, kind: str = "error") -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind  # "refused", "error", "timeout" or "memory"
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    name: str
+    rows: int
+    columns: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+
+@lru_cache(maxsize=1)
+def bundled_earthquakes() -> pa.Table:
+    """The bundled week of earthquakes, read once per process (immutable, shared read-only)."""
+    return pq.read_table(EARTHQUAKES_PARQUET)
+
+
+def clean_duckdb_message(error: BaseException) -> str:
+    text = str(error).strip()
+    return text or type(error).__name__
+
+
+class SessionDatabase:
+    """One person's tables. Thread-safe: one lock and one cursor per session."""
+
+    def __init__(self, limits: SandboxLimits | None = None, *, load_bundled: bool = True) -> None:
+        self.limits = limits or SandboxLimits()
+        self._connection = duckdb.connect(
+            ":memory:",
+            config={
+                "enable_external_access": "false",
+                "autoload_known_extensions": "false",
+                "autoinstall_known_extensions": "false",
+                "max_execution_time": str(int(self.limits.time_limit_s * 1000)),
+                "memory_limit": self.limits.memory_limit,
+                "threads": str(self.limits.threads),
+                "temp_directory": "",
+                "lock_configuration": "true",
+            },
+        )
+        self._cursor = self._connection.cursor()
+        self._lock = threading.RLock()
+        self.version = 0  # bumps whenever tables change
+        self._memo: dict[str, tuple[int, Any]] = {}
+        if load_bundled:
+            self.add_table(EARTHQUAKES_TABLE, bundled_earthquakes())
+
+    # Owner-side changes (never model SQL) ------------------------------------------------------
+    def add_table(self, name: str, data: pa.Table | pd.DataFrame, *, replace: bool = False) -> None:
+        """Store ``data`` as table ``name`` (data already read in Python: the sandbox never reads files)."""
+        arrow = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
+        with self._lock:
+            if not replace and name in self.table_names():
+                raise ValueError(f"A table named {name} already exists")
+            view = f"__incoming_{self.version}"
+            self._cursor.register(view, arrow)
+            try:
+                verb = "CREATE OR REPLACE TABLE" if replace else "CREATE TABLE"
+                self._cursor.execute(f'{verb} "{name}" AS SELECT * FROM "{view}"')
+            finally:
+                self._cursor.unregister(view)
+            self.version += 1
+
+    def drop_table(self, name: str) -> None:
+        with self._lock:
+            self._cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
+            self.version += 1
+
+    # Reading --------------------------------------------------------------------------------
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()`` once per version of the tables (descriptions, profiles)."""
+        with self._lock:
+            cached = self._memo.get(key)
+            if cached is None or cached[0] != self.version:
+                cached = (self.version, compute())
+                self._memo[key] = cached
+            return cached[1]
+
+    def internal_query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        """The app's own trusted queries (descriptions, profiles); never model-written SQL."""
+        with self._lock:
+            return self._cursor.execute(sql, params or []).fetchall()
+
+    def table_names(self) -> list[str]:
+        with self._lock:
+            rows = self._cursor.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE NOT internal AND NOT temporary ORDER BY table_name"
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def tables(self) -> list[TableInfo]:
+        """Every table with its exact row count and its columns' names and types."""
+        with self._lock:
+            columns = self._cursor.execute(
+                "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+                "WHERE NOT internal ORDER BY table_name, column_index"
+            ).fetchall()
+            infos = []
+            for name in self.table_names():
+                rows = self._cursor.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+                cols = tuple((c, t) for table, c, t in columns if table == name)
+                infos.append(TableInfo(name, rows, cols))
+        return infos
+
+    def run_query(self, sql: str) -> QueryResult:
+        """Run untrusted SQL: checked, in a rolled-back transaction, time-limited, rows capped."""
+        started = time.perf_counter()
+        with self._lock:
+            try:
+                statement = check_read_only(sql, self._cursor)
+            except UnsafeSQL as error:
+                raise QueryError(str(error), "refused") from None
+            except duckdb.Error as error:
+                raise QueryError(clean_duckdb_message(error)) from None
+            try:
+                self._cursor.execute("BEGIN TRANSACTION")
+                try:
+                    frame, total = self._fetch_capped(statement)
+                finally:
+                    self._cursor.execute("ROLLBACK")
+            except duckdb.InterruptException:
+                raise QueryError(
+                    f"The query ran longer than {self.limits.time_limit_s:g} s and was stopped. "
+                    "Try a smaller question or aggregate more.",
+                    "timeout",
+                ) from None
+            except duckdb.OutOfMemoryException:
+                raise QueryError(
+                    f"The query needed more memory than the sandbox allows ({self.limits.memory_limit}).", "memory"
+                ) from None
+            except duckdb.PermissionException as error:
+                raise QueryError(f"Refused: {clean_duckdb_message(error)}", "refused") from None
+            except duckdb.Error as error:
+                raise QueryError(clean_duckdb_message(error)) from None
+        return QueryResult(statement, frame, total, (time.perf_counter() - started) * 1000)
+
+    def _fetch_capped(self, statement: str) -> tuple[pd.DataFrame, int]:
+        cap = self.limits.row_cap
+        relation = self._cursor.sql(statement)
+        if relation is None:
+            return pd.DataFrame(), 0
+        reader = relation.to_arrow_reader(batch_size=min(cap + 1, 100_000))
+        kept: list[pa.RecordBatch] = []
+        kept_rows = 0
+        total = 0
+        for batch in reader:
+            total += batch.num_rows
+            if kept_rows < cap:
+                kept.append(batch)
+                kept_rows += batch.num_rows
+        table = pa.Table.from_batches(kept, schema=reader.schema).slice(0, cap)
+        return table.to_pandas(), total
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
