@@ -1,14 +1,45 @@
-"""Chat page (placeholder until the chat pipeline lands): says which endpoint is configured."""
+"""Chat page: ask questions about the loaded data; each answer shows insight, chart, table and SQL."""
 
 import streamlit as st
 
-from ui import state
+from ui import session
+from ui.answer_view import render_answer
+from ui.chat import EXAMPLE_QUESTIONS, not_ready_message, run_edited_sql, run_question
 
-st.title("Chat with the earthquake data")
-resolved = state.resolved_provider()
-if resolved is None or resolved.settings is None:
-    st.info(f"No endpoint is ready yet: {resolved.problem if resolved else 'configure one in the sidebar'}.")
-else:
-    settings = resolved.settings
-    where = settings.endpoint_url or settings.endpoint_type.label
-    st.success(f"Configured: {settings.endpoint_type.label} · {where} · model {settings.model}")
+st.title("Chat with your data")
+database = session.session_database()
+tables = ", ".join(f"{t.name} ({t.rows:,} rows)" for t in database.tables())
+st.caption(f"Tables: {tables}. Answers come as DuckDB SQL, a table, a chart and a short insight.")
+
+with st.sidebar:
+    st.toggle(
+        "Share result rows with the model",
+        value=True,
+        key=session.SHARE_ROWS,
+        help="When off, the insight is written from column statistics only.",
+    )
+    if st.button("Clear chat", width="stretch", disabled=not session.conversation()):
+        session.clear_conversation()
+
+problem = not_ready_message()
+if problem:
+    st.info(problem)
+
+history = session.conversation()
+if not history:
+    st.markdown("**Try one of these:**")
+    columns = st.columns(2)
+    for number, example in enumerate(EXAMPLE_QUESTIONS):
+        if columns[number % 2].button(example, key=f"example_{number}", width="stretch"):
+            session.ask(example)
+
+for index, answer in enumerate(history):
+    with st.chat_message("user"):
+        st.markdown(answer.question)
+    with st.chat_message("assistant"):
+        render_answer(answer, index, run_edited_sql)
+
+question = st.chat_input("Ask a question about the data") or session.take_pending_question()
+if question:
+    run_question(question)
+    st.rerun()

@@ -44,7 +44,12 @@ def register(provider: Provider) -> Provider:
     return provider
 
 
+def _load_builtin_providers() -> None:
+    import providers.huggingface  # noqa: F401  (registers itself)
+
+
 def get_provider(name: str) -> Provider:
+    _load_builtin_providers()
     try:
         return _PROVIDERS[name]
     except KeyError:
@@ -52,4 +57,5 @@ def get_provider(name: str) -> Provider:
 
 
 def provider_names() -> list[str]:
+    _load_builtin_providers()
     return list(_PROVIDERS)

@@ -100,7 +100,7 @@ def render_sidebar() -> Resolved:
             st.warning(resolved.problem)
         elif resolved.key.source == "configured":
             st.caption("Using the app's configured token.")
-        if st.button("Test connection", disabled=resolved.settings is None, use_container_width=True):
+        if st.button("Test connection", disabled=resolved.settings is None, width="stretch"):
             _run_test_connection()
         report = st.session_state.get(HEALTH_REPORT)
         if report is not None:

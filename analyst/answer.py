@@ -1,0 +1,118 @@
+"""The record of one answer: typed parts in display order, and what each model call cost."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass
+class TextPart:
+    text: str
+    interrupted: str | None = None
+
+
+@dataclass
+class SqlPart:
+    sql: str
+    attempt: int  # 0 for the first try, then 1..max repairs; -1 for SQL the person edited
+    error: str | None = None
+
+
+@dataclass
+class TablePart:
+    frame: pd.DataFrame
+    total_rows: int
+    sql: str
+
+
+@dataclass
+class ChartPart:
+    spec: dict[str, Any]
+    kind: str
+    source: str
+
+
+@dataclass
+class MetricPart:
+    label: str
+    value: Any
+
+
+@dataclass
+class NoticePart:
+    text: str
+
+
+@dataclass
+class ErrorPart:
+    message: str
+
+
+Part = TextPart | SqlPart | TablePart | ChartPart | MetricPart | NoticePart | ErrorPart
+
+
+@dataclass
+class CallRecord:
+    """One model request: why, which model answered, how long, how many tokens, what it was sent."""
+
+    purpose: str  # "sql", "repair" or "insight"
+    model: str
+    latency_s: float
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    retries: int
+    messages: list[dict[str, Any]]
+
+
+@dataclass
+class Answer:
+    question: str
+    parts: list[Part] = field(default_factory=list)
+    calls: list[CallRecord] = field(default_factory=list)
+    asked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    total_s: float = 0.0
+
+    def of_type(self, kind: type) -> list[Any]:
+        return [p for p in self.parts if isinstance(p, kind)]
+
+    @property
+    def final_sql(self) -> str | None:
+        tables = self.of_type(TablePart)
+        if tables:
+            return tables[-1].sql
+        attempts = self.of_type(SqlPart)
+        return attempts[-1].sql if attempts else None
+
+    @property
+    def table(self) -> TablePart | None:
+        tables = self.of_type(TablePart)
+        return tables[-1] if tables else None
+
+    @property
+    def error(self) -> str | None:
+        errors = self.of_type(ErrorPart)
+        return errors[-1].message if errors else None
+
+    @property
+    def model(self) -> str | None:
+        return self.calls[-1].model if self.calls else None
+
+    @property
+    def prompt_tokens(self) -> int:
+        return sum(c.prompt_tokens or 0 for c in self.calls)
+
+    @property
+    def completion_tokens(self) -> int:
+        return sum(c.completion_tokens or 0 for c in self.calls)
+
+    @property
+    def model_seconds(self) -> float:
+        return sum(c.latency_s for c in self.calls)
+
+    @property
+    def retries(self) -> int:
+        return sum(c.retries for c in self.calls)

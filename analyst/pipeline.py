@@ -1,0 +1,220 @@
+"""One question, end to end: SQL from the model, the sandboxed query, repairs, chart and insight.
+
+This is what the chat page calls. It never raises for a failure the person should see: every
+failure becomes an ``ErrorPart`` or ``NoticePart`` in the answer, and the caller's history and
+data are untouched.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from analyst.answer import (
+    Answer,
+    CallRecord,
+    ChartPart,
+    ErrorPart,
+    MetricPart,
+    NoticePart,
+    Part,
+    SqlPart,
+    TablePart,
+    TextPart,
+)
+from analyst.charts import build_chart
+from analyst.insight import build_result_summary, unsupported_numbers
+from analyst.parsing import ParsedReply, parse_reply
+from analyst.prompts import Message, build_insight_messages, build_repair_messages, build_sql_messages
+from analyst.sandbox import QueryError, QueryResult, SessionDatabase
+from analyst.schema import describe_tables
+from providers.client import Completion, ModelClient
+from providers.errors import ProviderError
+from providers.retry import RetryNotice
+
+NO_ROWS = (
+    "The query returned no rows. Try loosening a filter (a lower magnitude, a wider time range) "
+    "or check the spelling of place names."
+)
+EDITED_NOTE = "Showing the result of your edited SQL; the insight was written for the model's query."
+
+
+def _ignore(*_: Any) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    max_repairs: int = 2
+    share_rows: bool = True
+    insight_rows: int = 20
+    history_turns: int = 4
+    sql_max_tokens: int = 600
+    insight_max_tokens: int = 220
+    write_insight: bool = True
+
+
+@dataclass
+class Events:
+    """What the page hears while an answer is being made."""
+
+    on_stage: Callable[[str], None] = _ignore
+    on_retry: Callable[[RetryNotice], None] = _ignore
+    on_insight: Callable[[str], None] = _ignore
+    on_sql: Callable[[SqlPart], None] = _ignore
+
+
+@dataclass
+class _QuestionRun:
+    db: SessionDatabase
+    client: ModelClient
+    options: PipelineOptions
+    events: Events
+    answer: Answer
+    attempts: list[SqlPart] = field(default_factory=list)
+    notices: list[NoticePart] = field(default_factory=list)
+
+    def call(self, purpose: str, messages: list[Message], max_tokens: int, stream: bool = False) -> Completion:
+        on_text = self.events.on_insight if stream else None
+        completion = self.client.complete(
+            messages, max_tokens=max_tokens, on_retry=self.events.on_retry, on_text=on_text
+        )
+        self.answer.calls.append(
+            CallRecord(
+                purpose,
+                completion.model,
+                completion.latency_s,
+                completion.prompt_tokens,
+                completion.completion_tokens,
+                completion.retries,
+                list(messages),
+            )
+        )
+        return completion
+
+    def run(self, history: list[Answer]) -> None:
+        self.events.on_stage("Writing SQL…")
+        question = self.answer.question
+        messages = build_sql_messages(describe_tables(self.db), history, question, self.options.history_turns)
+        completion = self.call("sql", messages, self.options.sql_max_tokens)
+        parsed = parse_reply(completion.text)
+        if not parsed.sql:
+            self.finish([TextPart(parsed.text or completion.text.strip() or "The model sent an empty reply.")])
+            return
+        outcome = self.query_with_repairs(messages, completion.text, parsed)
+        if outcome is not None:
+            result, final_reply = outcome
+            self.finish(self.result_parts(result, final_reply))
+
+    def query_with_repairs(
+        self, messages: list[Message], reply: str, parsed: ParsedReply
+    ) -> tuple[QueryResult, ParsedReply] | None:
+        """Run the SQL; on a DuckDB error send it back to the model, at most ``max_repairs`` times."""
+        repairs = self.options.max_repairs
+        for attempt in range(repairs + 1):
+            self.events.on_stage("Running the query…")
+            try:
+                result = self.db.run_query(parsed.sql or "")
+            except QueryError as error:
+                self.record(SqlPart(parsed.sql or "", attempt, error.message))
+                if attempt == repairs:
+                    tries = "after the first try" if repairs == 0 else f"after {repairs} repairs"
+                    self.finish([ErrorPart(f"The query still failed {tries}: {error.message}")])
+                    return None
+                self.events.on_stage(f"Repairing the SQL (attempt {attempt + 1} of {repairs})…")
+                messages = build_repair_messages(messages, reply, error.message)
+                reply = self.call("repair", messages, self.options.sql_max_tokens).text
+                repaired = parse_reply(reply)
+                if not repaired.sql:
+                    message = f"The model did not send a corrected query. DuckDB said: {error.message}"
+                    self.finish([ErrorPart(message)])
+                    return None
+                parsed = repaired if repaired.chart else ParsedReply(repaired.sql, parsed.chart, repaired.text)
+                continue
+            self.record(SqlPart(result.sql, attempt))
+            return result, parsed
+        return None
+
+    def record(self, part: SqlPart) -> None:
+        self.attempts.append(part)
+        self.events.on_sql(part)
+
+    def result_parts(self, result: QueryResult, parsed: ParsedReply) -> list[Part]:
+        if result.total_rows == 0:
+            return [TextPart(NO_ROWS), TablePart(result.frame, 0, result.sql)]
+        chart = build_chart(result.frame, parsed.chart)
+        if chart.note:
+            self.notices.append(NoticePart(chart.note))
+        parts: list[Part] = []
+        insight = self.insight(result) if self.options.write_insight else None
+        if insight:
+            parts.append(insight)
+        if chart.spec is not None:
+            parts.append(ChartPart(chart.spec, chart.kind, chart.source))
+        elif chart.kind == "metric":
+            numbers = result.frame.select_dtypes("number").columns
+            parts.append(MetricPart(str(numbers[0]), result.frame[numbers[0]].iloc[0]))
+        parts.append(TablePart(result.frame, result.total_rows, result.sql))
+        return parts
+
+    def insight(self, result: QueryResult) -> TextPart | None:
+        self.events.on_stage("Writing the insight…")
+        options = self.options
+        summary = build_result_summary(result, share_rows=options.share_rows, max_rows=options.insight_rows)
+        messages = build_insight_messages(self.answer.question, summary)
+        try:
+            completion = self.call("insight", messages, options.insight_max_tokens, stream=True)
+        except ProviderError as error:
+            self.notices.append(NoticePart(f"Could not write the insight: {error}"))
+            return None
+        text = completion.text.strip()
+        suspicious = unsupported_numbers(text, summary, result)
+        if suspicious:
+            self.notices.append(NoticePart(f"Check the insight: {', '.join(suspicious[:3])} is not in the result."))
+        return TextPart(text, completion.interrupted) if text else None
+
+    def finish(self, parts: list[Part]) -> None:
+        """Display order: notices, insight/text, chart, table, the SQL attempts, then any error."""
+        errors = [p for p in parts if isinstance(p, ErrorPart)]
+        body = [p for p in parts if not isinstance(p, ErrorPart)]
+        self.answer.parts = [*self.notices, *body, *self.attempts, *errors]
+
+
+def answer_question(
+    question: str,
+    history: list[Answer],
+    db: SessionDatabase,
+    client: ModelClient,
+    options: PipelineOptions | None = None,
+    events: Events | None = None,
+) -> Answer:
+    """Ask the model for SQL, run it safely (repairing on error), then chart and explain the result."""
+    started = time.perf_counter()
+    run = _QuestionRun(db, client, options or PipelineOptions(), events or Events(), Answer(question))
+    try:
+        run.run(history)
+    except ProviderError as error:
+        run.finish([ErrorPart(str(error))])
+    run.answer.total_s = time.perf_counter() - started
+    return run.answer
+
+
+def rerun_sql(answer: Answer, sql: str, db: SessionDatabase) -> Answer:
+    """Run SQL the person edited; redraw table and chart (the insight stays, marked as older)."""
+    started = time.perf_counter()
+    kept = [p for p in answer.parts if isinstance(p, TextPart | SqlPart)]
+    try:
+        result = db.run_query(sql)
+    except QueryError as error:
+        parts: list[Part] = [*kept, SqlPart(sql, -1, error.message), ErrorPart(error.message)]
+    else:
+        chart = build_chart(result.frame, None)
+        parts = [NoticePart(EDITED_NOTE), *kept]
+        if chart.spec is not None:
+            parts.append(ChartPart(chart.spec, chart.kind, chart.source))
+        parts += [TablePart(result.frame, result.total_rows, result.sql), SqlPart(result.sql, -1)]
+    edited = Answer(answer.question, parts, list(answer.calls), answer.asked_at)
+    edited.total_s = answer.total_s + (time.perf_counter() - started)
+    return edited

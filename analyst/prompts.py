@@ -1,0 +1,70 @@
+"""The messages sent to the model. Every token here is paid for on every question: keep it small."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analyst.answer import Answer, TextPart
+
+Message = dict[str, Any]
+
+SQL_SYSTEM = """You write DuckDB SQL answering questions about these tables. Times are UTC.
+
+{schema}
+
+Rules:
+- One read-only query (SELECT or WITH). Use only the columns above; quote mixed-case names like "magType".
+- DuckDB dates: date_trunc('month', time), strftime(time, '%Y-%m'), extract(hour FROM time), time::DATE.
+- Text match: place ILIKE '%alaska%'. Give computed columns short snake_case aliases.
+- Aggregate in SQL, GROUP BY every non-aggregated column, ORDER BY rankings and time, LIMIT long lists.
+Reply with the query in a ```sql block, then optionally one line:
+chart: bar|line|point|area|map|none x=<column> y=<column> [color=<column>]
+If the tables cannot answer the question, say so in one sentence without SQL."""
+
+REPAIR = """DuckDB rejected that query:
+{error}
+Reply with a corrected query in a ```sql block."""
+
+INSIGHT_SYSTEM = (
+    "You explain query results to a data analyst. In 2-4 short sentences, answer the question from the "
+    "result. Use only numbers that appear in the result; never invent values. No SQL, no lists."
+)
+
+
+def history_messages(history: list[Answer], turns: int) -> list[Message]:
+    """The last ``turns`` questions with the SQL (or text) that answered them, so follow-ups work."""
+    messages: list[Message] = []
+    for answer in history[-turns:] if turns else []:
+        if answer.final_sql:
+            reply = f"```sql\n{answer.final_sql}\n```"
+        else:
+            texts = [p.text for p in answer.parts if isinstance(p, TextPart)]
+            if not texts:
+                continue
+            reply = texts[-1][:300]
+        messages += [{"role": "user", "content": answer.question}, {"role": "assistant", "content": reply}]
+    return messages
+
+
+def build_sql_messages(schema: str, history: list[Answer], question: str, turns: int = 4) -> list[Message]:
+    return [
+        {"role": "system", "content": SQL_SYSTEM.format(schema=schema)},
+        *history_messages(history, turns),
+        {"role": "user", "content": question},
+    ]
+
+
+def build_repair_messages(previous: list[Message], reply: str, error: str) -> list[Message]:
+    first_lines = "\n".join(error.strip().splitlines()[:6])
+    return [
+        *previous,
+        {"role": "assistant", "content": reply},
+        {"role": "user", "content": REPAIR.format(error=first_lines)},
+    ]
+
+
+def build_insight_messages(question: str, summary: str) -> list[Message]:
+    return [
+        {"role": "system", "content": INSIGHT_SYSTEM},
+        {"role": "user", "content": f"Question: {question}\n{summary}"},
+    ]

@@ -1,0 +1,45 @@
+"""A test model for the loopback endpoint: answers SQL requests by matching the question, and
+insight requests with a sentence built from numbers it was shown. Real models differ; this one is
+predictable, which is what the tests need."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+INSIGHT_MARK = "You explain query results"
+
+
+def fenced(sql: str, chart: str = "") -> str:
+    return f"```sql\n{sql}\n```" + (f"\nchart: {chart}" if chart else "")
+
+
+@dataclass
+class ScriptedModel:
+    """``rules``: (substring of the last user message, reply) pairs, first match wins."""
+
+    rules: list[tuple[str, str | Callable[[dict[str, Any]], str]]] = field(default_factory=list)
+    default: str = "I can only answer questions about the loaded tables."
+    insight: str | None = None
+    seen: list[dict[str, Any]] = field(default_factory=list)
+
+    def on(self, fragment: str, reply: str | Callable[[dict[str, Any]], str]) -> ScriptedModel:
+        self.rules.append((fragment.lower(), reply))
+        return self
+
+    def __call__(self, body: dict[str, Any]) -> str:
+        self.seen.append(body)
+        messages = body.get("messages", [])
+        if messages and str(messages[0].get("content", "")).startswith(INSIGHT_MARK):
+            if self.insight is not None:
+                return self.insight
+            shown = str(messages[-1]["content"])
+            rows = re.search(r"Result: ([\d,]+) rows", shown)
+            return f"The result has {rows.group(1) if rows else 'some'} rows."
+        last = str(messages[-1].get("content", "")).lower() if messages else ""
+        for fragment, reply in self.rules:
+            if fragment in last:
+                return reply(body) if callable(reply) else reply
+        return self.default

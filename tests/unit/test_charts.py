@@ -1,0 +1,118 @@
+"""Chart choice and validation on real query results."""
+
+from __future__ import annotations
+
+import json
+
+import altair as alt
+import pandas as pd
+import pytest
+
+from analyst.charts import build_chart
+from analyst.parsing import ChartHint
+from analyst.sandbox import SessionDatabase
+
+
+@pytest.fixture(scope="module")
+def db() -> SessionDatabase:
+    return SessionDatabase()
+
+
+def frame(db: SessionDatabase, sql: str) -> pd.DataFrame:
+    return db.run_query(sql).frame
+
+
+@pytest.mark.parametrize(
+    ("sql", "kind"),
+    [
+        ("SELECT date_trunc('day', time) AS day, count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY 1", "line"),
+        ("SELECT strftime(time, '%Y-%m-%d') AS day, count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY 1", "line"),
+        ('SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1', "bar"),
+        ("SELECT extract(hour FROM time) AS hour, count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY 1", "bar"),
+        ("SELECT mag, depth FROM earthquakes", "point"),
+        ("SELECT latitude, longitude, mag, place FROM earthquakes WHERE mag > 4", "map"),
+        ("SELECT avg(mag) AS avg_mag FROM earthquakes", "metric"),
+        ("SELECT place FROM earthquakes LIMIT 5", "none"),
+        ("SELECT * FROM earthquakes WHERE mag > 100", "none"),
+    ],
+)
+def test_the_automatic_chart_fits_the_result(db: SessionDatabase, sql: str, kind: str) -> None:
+    choice = build_chart(frame(db, sql))
+    assert choice.kind == kind
+    if choice.spec is not None:
+        alt.Chart.from_dict(choice.spec, validate=True)  # a valid Vega-Lite spec
+        assert "url" not in json.dumps(choice.spec)
+
+
+def test_bars_are_sorted_and_capped(db: SessionDatabase) -> None:
+    result = frame(db, "SELECT place, count(*) AS n FROM earthquakes GROUP BY 1")
+    choice = build_chart(result)
+    dataset = next(iter(choice.spec["datasets"].values()))
+    assert len(dataset) == 25
+    assert choice.spec["encoding"]["x"]["sort"] == "-y"
+
+
+def test_a_fitting_suggestion_is_used(db: SessionDatabase) -> None:
+    result = frame(db, 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1')
+    choice = build_chart(result, ChartHint("line", "magtype", "N"))
+    assert (choice.kind, choice.source, choice.note) == ("line", "model", None)
+    assert choice.spec["encoding"]["x"]["field"] == "magType"
+
+
+def test_a_suggestion_naming_missing_columns_falls_back_with_a_note(db: SessionDatabase) -> None:
+    result = frame(db, 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1')
+    choice = build_chart(result, ChartHint("bar", "month", "n"))
+    assert choice.source == "auto" and choice.kind == "bar"
+    assert "no column 'month'" in (choice.note or "")
+
+
+def test_the_model_can_ask_for_no_chart(db: SessionDatabase) -> None:
+    result = frame(db, 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1')
+    assert build_chart(result, ChartHint("none")).spec is None
+
+
+def test_a_model_vega_lite_spec_never_loads_urls(db: SessionDatabase) -> None:
+    result = frame(db, 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1')
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "data": {"url": "https://attacker.example/steal.csv"},
+        "mark": "bar",
+        "encoding": {
+            "x": {"field": "magType", "type": "nominal"},
+            "y": {"field": "n", "type": "quantitative"},
+            "href": {"field": "magType"},
+        },
+        "usermeta": {"embedOptions": {"loader": {"baseURL": "https://attacker.example/"}}},
+    }
+    choice = build_chart(result, spec)
+    text = json.dumps(choice.spec)
+    assert choice.source == "model"
+    assert "attacker.example" not in text and "href" not in text
+    assert "vega-lite/v5.json" not in text  # the model's $schema is dropped (Altair adds its own)
+
+
+def test_an_image_mark_is_refused(db: SessionDatabase) -> None:
+    result = frame(db, 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1')
+    spec = {"mark": "image", "encoding": {"url": {"field": "magType"}}}
+    choice = build_chart(result, spec)
+    assert choice.source == "auto"
+    assert "image marks" in (choice.note or "")
+
+
+def test_an_invalid_vega_lite_spec_falls_back(db: SessionDatabase) -> None:
+    result = frame(db, 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1')
+    choice = build_chart(result, {"mark": "bar", "encoding": {"x": {"field": "magType", "type": "wobbly"}}})
+    assert choice.source == "auto" and choice.note
+
+
+def test_a_map_has_the_land_inline_and_no_urls(db: SessionDatabase) -> None:
+    choice = build_chart(frame(db, "SELECT latitude, longitude, mag FROM earthquakes"), ChartHint("map"))
+    assert choice.kind == "map"
+    assert choice.spec["layer"][0]["data"]["format"]["type"] == "topojson"
+    assert '"url"' not in json.dumps(choice.spec)
+
+
+def test_a_map_suggestion_without_coordinates_falls_back(db: SessionDatabase) -> None:
+    result = frame(db, 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1')
+    choice = build_chart(result, ChartHint("map"))
+    assert "latitude and longitude" in (choice.note or "")

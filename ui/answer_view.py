@@ -1,0 +1,130 @@
+"""Drawing one answer: each part type has its renderer; widget keys carry the message index."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from analyst.answer import (
+    Answer,
+    ChartPart,
+    ErrorPart,
+    MetricPart,
+    NoticePart,
+    Part,
+    SqlPart,
+    TablePart,
+    TextPart,
+)
+
+
+def _csv(frame: pd.DataFrame) -> Callable[[], bytes]:
+    return lambda: frame.to_csv(index=False).encode()
+
+
+def _image(spec: dict, fmt: str) -> Callable[[], bytes | str]:
+    def convert() -> bytes | str:
+        import vl_convert  # imported on click: it is large and rarely needed
+
+        sized = {**spec, "width": 720} if spec.get("width") == "container" else spec
+        if fmt == "png":
+            return vl_convert.vegalite_to_png(sized, scale=2)
+        return vl_convert.vegalite_to_svg(sized)
+
+    return convert
+
+
+def render_text(part: TextPart, index: int) -> None:
+    st.markdown(part.text)
+    if part.interrupted:
+        st.warning(part.interrupted)
+
+
+def render_chart(part: ChartPart, index: int) -> None:
+    st.vega_lite_chart(part.spec, width="stretch")
+    left, right, _ = st.columns([1, 1, 6])
+    left.download_button("PNG", _image(part.spec, "png"), f"chart-{index + 1}.png", "image/png", key=f"png_{index}")
+    right.download_button(
+        "SVG", _image(part.spec, "svg"), f"chart-{index + 1}.svg", "image/svg+xml", key=f"svg_{index}"
+    )
+
+
+def render_metric(part: MetricPart, index: int) -> None:
+    value = part.value
+    shown = f"{value:,.4g}" if isinstance(value, float) else f"{value:,}" if isinstance(value, int) else str(value)
+    st.metric(part.label, shown)
+
+
+def render_table(part: TablePart, index: int) -> None:
+    st.dataframe(part.frame, hide_index=True, width="stretch")
+    shown = len(part.frame)
+    note = f"{part.total_rows:,} rows" if shown == part.total_rows else f"First {shown:,} of {part.total_rows:,} rows"
+    st.caption(note)
+    st.download_button("Download CSV", _csv(part.frame), f"result-{index + 1}.csv", "text/csv", key=f"csv_{index}")
+
+
+def render_sql(attempts: list[SqlPart], index: int, on_run_edited: Callable[[int, str], None]) -> None:
+    final = attempts[-1]
+    st.code(final.sql, language="sql")
+    failed = [a for a in attempts if a.error]
+    if failed:
+        with st.expander(f"Attempts ({len(attempts)})"):
+            for attempt in attempts:
+                label = "Your edit" if attempt.attempt < 0 else f"Attempt {attempt.attempt + 1}"
+                st.caption(label)
+                st.code(attempt.sql, language="sql")
+                if attempt.error:
+                    st.error(attempt.error)
+    edited = st.text_area("Edit the SQL", final.sql, key=f"sql_edit_{index}", height=120)
+    if st.button("Run edited SQL", key=f"sql_run_{index}"):
+        on_run_edited(index, edited)
+
+
+def render_model_messages(answer: Answer, index: int) -> None:
+    with st.expander("What the model saw"):
+        for call in answer.calls:
+            st.caption(f"{call.purpose} · {call.model}")
+            st.code(json.dumps(call.messages, indent=1, ensure_ascii=False), language="json", wrap_lines=True)
+
+
+def render_meta(answer: Answer) -> None:
+    if not answer.calls:
+        return
+    tokens = f"{answer.prompt_tokens:,} + {answer.completion_tokens:,} tokens"
+    retries = f" · {answer.retries} retries" if answer.retries else ""
+    calls = f"{len(answer.calls)} call" + ("s" if len(answer.calls) != 1 else "")
+    st.caption(f"{answer.model} · {answer.total_s:.1f} s · {calls} · {tokens}{retries}")
+
+
+RENDERERS: dict[type, Callable[[Part, int], None]] = {
+    TextPart: render_text,
+    ChartPart: render_chart,
+    MetricPart: render_metric,
+    NoticePart: lambda part, index: st.caption(f"ℹ️ {part.text}"),
+    ErrorPart: lambda part, index: st.error(part.message),
+}
+
+
+def render_answer(answer: Answer, index: int, on_run_edited: Callable[[int, str], None]) -> None:
+    """All parts in order; the table and the SQL share one pair of tabs."""
+    attempts = answer.of_type(SqlPart)
+    tables = answer.of_type(TablePart)
+    for part in answer.parts:
+        if isinstance(part, TablePart):
+            result_tab, sql_tab = st.tabs([f"Result ({part.total_rows:,} rows)", "SQL"])
+            with result_tab:
+                render_table(part, index)
+            with sql_tab:
+                render_sql(attempts, index, on_run_edited)
+        elif isinstance(part, SqlPart):
+            if not tables and part is attempts[-1]:
+                with st.expander("SQL"):
+                    render_sql(attempts, index, on_run_edited)
+        else:
+            RENDERERS[type(part)](part, index)
+    render_meta(answer)
+    if answer.calls:
+        render_model_messages(answer, index)

@@ -1,0 +1,69 @@
+"""Asking one question from the chat page: progress while it runs, then it joins the conversation."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analyst.answer import Answer, ErrorPart
+from analyst.pipeline import Events, PipelineOptions, answer_question, rerun_sql
+from providers.retry import RetryNotice
+from ui import session, state
+
+EXAMPLE_QUESTIONS = (
+    "What is the average magnitude of earthquakes by year?",
+    "Show me a chart of earthquake frequency by month, excluding events below magnitude 4.0",
+    "How many earthquakes happened each day?",
+    "What are the 10 strongest earthquakes and where were they?",
+    "Show a map of earthquakes of magnitude 4 or more",
+    "Which magnitude types are most common?",
+)
+
+
+def not_ready_message() -> str | None:
+    """What the person must configure before asking, or None when an endpoint is ready."""
+    resolved = state.resolved_provider()
+    if resolved is not None and resolved.settings is not None:
+        return None
+    problem = resolved.problem if resolved else "No endpoint is configured"
+    return (
+        f"{problem}. Configure a model endpoint in the sidebar — an API key (hf_...) and, for a dedicated "
+        "endpoint, its URL — or set HUGGINGFACE_API_KEY in .streamlit/secrets.toml. "
+        "The data, the examples and the Explore page work without one."
+    )
+
+
+def run_question(question: str) -> None:
+    """Answer ``question`` with live progress, append it to the conversation (errors included)."""
+    history = session.conversation()
+    with st.chat_message("user"):
+        st.markdown(question)
+    with st.chat_message("assistant"):
+        problem = not_ready_message()
+        client = state.model_client()
+        if problem or client is None:
+            history.append(Answer(question, [ErrorPart(problem or "No endpoint is configured.")]))
+            return
+        status = st.status("Writing SQL…", expanded=False)
+        insight_box = st.empty()
+        streamed: list[str] = []
+
+        def on_insight(piece: str) -> None:
+            streamed.append(piece)
+            insight_box.markdown("".join(streamed) + "▌")
+
+        def on_retry(notice: RetryNotice) -> None:
+            status.update(label=str(notice))
+            status.write(str(notice))
+
+        events = Events(on_stage=lambda text: status.update(label=text), on_retry=on_retry, on_insight=on_insight)
+        options = PipelineOptions(share_rows=bool(st.session_state.get(session.SHARE_ROWS, True)))
+        answer = answer_question(question, list(history), session.session_database(), client, options, events)
+        status.update(label="Done" if not answer.error else "Failed", state="error" if answer.error else "complete")
+        history.append(answer)
+    for notice in state.endpoint_state().pop_notices():
+        st.toast(notice)
+
+
+def run_edited_sql(index: int, sql: str) -> None:
+    history = session.conversation()
+    history[index] = rerun_sql(history[index], sql, session.session_database())
