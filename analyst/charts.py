@@ -66,6 +66,14 @@ def is_temporal(frame: pd.DataFrame, column: str) -> bool:
     return False
 
 
+def time_unit(series: pd.Series) -> str | None:
+    """Whole days or months get day/month ticks instead of '12 PM' between them."""
+    values = pd.to_datetime(series.dropna(), errors="coerce", format="mixed")
+    if values.empty or values.isna().any() or (values.dt.normalize() != values).any():
+        return None
+    return "yearmonth" if (values.dt.day == 1).all() and values.nunique() > 1 else "yearmonthdate"
+
+
 def _find(frame: pd.DataFrame, name: str | None) -> str | None:
     if not name:
         return None
@@ -145,8 +153,10 @@ def build_from_hint(frame: pd.DataFrame, hint: ChartHint) -> tuple[alt.TopLevelM
     if mark == "arc":
         chart = alt.Chart(frame).mark_arc().encode(theta=alt.Theta(y, type="quantitative"), color=alt.Color(x))
         return chart, "arc"
+    x_type = _encoding_type(frame, x)
+    unit = time_unit(frame[x]) if x_type == "temporal" else None
     encodings: dict[str, Any] = {
-        "x": alt.X(x, type=_encoding_type(frame, x)),
+        "x": alt.X(x, type=x_type, timeUnit=unit) if unit else alt.X(x, type=x_type),
         "y": alt.Y(y, type=_encoding_type(frame, y)),
         "tooltip": [c for c in (x, y, color) if c],
     }

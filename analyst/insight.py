@@ -63,9 +63,27 @@ def _numbers(text: str) -> set[float]:
     return found
 
 
+def known_numbers(summary: str, result: QueryResult) -> set[float]:
+    """Numbers the model saw or can fairly state: values, column totals and means, dates' parts."""
+    known = {float(result.total_rows), float(len(result.frame.columns))}
+    for token in re.split(r"[\s,;:()=]+", summary):
+        known |= _numbers(token)
+    frame = result.frame
+    for column in frame.columns:
+        series = frame[column].dropna()
+        if pd.api.types.is_bool_dtype(series) or series.empty:
+            continue
+        if pd.api.types.is_numeric_dtype(series):
+            known |= {float(v) for v in series.head(5000)}
+            known |= {float(series.sum()), float(series.mean())}
+        elif pd.api.types.is_datetime64_any_dtype(series):
+            known |= {float(v) for v in (*series.dt.year, *series.dt.day, *series.dt.hour)}
+    return known
+
+
 def unsupported_numbers(insight: str, summary: str, result: QueryResult) -> list[str]:
     """Numbers in the insight that appear nowhere in what the model was shown (within rounding)."""
-    known = _numbers(summary) | {float(result.total_rows), float(len(result.frame.columns))}
+    known = known_numbers(summary, result)
     suspicious = []
     for match in NUMBER.findall(insight):
         value = float(match.replace(",", ""))

@@ -78,9 +78,13 @@ def render_sql(attempts: list[SqlPart], index: int, on_run_edited: Callable[[int
                 st.code(attempt.sql, language="sql")
                 if attempt.error:
                     st.error(attempt.error)
-    edited = st.text_area("Edit the SQL", final.sql, key=f"sql_edit_{index}", height=120)
-    if st.button("Run edited SQL", key=f"sql_run_{index}"):
-        on_run_edited(index, edited)
+    editor = f"sql_edit_{index}"
+    st.text_area("Edit the SQL", final.sql, key=editor, height=120)
+    st.button(
+        "Run edited SQL",
+        key=f"sql_run_{index}",
+        on_click=lambda: on_run_edited(index, st.session_state[editor]),
+    )
 
 
 def render_model_messages(answer: Answer, index: int) -> None:

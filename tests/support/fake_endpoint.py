@@ -100,6 +100,7 @@ class FakeEndpoint:
         self.break_stream_after: int | None = None
         self.reply_model: str | None = None
         self.failure_rate: float = 0.0  # share of chat requests answered with `random_failure`
+        self.fail_if: Callable[[dict[str, Any]], Failure | None] | None = None  # decide from the request body
         self.random_failure = Failure(503)
         self.requests: list[RecordedRequest] = []
         self._failures: deque[Failure] = deque()
@@ -140,6 +141,7 @@ class FakeEndpoint:
             self.delay = 0.0
             self.break_stream_after = None
             self.failure_rate = 0.0
+            self.fail_if = None
             self.reply_model = None
             self.models = ["tgi"]
 
@@ -198,6 +200,8 @@ class _Handler(BaseHTTPRequestHandler):
         if self.endpoint.delay:
             time.sleep(self.endpoint.delay)
         failure = self.endpoint._next_failure()
+        if failure is None and self.endpoint.fail_if is not None:
+            failure = self.endpoint.fail_if(body or {})
         if failure:
             return self._send(failure.status, failure.encoded_body(), failure.headers)
         text = self.endpoint.responder(body or {})

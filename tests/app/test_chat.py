@@ -1,0 +1,125 @@
+"""The chat page in AppTest: a whole conversation against the loopback endpoint and real DuckDB."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.support.apptest import open_app, texts
+from tests.support.fake_endpoint import FakeEndpoint
+from tests.support.scripted_model import ScriptedModel, fenced
+
+TOKEN = "hf_ChatPageToken000000001"
+BY_TYPE = 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC'
+BY_DAY = "SELECT time::DATE AS day, count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY 1"
+
+
+def chat_app(endpoint: FakeEndpoint) -> AppTest:
+    secrets = {"HUGGINGFACE_API_KEY": TOKEN, "HUGGINGFACE_ENDPOINT_URL": endpoint.url, "HUGGINGFACE_MODEL": "tgi"}
+    return open_app(secrets=secrets).run()
+
+
+def ask(at: AppTest, question: str) -> AppTest:
+    return at.chat_input[0].set_value(question).run()
+
+
+def messages(at: AppTest) -> list[str]:
+    return [m.markdown[0].value if m.markdown else "" for m in at.chat_message]
+
+
+@pytest.fixture
+def model(endpoint: FakeEndpoint) -> ScriptedModel:
+    scripted = ScriptedModel()
+    scripted.on("rejected", fenced(BY_TYPE, "bar x=magType y=n"))
+    scripted.on("broken", fenced("SELECT magnitude_type, count(*) FROM earthquakes GROUP BY 1"))
+    scripted.on("only reviewed", fenced(BY_TYPE.replace("GROUP BY", "WHERE status = 'reviewed' GROUP BY")))
+    scripted.on("magnitude type", fenced(BY_TYPE, "bar x=magType y=n"))
+    scripted.on("each day", fenced(BY_DAY))
+    endpoint.responder = scripted
+    return scripted
+
+
+def test_without_a_key_the_page_opens_and_says_what_to_configure() -> None:
+    at = open_app().run()
+    assert not at.exception
+    info = texts(at.info)[0]
+    assert info.startswith("HuggingFace API key required. Configure a model endpoint in the sidebar")
+    assert "earthquakes (1,707 rows)" in texts(at.caption)[0]
+    examples = [b.label for b in at.button if b.key and b.key.startswith("example_")]
+    assert "What is the average magnitude of earthquakes by year?" in examples
+    assert "Show me a chart of earthquake frequency by month, excluding events below magnitude 4.0" in examples
+    at.button(key="example_0").click().run()
+    assert texts(at.error)[0].startswith("HuggingFace API key required")
+    assert messages(at)[0] == "What is the average magnitude of earthquakes by year?"
+
+
+def test_a_whole_conversation(endpoint: FakeEndpoint, model: ScriptedModel) -> None:
+    at = chat_app(endpoint)
+    ask(at, "Which magnitude type is most common?")
+    assert not at.exception
+    assert messages(at) == ["Which magnitude type is most common?", "The result has 7 rows."]
+    assert len(at.get("vega_lite_chart")) == 1
+    assert [t.label for t in at.tabs] == ["Result (7 rows)", "SQL"]
+    assert at.dataframe[0].value["n"].tolist()[0] == 1063
+    assert at.code[0].value == BY_TYPE
+    meta = [c for c in texts(at.caption) if "tokens" in c]
+    assert meta and meta[0].startswith("tgi · ") and "2 calls" in meta[0]
+
+    ask(at, "Now only reviewed events")
+    follow_up = model.seen[-2]["messages"]
+    assert follow_up[1]["content"] == "Which magnitude type is most common?"
+    assert BY_TYPE in follow_up[2]["content"]
+    assert len(at.get("vega_lite_chart")) == 2
+
+    ask(at, "This one is broken")
+    attempts = [e.label for e in at.expander if e.label.startswith("Attempts")]
+    assert attempts == ["Attempts (2)"]
+    assert any("magnitude_type" in e for e in texts(at.error))
+    assert len(at.get("vega_lite_chart")) == 3
+
+    endpoint.fail_next(1, 503, body={"error": "Model is currently loading", "estimated_time": 0.01})
+    ask(at, "How many happened each day?")
+    assert len(at.get("vega_lite_chart")) == 4
+    assert any("1 retries" in c for c in texts(at.caption))
+
+    endpoint.fail_always(401)
+    ask(at, "Which magnitude type again?")
+    assert texts(at.error)[-1].startswith("Invalid API key")
+    assert len(at.chat_message) == 10
+    assert len(at.get("vega_lite_chart")) == 4  # earlier answers survive the error
+    assert TOKEN not in str(at._tree)
+
+
+def test_what_the_model_saw_is_shown(endpoint: FakeEndpoint, model: ScriptedModel) -> None:
+    at = ask(chat_app(endpoint), "Which magnitude type is most common?")
+    assert any(e.label == "What the model saw" for e in at.expander)
+    shown = "\n".join(c.value for c in at.code)
+    assert "You write DuckDB SQL" in shown and "You explain query results" in shown
+
+
+def test_edited_sql_reruns_and_redraws(endpoint: FakeEndpoint, model: ScriptedModel) -> None:
+    at = ask(chat_app(endpoint), "Which magnitude type is most common?")
+    at.text_area(key="sql_edit_0").input("SELECT type, count(*) AS n FROM earthquakes GROUP BY 1").run()
+    at.button(key="sql_run_0").click().run()
+    assert not at.exception
+    assert [t.label for t in at.tabs][0] == "Result (3 rows)"
+    assert any("edited SQL" in c for c in texts(at.caption))
+    at.text_area(key="sql_edit_0").input("DROP TABLE earthquakes").run()
+    at.button(key="sql_run_0").click().run()
+    assert texts(at.error)[-1].startswith("Refused")
+    assert "earthquakes (1,707 rows)" in texts(at.caption)[0]
+
+
+def test_row_sharing_can_be_turned_off(endpoint: FakeEndpoint, model: ScriptedModel) -> None:
+    at = chat_app(endpoint)
+    at.sidebar.toggle(key="share_rows").set_value(False).run()
+    ask(at, "Which magnitude type is most common?")
+    assert "chose not to share" in model.seen[-1]["messages"][-1]["content"]
+
+
+def test_clear_chat_empties_the_conversation(endpoint: FakeEndpoint, model: ScriptedModel) -> None:
+    at = ask(chat_app(endpoint), "Which magnitude type is most common?")
+    assert len(at.chat_message) == 2
+    next(b for b in at.sidebar.button if b.label == "Clear chat").click().run()
+    assert len(at.chat_message) == 0
+    assert at.button(key="example_0")

@@ -1,0 +1,39 @@
+"""Ask a question in the real app in headless Chromium and see the SQL, the table and the chart."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS
+from tests.support.fake_endpoint import FakeEndpoint
+from tests.support.scripted_model import ScriptedModel, fenced
+from tests.support.streamlit_server import running_app
+
+pytestmark = pytest.mark.browser
+
+BY_DAY = "SELECT time::DATE AS day, count(*) AS earthquakes FROM earthquakes GROUP BY 1 ORDER BY 1"
+INSIGHT = (
+    "Between 31 January and 7 February 2018 the catalog recorded 1,707 events. "
+    "The busiest day was 4 February with 301 earthquakes; 7 February has only 14 because the week ends early that day."
+)
+
+
+def test_asking_a_question_shows_sql_table_and_chart(page, endpoint: FakeEndpoint) -> None:  # type: ignore[no-untyped-def]
+    endpoint.responder = ScriptedModel(insight=INSIGHT).on("each day", fenced(BY_DAY, "line x=day y=earthquakes"))
+    env = {"HUGGINGFACE_API_KEY": "hf_BrowserChat000000001", "HUGGINGFACE_ENDPOINT_URL": endpoint.url,
+           "HUGGINGFACE_MODEL": "meta-llama/Llama-3.1-8B-Instruct"}  # fmt: skip
+    with running_app(env) as url:
+        page.set_viewport_size({"width": 1400, "height": 1900})
+        page.goto(url)
+        box = page.get_by_placeholder("Ask a question about the data")
+        box.fill("How many earthquakes happened each day?")
+        box.press("Enter")
+        page.get_by_text("the catalog recorded 1,707 events").wait_for()
+        page.locator(".vega-embed").first.wait_for()
+        page.locator("[data-testid='stDataFrame']").first.wait_for(state="attached")
+        page.get_by_role("tab", name="Result (8 rows)").wait_for()
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(ARTIFACTS / "chat-answer.png"), full_page=True)
+        page.get_by_role("tab", name="SQL").click()
+        page.get_by_text("GROUP BY 1 ORDER BY 1").first.wait_for()
+        assert "hf_BrowserChat000000001" not in page.content()

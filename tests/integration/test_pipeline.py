@@ -1,0 +1,199 @@
+"""The question pipeline with the real SDK, the loopback endpoint and real DuckDB."""
+
+from __future__ import annotations
+
+import pytest
+
+from analyst.answer import ChartPart, MetricPart, NoticePart, SqlPart, TablePart, TextPart
+from analyst.pipeline import NO_ROWS, Events, PipelineOptions, answer_question, rerun_sql
+from analyst.sandbox import SessionDatabase
+from providers.client import ModelClient
+from providers.endpoints import EndpointType
+from providers.settings import ProviderSettings
+from tests.conftest import FAST_RETRIES
+from tests.support.fake_endpoint import Failure, FakeEndpoint
+from tests.support.scripted_model import ScriptedModel, fenced
+
+BY_TYPE = 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC'
+
+
+@pytest.fixture
+def db() -> SessionDatabase:
+    return SessionDatabase()
+
+
+@pytest.fixture
+def client(endpoint: FakeEndpoint) -> ModelClient:
+    settings = ProviderSettings(EndpointType.DEDICATED, "tgi", api_key="hf_PipelineTest0001", endpoint_url=endpoint.url)
+    return ModelClient(settings, policy=FAST_RETRIES)
+
+
+def test_a_question_gets_sql_table_chart_and_insight_in_two_calls(endpoint, db, client) -> None:
+    endpoint.responder = ScriptedModel().on("magnitude type", fenced(BY_TYPE, "bar x=magType y=n"))
+    stages: list[str] = []
+    streamed: list[str] = []
+    answer = answer_question("Which magnitude type is most common?", [], db, client,
+                             events=Events(on_stage=stages.append, on_insight=streamed.append))  # fmt: skip
+    kinds = [type(p) for p in answer.parts]
+    assert kinds == [TextPart, ChartPart, TablePart, SqlPart]
+    assert answer.of_type(TextPart)[0].text == "The result has 7 rows."
+    assert "".join(streamed) == "The result has 7 rows."
+    assert answer.table.frame["n"].tolist()[0] == 1063
+    assert answer.of_type(ChartPart)[0].source == "model"
+    assert [c.purpose for c in answer.calls] == ["sql", "insight"]
+    assert stages == ["Writing SQL…", "Running the query…", "Writing the insight…"]
+    assert answer.prompt_tokens > 0 and answer.model == "tgi"
+
+
+def test_the_prompt_describes_the_live_tables(endpoint, db, client) -> None:
+    model = ScriptedModel().on("count", fenced("SELECT count(*) AS n FROM earthquakes"))
+    endpoint.responder = model
+    answer_question("count them", [], db, client)
+    system = model.seen[0]["messages"][0]["content"]
+    assert "Table earthquakes (1,707 rows)" in system
+    assert "\"magType\" VARCHAR values 'ml', 'md'" in system
+    assert "time TIMESTAMP 2018-01-31 01:49..2018-02-07 01:26" in system
+    assert "date_trunc" in system
+
+
+def test_a_follow_up_carries_the_previous_question_and_sql(endpoint, db, client) -> None:
+    model = ScriptedModel().on("alaska", fenced("SELECT count(*) AS n FROM earthquakes WHERE place ILIKE '%alaska%'"))
+    model.on("how many", fenced("SELECT count(*) AS n FROM earthquakes"))
+    endpoint.responder = model
+    first = answer_question("How many earthquakes?", [], db, client)
+    second = answer_question("Now only in Alaska", [first], db, client)
+    sent = model.seen[-2]["messages"]
+    assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
+    assert sent[1]["content"] == "How many earthquakes?"
+    assert "SELECT count(*) AS n FROM earthquakes" in sent[2]["content"]
+    assert second.table.frame["n"][0] < first.table.frame["n"][0]
+
+
+def test_a_failing_query_is_repaired_and_each_attempt_is_kept(endpoint, db, client) -> None:
+    model = ScriptedModel().on("rejected", fenced(BY_TYPE))
+    model.on("types", fenced("SELECT magnitude_type, count(*) FROM earthquakes GROUP BY 1"))
+    endpoint.responder = model
+    answer = answer_question("How many of each magnitude types?", [], db, client)
+    attempts = answer.of_type(SqlPart)
+    assert [a.attempt for a in attempts] == [0, 1]
+    assert "magnitude_type" in attempts[0].sql and attempts[0].error.startswith("Binder Error")
+    assert attempts[1].error is None
+    repair_prompt = model.seen[1]["messages"][-1]["content"]
+    assert "DuckDB rejected that query" in repair_prompt and "magnitude_type" in repair_prompt
+    assert [c.purpose for c in answer.calls] == ["sql", "repair", "insight"]
+    assert answer.error is None
+
+
+def test_repairs_are_bounded_and_the_final_error_is_shown(endpoint, db, client) -> None:
+    endpoint.responder = ScriptedModel(default=fenced("SELECT nope FROM earthquakes"))
+    answer = answer_question("anything", [], db, client)
+    assert len(answer.of_type(SqlPart)) == 3
+    assert answer.error.startswith("The query still failed after 2 repairs: Binder Error")
+    assert len(endpoint.chat_requests()) == 3
+
+
+def test_a_refused_statement_is_sent_back_for_repair(endpoint, db, client) -> None:
+    model = ScriptedModel().on("rejected", fenced("SELECT count(*) AS n FROM earthquakes"))
+    model.on("delete", fenced("DELETE FROM earthquakes"))
+    endpoint.responder = model
+    answer = answer_question("delete everything", [], db, client)
+    assert answer.of_type(SqlPart)[0].error.startswith("Refused")
+    assert db.internal_query("SELECT count(*) FROM earthquakes")[0][0] == 1707
+
+
+def test_a_reply_without_sql_is_a_text_answer(endpoint, db, client) -> None:
+    endpoint.responder = ScriptedModel(default="That is not about the loaded data; ask about earthquakes.")
+    answer = answer_question("What is the capital of France?", [], db, client)
+    assert [type(p) for p in answer.parts] == [TextPart]
+    assert answer.parts[0].text.startswith("That is not about the loaded data")
+    assert answer.error is None and len(answer.calls) == 1
+
+
+def test_no_rows_says_what_to_try_and_skips_the_insight_call(endpoint, db, client) -> None:
+    endpoint.responder = ScriptedModel(default=fenced("SELECT * FROM earthquakes WHERE mag > 9"))
+    answer = answer_question("giant ones", [], db, client)
+    assert answer.of_type(TextPart)[0].text == NO_ROWS
+    assert len(answer.calls) == 1
+
+
+def test_a_single_value_is_a_metric(endpoint, db, client) -> None:
+    endpoint.responder = ScriptedModel(default=fenced("SELECT round(avg(mag), 2) AS avg_mag FROM earthquakes"))
+    answer = answer_question("average magnitude", [], db, client)
+    metric = answer.of_type(MetricPart)[0]
+    assert metric.label == "avg_mag" and metric.value == pytest.approx(1.6, abs=0.2)
+
+
+def test_an_endpoint_error_becomes_a_message_in_the_answer(endpoint, db, client) -> None:
+    endpoint.fail_always(401)
+    answer = answer_question("anything", [], db, client)
+    assert answer.error.startswith("Invalid API key")
+    assert db.table_names() == ["earthquakes"]
+
+
+def test_a_cold_start_is_retried_and_reported(endpoint, db, client) -> None:
+    endpoint.responder = ScriptedModel(default=fenced("SELECT count(*) AS n FROM earthquakes"))
+    endpoint.fail_next(2, 503)
+    notices = []
+    answer = answer_question("count", [], db, client, events=Events(on_retry=notices.append))
+    assert [n.attempt for n in notices] == [1, 2]
+    assert answer.retries == 2 and answer.error is None
+
+
+def test_an_insight_failure_keeps_the_result(endpoint, db, client) -> None:
+    endpoint.responder = ScriptedModel(default=fenced("SELECT count(*) AS n FROM earthquakes"))
+    endpoint.fail_if = lambda body: Failure(500) if body.get("stream") else None
+    answer = answer_question("count", [], db, client)
+    assert answer.table is not None and answer.table.frame["n"][0] == 1707
+    assert answer.error is None
+    assert any(
+        p.text.startswith("Could not write the insight: Internal server error") for p in answer.of_type(NoticePart)
+    )
+
+
+def test_rows_are_not_shared_when_the_person_says_so(endpoint, db, client) -> None:
+    model = ScriptedModel().on("types", fenced(BY_TYPE))
+    endpoint.responder = model
+    answer_question("types", [], db, client, PipelineOptions(share_rows=False))
+    insight_prompt = model.seen[-1]["messages"][-1]["content"]
+    assert "chose not to share result rows" in insight_prompt
+    assert "ml,1063" not in insight_prompt
+    answer_question("types", [], db, client, PipelineOptions(share_rows=True))
+    assert "ml,1063" in model.seen[-1]["messages"][-1]["content"]
+
+
+def test_the_insight_sees_at_most_20_rows(endpoint, db, client) -> None:
+    model = ScriptedModel(default=fenced("SELECT id, mag FROM earthquakes ORDER BY mag DESC"))
+    endpoint.responder = model
+    answer_question("all", [], db, client)
+    insight_prompt = model.seen[-1]["messages"][-1]["content"]
+    csv_lines = insight_prompt.split("(CSV):\n", 1)[1].splitlines()
+    assert len(csv_lines) == 21  # header + 20 rows
+    assert "Column statistics" in insight_prompt
+
+
+def test_invented_numbers_in_the_insight_are_flagged(endpoint, db, client) -> None:
+    endpoint.responder = ScriptedModel(default=fenced(BY_TYPE), insight="ml leads with 1,063 events, about 987 more.")
+    answer = answer_question("types", [], db, client)
+    notes = [p.text for p in answer.of_type(NoticePart)]
+    assert any("987" in n for n in notes)
+    assert not any("1,063" in n for n in notes)
+
+
+def test_a_broken_insight_stream_keeps_what_arrived(endpoint, db, client) -> None:
+    endpoint.responder = ScriptedModel(default=fenced(BY_TYPE), insight="ml is the most common type by far, " * 4)
+    endpoint.break_stream_after = 2
+    answer = answer_question("types", [], db, client)
+    text = answer.of_type(TextPart)[0]
+    assert text.text and text.interrupted and "cut off" in text.interrupted
+
+
+def test_edited_sql_is_rerun_in_the_sandbox(endpoint, db, client) -> None:
+    endpoint.responder = ScriptedModel(default=fenced(BY_TYPE))
+    answer = answer_question("types", [], db, client)
+    edited = rerun_sql(answer, "SELECT type, count(*) AS n FROM earthquakes GROUP BY 1", db)
+    assert edited.table.frame.shape == (3, 2)
+    assert edited.of_type(SqlPart)[-1].attempt == -1
+    assert len(edited.calls) == len(answer.calls)
+    refused = rerun_sql(answer, "DROP TABLE earthquakes", db)
+    assert refused.error.startswith("Refused")
+    assert db.table_names() == ["earthquakes"]
