@@ -161,6 +161,13 @@ class SessionDatabase:
                 infos.append(TableInfo(name, rows, cols))
         return infos
 
+    def preview(self, table: str, rows: int = 100) -> pd.DataFrame:
+        """The first rows of one of the session's tables."""
+        if table not in self.table_names():
+            raise ValueError(f"No table named {table}")
+        with self._lock:
+            return self._cursor.sql(f'SELECT * FROM "{table}" LIMIT {int(rows)}').df()
+
     def run_query(self, sql: str) -> QueryResult:
         """Run untrusted SQL: checked, in a rolled-back transaction, time-limited, rows capped."""
         started = time.perf_counter()

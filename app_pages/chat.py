@@ -27,6 +27,9 @@ if problem:
 
 history = session.conversation()
 if not history:
+    with st.expander("Preview the data"):
+        table = st.selectbox("Table", database.table_names(), label_visibility="collapsed")
+        st.dataframe(database.preview(table), hide_index=True)
     st.markdown("**Try one of these:**")
     columns = st.columns(2)
     for number, example in enumerate(EXAMPLE_QUESTIONS):

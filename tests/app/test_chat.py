@@ -45,6 +45,8 @@ def test_without_a_key_the_page_opens_and_says_what_to_configure() -> None:
     info = texts(at.info)[0]
     assert info.startswith("HuggingFace API key required. Configure a model endpoint in the sidebar")
     assert "earthquakes (1,707 rows)" in texts(at.caption)[0]
+    assert any(e.label == "Preview the data" for e in at.expander)
+    assert len(at.dataframe[0].value) == 100 and "magType" in at.dataframe[0].value.columns
     examples = [b.label for b in at.button if b.key and b.key.startswith("example_")]
     assert "What is the average magnitude of earthquakes by year?" in examples
     assert "Show me a chart of earthquake frequency by month, excluding events below magnitude 4.0" in examples
