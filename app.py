@@ -14,6 +14,7 @@ st.set_page_config(page_title="Chat with your data", page_icon="🌋", layout="w
 navigation = st.navigation(
     [
         st.Page("app_pages/chat.py", title="Chat", icon="💬", default=True),
+        st.Page("app_pages/explore.py", title="Explore", icon="🔎"),
     ]
 )
 render_sidebar()

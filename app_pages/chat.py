@@ -2,9 +2,10 @@
 
 import streamlit as st
 
+from analyst.uploads import ACCEPTED_TYPES
 from ui import session
 from ui.answer_view import render_answer
-from ui.chat import EXAMPLE_QUESTIONS, not_ready_message, run_edited_sql, run_question
+from ui.chat import EXAMPLE_QUESTIONS, add_attached_files, not_ready_message, run_edited_sql, run_question
 
 st.title("Chat with your data")
 database = session.session_database()
@@ -42,7 +43,12 @@ for index, answer in enumerate(history):
     with st.chat_message("assistant"):
         render_answer(answer, index, run_edited_sql)
 
-question = st.chat_input("Ask a question about the data") or session.take_pending_question()
+submitted = st.chat_input("Ask a question about the data, or attach a file", accept_file="multiple",
+                          file_type=ACCEPTED_TYPES)  # fmt: skip
+if submitted and submitted.files:
+    add_attached_files(submitted.files)
+question = (submitted.text if submitted else None) or session.take_pending_question()
 if question:
     run_question(question)
+if submitted or question:
     st.rerun()

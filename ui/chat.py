@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analyst.answer import Answer, ErrorPart
+from analyst.answer import Answer, ErrorPart, TextPart
 from analyst.pipeline import Events, PipelineOptions, answer_question, rerun_sql
 from providers.retry import RetryNotice
 from ui import session, state
@@ -62,6 +62,16 @@ def run_question(question: str) -> None:
         history.append(answer)
     for notice in state.endpoint_state().pop_notices():
         st.toast(notice)
+
+
+def add_attached_files(files: list) -> None:
+    """Files attached in the chat input become tables; the conversation says what happened."""
+    from ui.data import add_files
+
+    names = ", ".join(f.name for f in files)
+    outcomes = add_files(files, ask_before_replacing=False, announce=False)
+    parts = [TextPart(line) if line.startswith("Loaded") else ErrorPart(line) for line in outcomes]
+    session.conversation().append(Answer(f"📎 {names}", parts or [TextPart("Those files are loaded already.")]))
 
 
 def run_edited_sql(index: int, sql: str) -> None:

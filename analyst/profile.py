@@ -1,0 +1,36 @@
+"""Per-table profiles for the Explore page: DuckDB's SUMMARIZE, trimmed to what people read."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analyst.sandbox import SessionDatabase
+from analyst.schema import quote_identifier
+
+PROFILE_COLUMNS = ["column_name", "column_type", "min", "max", "approx_unique", "null_percentage"]
+
+
+def profile_table(db: SessionDatabase, table: str) -> pd.DataFrame:
+    """Column, type, min, max, distinct count and null share of every column (cached per data version)."""
+    if table not in db.table_names():
+        raise ValueError(f"No table named {table}")
+
+    def compute() -> pd.DataFrame:
+        rows = db.internal_query(f"SUMMARIZE {quote_identifier(table)}")
+        frame = pd.DataFrame(rows, columns=[
+            "column_name", "column_type", "min", "max", "approx_unique", "avg", "std",
+            "q25", "q50", "q75", "count", "null_percentage",
+        ])  # fmt: skip
+        frame = frame[PROFILE_COLUMNS].rename(
+            columns={
+                "column_name": "column",
+                "column_type": "type",
+                "approx_unique": "distinct",
+                "null_percentage": "null %",
+            }
+        )
+        frame["min"] = frame["min"].astype(str).str.slice(0, 40)
+        frame["max"] = frame["max"].astype(str).str.slice(0, 40)
+        return frame
+
+    return db.memo(f"profile:{table}", compute)

@@ -1,0 +1,131 @@
+"""Explore page: the session's tables with profiles, a SQL workbench with charts, and adding data."""
+
+from datetime import date, timedelta
+
+import streamlit as st
+
+from analyst.charts import build_chart
+from analyst.datasets import EARTHQUAKES_TABLE
+from analyst.parsing import ChartHint
+from analyst.profile import profile_table
+from analyst.sample_datasets import sample_dataset_names
+from analyst.sandbox import QueryError
+from analyst.uploads import ACCEPTED_TYPES
+from ui import data, session
+
+WORKBENCH_SQL = "workbench_sql"
+WORKBENCH_RESULT = "workbench_result"
+NONE = "(none)"
+MARKS = ["auto", "bar", "line", "point", "area", "map", "none"]
+DEFAULT_SQL = 'SELECT "magType", count(*) AS n\nFROM earthquakes\nGROUP BY 1\nORDER BY n DESC'
+
+st.title("Explore your data")
+database = session.session_database()
+data.render_messages()
+data.render_pending_replacements()
+
+tables_tab, sql_tab, add_tab = st.tabs(["Tables", "SQL workbench", "Add data"])
+
+with tables_tab:
+    for info in database.tables():
+        with st.expander(f"**{info.name}** — {info.rows:,} rows · {len(info.columns)} columns"):
+            st.caption("Profile (DuckDB SUMMARIZE)")
+            st.dataframe(profile_table(database, info.name), hide_index=True)
+            st.caption("First rows")
+            st.dataframe(database.preview(info.name, 20), hide_index=True)
+            with st.container(horizontal=True):
+                if st.button("Ask about this table", key=f"ask_{info.name}"):
+                    session.ask(f"What does the {info.name} table contain? Show a few key figures.")
+                    st.switch_page("app_pages/chat.py")
+                if info.name != EARTHQUAKES_TABLE and st.button("Remove table", key=f"drop_{info.name}"):
+                    database.drop_table(info.name)
+                    st.rerun()
+
+with sql_tab:
+    st.caption("Runs in the same sandbox as the chat: one read-only query, 10 s, at most 5,000 rows fetched.")
+    st.session_state.setdefault(
+        WORKBENCH_SQL, 'SELECT "magType", count(*) AS n\nFROM earthquakes\nGROUP BY 1\nORDER BY n DESC'
+    )
+    sql = st.text_area("SQL", key=WORKBENCH_SQL, height=160)
+    if st.button("Run", type="primary"):
+        try:
+            st.session_state[WORKBENCH_RESULT] = database.run_query(sql)
+        except QueryError as error:
+            st.session_state[WORKBENCH_RESULT] = error
+    result = st.session_state.get(WORKBENCH_RESULT)
+    if isinstance(result, QueryError):
+        st.error(result.message)
+    elif result is not None:
+        shown = len(result.frame)
+        st.caption(f"{result.total_rows:,} rows" + (f", first {shown:,} shown" if result.left_out else "")
+                   + f" · {result.elapsed_ms:.0f} ms")  # fmt: skip
+        st.dataframe(result.frame, hide_index=True)
+        st.download_button("Download CSV", lambda: result.frame.to_csv(index=False).encode(), "result.csv", "text/csv")
+        columns = [NONE, *result.columns]
+        mark_col, x_col, y_col, color_col = st.columns(4)
+        mark = mark_col.selectbox("Chart", MARKS, key="wb_mark")
+        x = x_col.selectbox("x", columns, index=min(1, len(columns) - 1), key="wb_x")
+        y = y_col.selectbox("y", columns, index=min(2, len(columns) - 1), key="wb_y")
+        color = color_col.selectbox("colour", columns, key="wb_color")
+        picked = None if mark == "auto" else ChartHint(mark, *(None if v == NONE else v for v in (x, y, color)))
+        chart = build_chart(result.frame, picked)
+        if chart.note:
+            st.caption(chart.note.replace("The model's chart suggestion", "That chart"))
+        if chart.spec is not None:
+            st.vega_lite_chart(chart.spec, width="stretch")
+
+with add_tab:
+    st.subheader("Upload files")
+    limit_mb = data.upload_limit_bytes() // (1024 * 1024)
+    files = st.file_uploader(
+        f"CSV, TSV, Parquet, JSON/NDJSON or GeoJSON — several at once, up to {limit_mb} MB each",
+        type=ACCEPTED_TYPES,
+        accept_multiple_files=True,
+    )
+    if files and data.add_files(files):
+        st.rerun()
+
+    st.subheader("Bundled samples")
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        sample = st.selectbox("Sample dataset", sample_dataset_names(), index=None, placeholder="Pick a sample")
+        if st.button("Add sample", disabled=sample is None):
+            data.add_sample(sample)
+            st.rerun()
+
+    st.subheader("More earthquakes")
+    st.caption("The bundled week answers 'by year' with a single row. These need network access.")
+    with st.form("usgs"):
+        st.markdown("**USGS earthquake catalog** (FDSN event service)")
+        start_col, end_col, mag_col = st.columns(3)
+        start = start_col.date_input("From", date.today() - timedelta(days=365 * 3))
+        end = end_col.date_input("To", date.today())
+        min_mag = mag_col.number_input("Minimum magnitude", -1.0, 10.0, 4.5, 0.5)
+        replace_usgs = st.radio("Load into", ["Replace the earthquakes table", "A new table"], horizontal=True)
+        load_usgs = st.form_submit_button("Load from USGS")
+    if load_usgs:
+        from analyst.loaders import CatalogUnavailable
+
+        bar = st.progress(0.0, "Asking USGS how many events match…")
+        try:
+            table = data.cached_usgs_catalog(start, end, float(min_mag), data.usgs_url(),
+                                             _progress=lambda f, text: bar.progress(min(f, 1.0), text))  # fmt: skip
+        except CatalogUnavailable as error:
+            data.say("error", str(error))
+        else:
+            data.store_catalog(table, replace_usgs.startswith("Replace"), "usgs_earthquakes", "the USGS catalog")
+        st.rerun()
+
+    st.markdown("**Northern California 1967–2018** (54,936 events, the SQLRooms example's catalog)")
+    replace_ncal = st.radio("Load into", ["Replace the earthquakes table", "A new table"], horizontal=True,
+                            key="ncal_target")  # fmt: skip
+    if st.button("Load Northern California catalog"):
+        from analyst.loaders import CatalogUnavailable
+
+        bar = st.progress(0.0, "Downloading…")
+        try:
+            table = data.cached_ncal_catalog(data.ncal_url(), _progress=lambda f, text: bar.progress(min(f, 1.0), text))
+        except CatalogUnavailable as error:
+            data.say("error", str(error))
+        else:
+            data.store_catalog(table, replace_ncal.startswith("Replace"), "ncal_earthquakes", "the NCEDC catalog")
+        st.rerun()

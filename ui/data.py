@@ -1,0 +1,145 @@
+"""Adding data to this session: uploads (asking before a replace), bundled samples, earthquake catalogs."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+
+import pyarrow as pa
+import streamlit as st
+
+from analyst.datasets import EARTHQUAKES_TABLE
+from analyst.sample_datasets import load_sample_dataset
+from analyst.uploads import LoadedFile, UploadError, read_upload, safe_table_name
+from ui import session
+
+PROCESSED_UPLOADS = "processed_uploads"
+PENDING_REPLACEMENTS = "pending_replacements"
+LOAD_MESSAGES = "load_messages"
+
+
+@dataclass(frozen=True)
+class PendingReplacement:
+    loaded: LoadedFile
+    existing_name: str
+
+
+def upload_limit_bytes() -> int:
+    return int(st.get_option("server.maxUploadSize")) * 1024 * 1024
+
+
+def _messages() -> list[tuple[str, str]]:
+    return st.session_state.setdefault(LOAD_MESSAGES, [])
+
+
+def say(kind: str, text: str) -> None:
+    """Queue a success/error line for the next run of the page (survives the rerun a button causes)."""
+    _messages().append((kind, text))
+
+
+def render_messages() -> None:
+    for kind, text in _messages():
+        (st.success if kind == "success" else st.error)(text)
+    st.session_state[LOAD_MESSAGES] = []
+
+
+def add_files(files: list, *, ask_before_replacing: bool = True, announce: bool = True) -> list[str]:
+    """Load each new uploaded file; a clashing name waits for the person's choice. Returns what happened
+    (and, with ``announce``, shows it on the page's next run)."""
+    report = say if announce else (lambda kind, text: None)
+    database = session.session_database()
+    processed: set[str] = st.session_state.setdefault(PROCESSED_UPLOADS, set())
+    outcomes = []
+    for upload in files:
+        if upload.file_id in processed:
+            continue
+        processed.add(upload.file_id)
+        existing = database.table_names()
+        try:
+            loaded = read_upload(upload.name, upload.getvalue(), existing, upload_limit_bytes())
+        except UploadError as error:
+            report("error", str(error))
+            outcomes.append(str(error))
+            continue
+        wanted = safe_table_name(upload.name)
+        if ask_before_replacing and wanted in existing and wanted != EARTHQUAKES_TABLE:
+            st.session_state.setdefault(PENDING_REPLACEMENTS, []).append(PendingReplacement(loaded, wanted))
+            outcomes.append(f"{upload.name}: a table named {wanted} exists already — replace it or keep both?")
+            continue
+        database.add_table(loaded.table_name, loaded.table)
+        report("success", f"Loaded {loaded.summary}.")
+        outcomes.append(f"Loaded {loaded.summary}.")
+    return outcomes
+
+
+def resolve_replacement(index: int, replace: bool) -> None:
+    pending: list[PendingReplacement] = st.session_state.get(PENDING_REPLACEMENTS, [])
+    if index >= len(pending):
+        return
+    choice = pending.pop(index)
+    database = session.session_database()
+    if replace:
+        database.add_table(choice.existing_name, choice.loaded.table, replace=True)
+        say("success", f"Replaced table {choice.existing_name} with {choice.loaded.file_name}.")
+    else:
+        name = safe_table_name(choice.loaded.file_name, database.table_names())
+        database.add_table(name, choice.loaded.table)
+        say("success", f"Loaded {choice.loaded.file_name} as table {name}.")
+
+
+def render_pending_replacements() -> None:
+    pending: list[PendingReplacement] = st.session_state.get(PENDING_REPLACEMENTS, [])
+    for index, choice in enumerate(pending):
+        st.warning(
+            f"A table named **{choice.existing_name}** already exists. What should {choice.loaded.file_name} do?"
+        )
+        with st.container(horizontal=True):
+            st.button(f"Replace {choice.existing_name}", key=f"replace_{index}", on_click=resolve_replacement,
+                      args=(index, True))  # fmt: skip
+            st.button("Keep both", key=f"keep_{index}", on_click=resolve_replacement, args=(index, False))
+
+
+def add_sample(name: str) -> None:
+    database = session.session_database()
+    table_name = safe_table_name(name, database.table_names())
+    database.add_table(table_name, load_sample_dataset(name))
+    say("success", f"Added the {name} sample as table {table_name}.")
+
+
+# Earthquake catalogs: fetched once per argument set for every visitor (public data), then instant.
+def usgs_url() -> str:
+    from analyst.loaders import USGS_FDSN_URL
+
+    return os.environ.get("USGS_FDSN_URL", USGS_FDSN_URL)
+
+
+def ncal_url() -> str:
+    from analyst.loaders import NCAL_CSV_URL
+
+    return os.environ.get("NCAL_CSV_URL", NCAL_CSV_URL)
+
+
+@st.cache_data(ttl=6 * 3600, max_entries=6, show_spinner=False)
+def cached_usgs_catalog(start: date, end: date, min_magnitude: float, base_url: str, _progress=None) -> pa.Table:
+    from analyst.loaders import fetch_usgs_catalog
+
+    return fetch_usgs_catalog(start, end, min_magnitude, base_url=base_url, progress=_progress)
+
+
+@st.cache_data(ttl=24 * 3600, max_entries=1, show_spinner=False)
+def cached_ncal_catalog(url: str, _progress=None) -> pa.Table:
+    from analyst.loaders import fetch_ncal_catalog
+
+    return fetch_ncal_catalog(url=url, progress=_progress)
+
+
+def store_catalog(table: pa.Table, replace_earthquakes: bool, new_name: str, source: str) -> None:
+    database = session.session_database()
+    if replace_earthquakes:
+        database.add_table(EARTHQUAKES_TABLE, table, replace=True)
+        say("success", f"The earthquakes table now holds {table.num_rows:,} events from {source}.")
+    else:
+        name = safe_table_name(new_name, database.table_names())
+        database.add_table(name, table)
+        say("success", f"Added {table.num_rows:,} events from {source} as table {name}.")
