@@ -1,0 +1,106 @@
+"""The Explore page in AppTest: tables, profiles, the SQL workbench and uploads, on real DuckDB."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from tests.support.apptest import open_app, texts
+
+STATIONS = b"station,region,height_m\nZermatt,Valais,1608\nDavos,Graubunden,1560\nSion,Valais,482\n"
+
+
+def explore() -> AppTest:
+    at = open_app().run()
+    return at.switch_page("app_pages/explore.py").run()
+
+
+def button(at: AppTest, label: str):  # type: ignore[no-untyped-def]
+    return next(b for b in at.button if b.label == label)
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    return at.file_uploader[0].set_value((name, data, "text/csv")).run()
+
+
+def test_tables_show_row_counts_profile_and_preview() -> None:
+    at = explore()
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["Tables", "SQL workbench", "Add data"]
+    assert "**earthquakes** — 1,707 rows · 30 columns" in [e.label for e in at.expander]
+    profile = at.dataframe[0].value
+    assert list(profile.columns) == ["column", "type", "min", "max", "distinct", "null %"]
+    assert profile.set_index("column").loc["mag", "max"] == "6.4"
+    assert len(at.dataframe[1].value) == 20
+
+
+def test_the_workbench_runs_sql_in_the_sandbox_and_charts_it() -> None:
+    at = explore()
+    button(at, "Run").click().run()
+    assert "7 rows" in texts(at.caption)[3]
+    assert at.dataframe[2].value["n"].tolist()[0] == 1063
+    assert len(at.get("vega_lite_chart")) == 1
+    at.selectbox(key="wb_mark").set_value("point").run()
+    assert at.get("vega_lite_chart")[0].proto.spec.count('"point"') >= 1
+    at.text_area(key="workbench_sql").input("COPY earthquakes TO '/tmp/x.csv'").run()
+    button(at, "Run").click().run()
+    assert texts(at.error)[0].startswith("Refused")
+    at.text_area(key="workbench_sql").input("SELECT nope FROM earthquakes").run()
+    button(at, "Run").click().run()
+    assert texts(at.error)[0].startswith("Binder Error")
+
+
+def test_an_uploaded_csv_becomes_a_profiled_table() -> None:
+    at = upload(explore(), "Swiss Stations.csv", STATIONS)
+    assert not at.exception
+    assert "Loaded Swiss Stations.csv → table swiss_stations (3 rows, 3 columns)." in texts(at.success)
+    assert "**swiss_stations** — 3 rows · 3 columns" in [e.label for e in at.expander]
+
+
+def test_a_bad_upload_gets_a_message_and_loads_nothing() -> None:
+    at = upload(explore(), "ragged.csv", b"a,b\n1,2\n3,4,5\n")
+    assert texts(at.error)[0].startswith("ragged.csv: rows have different numbers of fields")
+    assert [e.label for e in at.expander if "**" in e.label] == ["**earthquakes** — 1,707 rows · 30 columns"]
+
+
+def test_replacing_a_table_asks_first() -> None:
+    at = upload(explore(), "stations.csv", STATIONS)
+    at = upload(at, "stations.csv", STATIONS + b"Chur,Graubunden,593\n")
+    assert any("A table named **stations** already exists" in w for w in texts(at.warning))
+    button(at, "Keep both").click().run()
+    labels = [e.label for e in at.expander]
+    assert "**stations** — 3 rows · 3 columns" in labels and "**stations_2** — 4 rows · 3 columns" in labels
+    at = upload(at, "stations.csv", b"station\nOnly\n")
+    button(at, "Replace stations").click().run()
+    assert "**stations** — 1 rows · 1 columns" in [e.label for e in at.expander]
+
+
+def test_a_bundled_sample_can_be_added() -> None:
+    at = explore()
+    sample_box = next(s for s in at.selectbox if s.label == "Sample dataset")
+    sample_box.set_value("seattle-weather").run()
+    button(at, "Add sample").click().run()
+    assert "**seattle_weather** — 1,461 rows · 6 columns" in [e.label for e in at.expander]
+
+
+def test_uploads_belong_to_one_session() -> None:
+    first = upload(explore(), "mine.csv", STATIONS)
+    second = explore()
+    assert any("**mine**" in e.label for e in first.expander)
+    assert not any("**mine**" in e.label for e in second.expander)
+
+
+def test_ask_about_this_table_hands_a_question_to_the_chat() -> None:
+    at = upload(explore(), "stations.csv", STATIONS)
+    at.button(key="ask_stations").click().run()
+    assert not at.exception
+    assert at.chat_message[0].markdown[0].value.startswith("What does the stations table contain?")
+    assert texts(at.error)[0].startswith("HuggingFace API key required")
+
+
+def test_files_attached_in_the_chat_input_become_tables() -> None:
+    at = open_app().run()
+    at.chat_input[0].upload("stations.csv", STATIONS, "text/csv").run()
+    assert not at.exception
+    assert at.chat_message[0].markdown[0].value == "📎 stations.csv"
+    assert "Loaded stations.csv → table stations (3 rows, 3 columns)." in [m.value for m in at.chat_message[1].markdown]
+    assert "stations (3 rows)" in texts(at.caption)[0]
