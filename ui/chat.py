@@ -58,6 +58,7 @@ def run_question(question: str) -> None:
         events = Events(on_stage=lambda text: status.update(label=text), on_retry=on_retry, on_insight=on_insight)
         options = PipelineOptions(share_rows=bool(st.session_state.get(session.SHARE_ROWS, True)))
         answer = answer_question(question, list(history), session.session_database(), client, options, events)
+        insight_box.empty()  # the conversation is redrawn from the record right after
         status.update(label="Done" if not answer.error else "Failed", state="error" if answer.error else "complete")
         history.append(answer)
     for notice in state.endpoint_state().pop_notices():

@@ -1,0 +1,37 @@
+"""Upload a CSV in the real app, see it in the table list, and ask the chat about it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS
+from tests.support.fake_endpoint import FakeEndpoint
+from tests.support.scripted_model import ScriptedModel, fenced
+from tests.support.streamlit_server import running_app
+
+pytestmark = pytest.mark.browser
+
+STATIONS = "station,region,height_m\nZermatt,Valais,1608\nDavos,Graubunden,1560\nSion,Valais,482\n"
+BY_REGION = "SELECT region, count(*) AS stations, max(height_m) AS highest FROM stations GROUP BY 1 ORDER BY 1"
+
+
+def test_upload_a_csv_and_ask_about_it(page, endpoint: FakeEndpoint, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    endpoint.responder = ScriptedModel(insight="Valais has two stations.").on("stations table", fenced(BY_REGION))
+    csv_file = tmp_path / "stations.csv"
+    csv_file.write_text(STATIONS)
+    env = {"HUGGINGFACE_API_KEY": "hf_BrowserExplore0000001", "HUGGINGFACE_ENDPOINT_URL": endpoint.url,
+           "HUGGINGFACE_MODEL": "tgi"}  # fmt: skip
+    with running_app(env) as url:
+        page.goto(f"{url}/explore")
+        page.get_by_role("tab", name="Add data").click()
+        page.locator("input[type='file']").first.set_input_files(str(csv_file))
+        page.get_by_text("Loaded stations.csv → table stations (3 rows, 3 columns).").wait_for()
+        page.get_by_role("tab", name="Tables").click()
+        page.get_by_text("stations — 3 rows · 3 columns").click()
+        page.get_by_role("button", name="Ask about this table").last.click()
+        page.get_by_text("Valais has two stations.", exact=True).wait_for()
+        page.get_by_role("tab", name="Result (2 rows)").wait_for()
+        page.screenshot(path=str(ARTIFACTS / "explore-upload-chat.png"), full_page=True)
+    asked = endpoint.chat_requests()[0].body["messages"]
+    assert "Table stations (3 rows)" in asked[0]["content"]
+    assert asked[-1]["content"].startswith("What does the stations table contain?")
