@@ -15,6 +15,7 @@ navigation = st.navigation(
     [
         st.Page("app_pages/chat.py", title="Chat", icon="💬", default=True),
         st.Page("app_pages/explore.py", title="Explore", icon="🔎"),
+        st.Page("app_pages/endpoints.py", title="Endpoints", icon="🩺"),
     ]
 )
 render_sidebar()

@@ -1,0 +1,134 @@
+"""Endpoints page: prove an endpoint is up, wake it, compare endpoints, and score accuracy."""
+
+import streamlit as st
+
+from analyst.comparison import Outcome, run_comparison
+from analyst.evaluation import load_questions, run_evaluation
+from providers.endpoints import EndpointType
+from providers.errors import ProviderError
+from providers.health import run_health_check
+from ui import session, state
+from ui.chat import EXAMPLE_QUESTIONS, not_ready_message
+from ui.endpoints import render_contender_form, start_wake_job, wake_job
+from ui.sidebar import render_health_report
+
+EVAL_REPORT = "eval_report"
+
+st.title("Endpoints")
+client = state.model_client()
+problem = not_ready_message()
+health_tab, compare_tab, score_tab = st.tabs(["Health and wake-up", "Compare", "Accuracy score"])
+
+with health_tab:
+    if problem or client is None:
+        st.info(problem)
+    else:
+        settings = client.settings
+        st.caption(f"{settings.endpoint_type.label} · {client.base_url()} · model {settings.model}")
+        if st.button("Run health check", type="primary"):
+            with st.spinner("Asking the endpoint…"):
+                st.session_state["endpoint_health"] = run_health_check(client)
+        report = st.session_state.get("endpoint_health")
+        if report is not None:
+            render_health_report(report)
+        if settings.endpoint_type is EndpointType.DEDICATED:
+            st.subheader("Served models")
+            if st.button("List models (/v1/models)"):
+                try:
+                    st.session_state["served_models"] = client.list_models()
+                except ProviderError as error:
+                    st.session_state["served_models"] = error
+            served = st.session_state.get("served_models")
+            if isinstance(served, ProviderError):
+                st.error(str(served))
+            elif served is not None:
+                st.dataframe({"model": served}, hide_index=True)
+
+        st.subheader("Wake up a scaled-to-zero endpoint")
+        st.caption("Sends requests with X-Scale-Up-Timeout and retries with backoff in the background; "
+                   "the chat stays usable meanwhile.")  # fmt: skip
+        limit = st.number_input("Give up after (minutes)", 1.0, 60.0, 10.0, 1.0)
+        job = wake_job()
+        running = job is not None and not job.status().finished
+        with st.container(horizontal=True):
+            if st.button("Wake up", disabled=running):
+                job = start_wake_job(client, limit)
+            if st.button("Stop", disabled=not running) and job is not None:
+                job.stop()
+
+        @st.fragment(run_every=1.0)
+        def render_wake_status() -> None:
+            current = wake_job()
+            if current is None:
+                return
+            status = current.status()
+            line = f"{status.state} · {status.elapsed_s:.0f} s · {status.attempts} attempts — {status.message}"
+            {"ready": st.success, "failed": st.error, "gave up": st.warning}.get(status.state, st.info)(line)
+
+        render_wake_status()
+
+with compare_tab:
+    count = st.radio("Configurations", [2, 3], horizontal=True)
+    columns = st.columns(count)
+    contenders = []
+    for index, column in enumerate(columns):
+        with column, st.container(border=True):
+            st.markdown(f"**{'ABC'[index]}**")
+            contenders.append(render_contender_form(index))
+    question = st.text_input("Question", EXAMPLE_QUESTIONS[5], key="cmp_question")
+    if st.button("Compare", type="primary", disabled=not question.strip()):
+        slots = [column.empty() for column in st.columns(count)]
+
+        def show(index: int, outcome: Outcome) -> None:
+            slots[index].caption(f"{outcome.label}: done in {outcome.seconds:.1f} s")
+
+        st.session_state["comparison"] = run_comparison(question, contenders, session.session_database(),
+                                                        on_done=show)  # fmt: skip
+    outcomes = st.session_state.get("comparison")
+    if outcomes:
+        for column, outcome in zip(st.columns(len(outcomes)), outcomes, strict=True):
+            with column, st.container(border=True):
+                answer = outcome.answer
+                st.markdown(f"**{outcome.label}** · {answer.model or 'no model'}")
+                if answer.error:
+                    st.error(answer.error)
+                    continue
+                if outcome.same_as:
+                    st.success(f"Same result as {', '.join(outcome.same_as)}")
+                elif outcome.ok:
+                    st.warning("Result differs from the others")
+                tokens = answer.prompt_tokens + answer.completion_tokens
+                st.caption(f"{answer.model_seconds:.2f} s model time · {tokens:,} tokens · {answer.retries} retries")
+                if answer.final_sql:
+                    st.code(answer.final_sql, language="sql")
+                charts = [p for p in answer.parts if type(p).__name__ == "ChartPart"]
+                if charts:
+                    st.vega_lite_chart(charts[0].spec, width="stretch")
+                if answer.table is not None:
+                    st.dataframe(answer.table.frame.head(50), hide_index=True)
+
+with score_tab:
+    questions = load_questions()
+    st.caption(f"{len(questions)} reference questions about the bundled week of earthquakes (bench/questions.json). "
+               "A question is right when the answer's rows equal the reference query's rows.")  # fmt: skip
+    if problem or client is None:
+        st.info(problem)
+    elif st.button("Run accuracy score", type="primary"):
+        bar = st.progress(0.0, "Starting…")
+        report = run_evaluation(
+            client, questions, on_progress=lambda done, total, score: bar.progress(done / total, f"{done}/{total}")
+        )
+        st.session_state[EVAL_REPORT] = report
+    report = st.session_state.get(EVAL_REPORT)
+    if report is not None:
+        a, b, c, d = st.columns(4)
+        a.metric("Execution accuracy", f"{report.accuracy:.0%}", f"{sum(s.correct for s in report.scores)} right")
+        b.metric("Median latency", f"{report.latency_p50_s:.2f} s")
+        c.metric("90th percentile", f"{report.latency_p90_s:.2f} s")
+        d.metric("Tokens", f"{report.total_tokens:,}")
+        rows = [{"id": s.id, "right": s.correct, "problem": s.problem, "question": s.question, "sql": s.sql,
+                 "seconds": round(s.latency_s, 2)} for s in report.scores]  # fmt: skip
+        st.dataframe(rows, hide_index=True)
+        with st.container(horizontal=True):
+            st.download_button("Download CSV", report.to_csv(), "accuracy.csv", "text/csv")
+            st.download_button("Download JSON", report.to_json(), "accuracy.json", "application/json")

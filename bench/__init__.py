@@ -1,0 +1,1 @@
+"""Benchmarks and the answer-accuracy evaluation (not run by pytest)."""

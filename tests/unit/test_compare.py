@@ -1,0 +1,32 @@
+import pandas as pd
+
+from analyst.compare import results_equal
+
+
+def test_order_and_column_names_do_not_matter() -> None:
+    left = pd.DataFrame({"type": ["a", "b"], "n": [1, 2]})
+    right = pd.DataFrame({"count": [2, 1], "kind": ["b", "a"]})
+    assert results_equal(left, right)
+
+
+def test_floats_compare_tolerantly_and_ints_equal_whole_floats() -> None:
+    assert results_equal(pd.DataFrame({"x": [1.23456789]}), pd.DataFrame({"y": [1.2345679]}))
+    assert results_equal(pd.DataFrame({"x": [3]}), pd.DataFrame({"x": [3.0]}))
+    assert not results_equal(pd.DataFrame({"x": [1.23]}), pd.DataFrame({"x": [1.24]}))
+
+
+def test_different_rows_or_shapes_differ() -> None:
+    base = pd.DataFrame({"a": ["x", "y"], "n": [1, 2]})
+    assert not results_equal(base, pd.DataFrame({"a": ["x", "y"], "n": [2, 1]}))  # pairs differ
+    assert not results_equal(base, base.head(1))
+    assert not results_equal(base, base.assign(extra=1))
+
+
+def test_duplicates_count() -> None:
+    assert not results_equal(pd.DataFrame({"a": [1, 1, 2]}), pd.DataFrame({"a": [1, 2, 2]}))
+
+
+def test_nulls_timestamps_and_dates() -> None:
+    left = pd.DataFrame({"d": pd.to_datetime(["2018-02-01", "2018-02-02"]), "v": [None, 1.0]})
+    right = pd.DataFrame({"v": [1, None], "d": [pd.Timestamp("2018-02-02").date(), pd.Timestamp("2018-02-01").date()]})
+    assert results_equal(left, right)

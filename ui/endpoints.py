@@ -1,0 +1,61 @@
+"""Glue for the Endpoints page: building comparison contenders from widgets, and the wake-up job."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analyst.comparison import Contender
+from providers.catalog import CUSTOM_MODEL, model_choices
+from providers.client import EndpointState, ModelClient
+from providers.endpoints import EndpointType
+from providers.selection import Selection, resolve_selection
+from providers.wakeup import WakeJob
+from ui import state
+from ui.config import load_configuration
+
+WAKE_JOB = "wake_job"
+LABELS = ("A", "B", "C")
+KEY_HELP = "Kept only in this browser session. Empty: the app's token, where the token guard allows it."
+
+
+def _type_label(value: str) -> str:
+    return EndpointType(value).label
+
+
+def render_contender_form(index: int) -> Contender:
+    """Widgets for one configuration (its own type, URL, model and optional key, kept in this session only)."""
+    label = LABELS[index]
+    sidebar = state.resolved_provider()
+    default_type = sidebar.settings.endpoint_type.value if sidebar and sidebar.settings else "inference-providers"
+    kind = EndpointType(
+        st.selectbox(
+            "Endpoint type",
+            [t.value for t in EndpointType],
+            key=f"cmp_type_{index}",
+            index=[t.value for t in EndpointType].index(default_type),
+            format_func=lambda v: EndpointType(v).label,
+        )  # fmt: skip
+    )
+    url = ""
+    if kind.needs_url:
+        default_url = sidebar.settings.endpoint_url if sidebar and sidebar.settings else ""
+        url = st.text_input("Endpoint URL", value=default_url or "", key=f"cmp_url_{index}")
+    choices = model_choices(kind)
+    model = st.selectbox("Model", choices, key=f"cmp_model_{index}", index=min(index, len(choices) - 2))
+    custom = st.text_input("Model id", key=f"cmp_custom_{index}") if model == CUSTOM_MODEL else ""
+    key = st.text_input("API key (optional)", type="password", key=f"cmp_key_{index}", help=KEY_HELP)
+    resolved = resolve_selection(Selection(kind, url, key, model, custom), load_configuration())
+    if resolved.problem:
+        st.caption(f"⚠️ {resolved.problem}")
+        return Contender(label, None, resolved.problem)
+    return Contender(label, ModelClient(resolved.settings, state=EndpointState()))
+
+
+def start_wake_job(client: ModelClient, limit_minutes: float) -> WakeJob:
+    job = WakeJob(client, limit_s=limit_minutes * 60).start()
+    st.session_state[WAKE_JOB] = job
+    return job
+
+
+def wake_job() -> WakeJob | None:
+    return st.session_state.get(WAKE_JOB)
