@@ -13,9 +13,9 @@ st.set_page_config(page_title="Chat with your data", page_icon="🌋", layout="w
 
 navigation = st.navigation(
     [
-        st.Page("app_pages/chat.py", title="Chat", icon="💬", default=True),
-        st.Page("app_pages/explore.py", title="Explore", icon="🔎"),
-        st.Page("app_pages/endpoints.py", title="Endpoints", icon="🩺"),
+        st.Page("app_pages/chat.py", title="Chat", icon=":material/chat:", default=True),
+        st.Page("app_pages/explore.py", title="Explore", icon=":material/table_view:"),
+        st.Page("app_pages/endpoints.py", title="Endpoints", icon=":material/monitor_heart:"),
     ]
 )
 render_sidebar()

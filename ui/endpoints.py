@@ -41,7 +41,12 @@ def render_contender_form(index: int) -> Contender:
         default_url = sidebar.settings.endpoint_url if sidebar and sidebar.settings else ""
         url = st.text_input("Endpoint URL", value=default_url or "", key=f"cmp_url_{index}")
     choices = model_choices(kind)
-    model = st.selectbox("Model", choices, key=f"cmp_model_{index}", index=min(index, len(choices) - 2))
+    sidebar_model = sidebar.settings.model if sidebar and sidebar.settings and index == 0 else None
+    default = choices.index(sidebar_model) if sidebar_model in choices else min(index, len(choices) - 2)
+    if sidebar_model and sidebar_model not in choices:
+        default = choices.index(CUSTOM_MODEL)
+        st.session_state.setdefault(f"cmp_custom_{index}", sidebar_model)
+    model = st.selectbox("Model", choices, key=f"cmp_model_{index}", index=default)
     custom = st.text_input("Model id", key=f"cmp_custom_{index}") if model == CUSTOM_MODEL else ""
     key = st.text_input("API key (optional)", type="password", key=f"cmp_key_{index}", help=KEY_HELP)
     resolved = resolve_selection(Selection(kind, url, key, model, custom), load_configuration())

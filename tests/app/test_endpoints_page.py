@@ -1,0 +1,98 @@
+"""The Endpoints page in AppTest against loopback endpoints."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.support.apptest import open_app, texts
+from tests.support.fake_endpoint import FakeEndpoint
+from tests.support.scripted_model import ScriptedModel, fenced
+
+TOKEN = "hf_EndpointsPage00000001"
+BY_TYPE = 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1'
+
+
+def endpoints_page(endpoint: FakeEndpoint) -> AppTest:
+    secrets = {"HUGGINGFACE_API_KEY": TOKEN, "HUGGINGFACE_ENDPOINT_URL": endpoint.url, "HUGGINGFACE_MODEL": "tgi"}
+    at = open_app(secrets=secrets).run()
+    return at.switch_page("app_pages/endpoints.py").run()
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    return next(b for b in at.button if b.label == label).click().run()
+
+
+def test_without_a_key_the_page_says_what_to_configure() -> None:
+    at = open_app().run().switch_page("app_pages/endpoints.py").run()
+    assert not at.exception
+    assert texts(at.info)[0].startswith("HuggingFace API key required")
+    assert [t.label for t in at.tabs] == ["Health and wake-up", "Compare", "Accuracy score"]
+
+
+@pytest.mark.parametrize(
+    ("failures", "expected"),
+    [
+        ([], "HTTP 200 in"),
+        ([(1, 401)], "Invalid API key"),
+        ([(1, 404)], "Endpoint not found"),
+        ([(2, 503)], "HTTP 200 in"),
+    ],
+)
+def test_health_check(endpoint: FakeEndpoint, failures: list[tuple[int, int]], expected: str) -> None:
+    for count, status in failures:
+        endpoint.fail_next(count, status, body={"error": "loading", "estimated_time": 0.01} if status == 503 else None)
+    at = click(endpoints_page(endpoint), "Run health check")
+    shown = texts(at.success) + texts(at.error)
+    assert any(line.startswith(expected) for line in shown), shown
+    assert any("Bearer hf_***" in c.value for c in at.code)
+    assert TOKEN not in str(at._tree)
+
+
+def test_served_models_are_listed(endpoint: FakeEndpoint) -> None:
+    endpoint.models = ["meta-llama/Llama-3.1-8B-Instruct"]
+    at = click(endpoints_page(endpoint), "List models (/v1/models)")
+    assert at.dataframe[0].value["model"].tolist() == ["meta-llama/Llama-3.1-8B-Instruct"]
+
+
+def test_wake_up_runs_in_the_background_and_reports(endpoint: FakeEndpoint) -> None:
+    endpoint.fail_next(1, 503)
+    at = click(endpoints_page(endpoint), "Wake up")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        at.run()
+        if any(s.startswith("ready") for s in texts(at.success)):
+            break
+        time.sleep(0.3)
+    assert any(s.startswith("ready") for s in texts(at.success))
+    assert any(r.headers.get("x-scale-up-timeout") for r in endpoint.chat_requests())
+
+
+def test_compare_two_configurations(endpoint: FakeEndpoint, second_endpoint: FakeEndpoint) -> None:
+    endpoint.responder = ScriptedModel(default=fenced(BY_TYPE))
+    second_endpoint.responder = ScriptedModel(
+        default=fenced('SELECT count(*) AS c, "magType" FROM earthquakes GROUP BY 2')
+    )
+    at = endpoints_page(endpoint)
+    at.text_input(key="cmp_url_1").input(second_endpoint.url).run()
+    assert any("only sent to its configured endpoint" in c for c in texts(at.caption))
+    at.text_input(key="cmp_key_1").input("hf_SecondKey000000001").run()
+    at = click(at, "Compare")
+    assert not at.exception
+    assert texts(at.success).count("Same result as B") == 1 and "Same result as A" in texts(at.success)
+    assert second_endpoint.chat_requests()[0].headers["authorization"] == "Bearer hf_SecondKey000000001"
+    assert endpoint.chat_requests()[0].headers["authorization"] == f"Bearer {TOKEN}"
+
+
+def test_accuracy_score_runs_with_progress_and_downloads(endpoint: FakeEndpoint) -> None:
+    endpoint.responder = ScriptedModel(default=fenced("SELECT count(*) FROM earthquakes WHERE type = 'earthquake'"))
+    at = click(endpoints_page(endpoint), "Run accuracy score")
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Execution accuracy"] == "3%"  # only q01 is answered right
+    table = at.dataframe[0].value
+    assert table["right"].tolist()[0] is True and table["right"].sum() == 1
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Download CSV", "Download JSON"]

@@ -1,0 +1,38 @@
+"""Run a side-by-side comparison in the real app in headless Chromium."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS
+from tests.support.fake_endpoint import FakeEndpoint
+from tests.support.scripted_model import ScriptedModel, fenced
+from tests.support.streamlit_server import running_app
+
+pytestmark = pytest.mark.browser
+
+BY_TYPE = 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1'
+
+
+def test_compare_two_endpoints_in_the_browser(page, endpoint: FakeEndpoint, second_endpoint: FakeEndpoint) -> None:  # type: ignore[no-untyped-def]
+    endpoint.responder = ScriptedModel(default=fenced(BY_TYPE))
+    second_endpoint.responder = ScriptedModel(default=fenced("SELECT type, count(*) AS n FROM earthquakes GROUP BY 1"))
+    second_endpoint.delay = 0.5
+    env = {"HUGGINGFACE_API_KEY": "hf_BrowserCompare000001", "HUGGINGFACE_ENDPOINT_URL": endpoint.url,
+           "HUGGINGFACE_MODEL": "tgi"}  # fmt: skip
+    with running_app(env) as url:
+        page.set_viewport_size({"width": 1400, "height": 1600})
+        page.goto(f"{url}/endpoints")
+        page.get_by_role("tab", name="Compare").click()
+        main = page.get_by_test_id("stMain")
+        url_boxes = main.locator("input[aria-label='Endpoint URL']")
+        url_boxes.nth(1).fill(second_endpoint.url)
+        url_boxes.nth(1).press("Enter")
+        key_boxes = main.locator("input[aria-label='API key (optional)']")
+        key_boxes.nth(1).fill("hf_BrowserCompareB00001")
+        key_boxes.nth(1).press("Enter")
+        page.get_by_role("button", name="Compare", exact=True).click()
+        page.get_by_text("Result differs from the others").nth(1).wait_for()
+        page.get_by_text("GROUP BY 1").first.wait_for(state="attached")
+        page.screenshot(path=str(ARTIFACTS / "endpoints-compare.png"), full_page=True)
+    assert second_endpoint.chat_requests()[0].headers["authorization"] == "Bearer hf_BrowserCompareB00001"
