@@ -107,8 +107,8 @@ with add_tab:
 
         bar = st.progress(0.0, "Asking USGS how many events match…")
         try:
-            table = data.cached_usgs_catalog(start, end, float(min_mag), data.usgs_url(),
-                                             _progress=lambda f, text: bar.progress(min(f, 1.0), text))  # fmt: skip
+            # The service's end is exclusive; the picker's "To" day is meant to be included.
+            table = data.load_usgs_catalog(start, end + timedelta(days=1), float(min_mag), bar.progress)
         except CatalogUnavailable as error:
             data.say("error", str(error))
         else:
@@ -123,7 +123,7 @@ with add_tab:
 
         bar = st.progress(0.0, "Downloading…")
         try:
-            table = data.cached_ncal_catalog(data.ncal_url(), _progress=lambda f, text: bar.progress(min(f, 1.0), text))
+            table = data.load_ncal_catalog(bar.progress)
         except CatalogUnavailable as error:
             data.say("error", str(error))
         else:

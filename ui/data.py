@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,6 +17,7 @@ from analyst.sample_datasets import load_sample_dataset
 from analyst.uploads import LoadedFile, UploadError, read_upload, safe_table_name
 from ui import session
 
+Progress = Callable[[float, str], None]
 PROCESSED_UPLOADS = "processed_uploads"
 PENDING_REPLACEMENTS = "pending_replacements"
 LOAD_MESSAGES = "load_messages"
@@ -120,18 +124,51 @@ def ncal_url() -> str:
     return os.environ.get("NCAL_CSV_URL", NCAL_CSV_URL)
 
 
-@st.cache_data(ttl=6 * 3600, max_entries=6, show_spinner=False)
-def cached_usgs_catalog(start: date, end: date, min_magnitude: float, base_url: str, _progress=None) -> pa.Table:
+class CatalogCache:
+    """Public catalogs fetched once per argument set for every visitor, kept for a few hours.
+
+    Not ``st.cache_data``: the loaders report progress to the page while they run, and cached
+    functions may not draw on blocks made outside them.
+    """
+
+    def __init__(self, ttl_s: float = 6 * 3600, max_entries: int = 6) -> None:
+        self.ttl_s, self.max_entries = ttl_s, max_entries
+        self._entries: dict[tuple, tuple[float, pa.Table]] = {}
+        self._lock = threading.Lock()
+
+    def get_or_fetch(self, key: tuple, fetch: Callable[[], pa.Table]) -> pa.Table:
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit and time.monotonic() - hit[0] < self.ttl_s:
+                return hit[1]
+        table = fetch()
+        with self._lock:
+            self._entries[key] = (time.monotonic(), table)
+            while len(self._entries) > self.max_entries:
+                self._entries.pop(min(self._entries, key=lambda k: self._entries[k][0]))
+        return table
+
+
+@st.cache_resource
+def catalog_cache() -> CatalogCache:
+    return CatalogCache()
+
+
+def load_usgs_catalog(start: date, end: date, min_magnitude: float, progress: Progress) -> pa.Table:
     from analyst.loaders import fetch_usgs_catalog
 
-    return fetch_usgs_catalog(start, end, min_magnitude, base_url=base_url, progress=_progress)
+    url = usgs_url()
+    return catalog_cache().get_or_fetch(
+        ("usgs", start, end, min_magnitude, url),
+        lambda: fetch_usgs_catalog(start, end, min_magnitude, base_url=url, progress=progress),
+    )
 
 
-@st.cache_data(ttl=24 * 3600, max_entries=1, show_spinner=False)
-def cached_ncal_catalog(url: str, _progress=None) -> pa.Table:
+def load_ncal_catalog(progress: Progress) -> pa.Table:
     from analyst.loaders import fetch_ncal_catalog
 
-    return fetch_ncal_catalog(url=url, progress=_progress)
+    url = ncal_url()
+    return catalog_cache().get_or_fetch(("ncal", url), lambda: fetch_ncal_catalog(url=url, progress=progress))
 
 
 def store_catalog(table: pa.Table, replace_earthquakes: bool, new_name: str, source: str) -> None:

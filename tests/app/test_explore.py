@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.support.apptest import open_app, texts
+from tests.support.fake_catalogs import FakeCatalogs
 
 STATIONS = b"station,region,height_m\nZermatt,Valais,1608\nDavos,Graubunden,1560\nSion,Valais,482\n"
 
@@ -104,3 +108,51 @@ def test_files_attached_in_the_chat_input_become_tables() -> None:
     assert at.chat_message[0].markdown[0].value == "📎 stations.csv"
     assert "Loaded stations.csv → table stations (3 rows, 3 columns)." in [m.value for m in at.chat_message[1].markdown]
     assert "stations (3 rows)" in texts(at.caption)[0]
+
+
+class TestEarthquakeCatalogs:
+    """The loaders behind the Explore page, against a loopback server in the services' formats."""
+
+    @pytest.fixture
+    def catalogs(self, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+        server = FakeCatalogs()
+        monkeypatch.setenv("USGS_FDSN_URL", server.usgs_url)
+        monkeypatch.setenv("NCAL_CSV_URL", server.ncal_url)
+        yield server
+        server.stop()
+
+    def load_usgs(self, at: AppTest, start: date, end: date, magnitude: float) -> AppTest:
+        at.date_input[0].set_value(start)
+        at.date_input[1].set_value(end)
+        at.number_input[0].set_value(magnitude)
+        return button(at, "Load from USGS").click().run()
+
+    def test_usgs_years_replace_the_earthquakes_table(self, catalogs) -> None:  # type: ignore[no-untyped-def]
+        catalogs.max_allowed = 20
+        at = self.load_usgs(explore(), date(2016, 1, 1), date(2020, 12, 31), -1.0)
+        assert not at.exception
+        assert "The earthquakes table now holds 88 events from the USGS catalog." in texts(at.success)
+        assert "**earthquakes** — 88 rows · 22 columns" in [e.label for e in at.expander]
+        assert len(catalogs.query_requests()) >= 5  # split to respect the per-request cap
+
+    def test_a_second_load_is_served_from_the_cache(self, catalogs) -> None:  # type: ignore[no-untyped-def]
+        at = self.load_usgs(explore(), date(2017, 1, 1), date(2017, 12, 31), 2.5)
+        first = len(catalogs.requests)
+        at = self.load_usgs(at, date(2017, 1, 1), date(2017, 12, 31), 2.5)
+        assert len(catalogs.requests) == first
+        assert texts(at.success)[-1].startswith("The earthquakes table now holds")
+
+    def test_offline_gives_a_clear_message_and_keeps_the_data(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("USGS_FDSN_URL", "http://127.0.0.1:9/fdsnws/event/1")
+        at = self.load_usgs(explore(), date(2019, 3, 1), date(2019, 3, 2), 6.0)
+        assert texts(at.error)[0].startswith("Could not reach 127.0.0.1")
+        assert "**earthquakes** — 1,707 rows · 30 columns" in [e.label for e in at.expander]
+
+    def test_the_northern_california_catalog_can_be_added_as_a_new_table(self, catalogs) -> None:  # type: ignore[no-untyped-def]
+        at = explore()
+        at.radio(key="ncal_target").set_value("A new table").run()
+        at = button(at, "Load Northern California catalog").click().run()
+        assert "Added 31 events from the NCEDC catalog as table ncal_earthquakes." in texts(at.success)
+        labels = [e.label for e in at.expander]
+        assert "**ncal_earthquakes** — 31 rows · 14 columns" in labels
+        assert "**earthquakes** — 1,707 rows · 30 columns" in labels
