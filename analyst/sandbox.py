@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
@@ -20,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from analyst.datasets import EARTHQUAKES_PARQUET, EARTHQUAKES_TABLE
+from analyst.datasets import EARTHQUAKES_PARQUET, EARTHQUAKES_TABLE, earthquakes_source
 from analyst.sql_guard import UnsafeSQL, check_read_only
 
 T = TypeVar("T")
@@ -82,26 +83,39 @@ def clean_duckdb_message(error: BaseException) -> str:
 class SessionDatabase:
     """One person's tables. Thread-safe: one lock and one cursor per session."""
 
-    def __init__(self, limits: SandboxLimits | None = None, *, load_bundled: bool = True) -> None:
+    def __init__(
+        self, limits: SandboxLimits | None = None, *, load_bundled: bool = True, earthquakes: Path | None = None
+    ) -> None:
+        """A locked-down in-memory database with the ``earthquakes`` table: the bundled week in memory,
+        or a larger Parquet file (``earthquakes``, default ``EARTHQUAKES_PARQUET``) as a view that reads
+        only that one file."""
         self.limits = limits or SandboxLimits()
+        source = earthquakes or earthquakes_source()
+        external = load_bundled and source != EARTHQUAKES_PARQUET
         self._connection = duckdb.connect(
             ":memory:",
             config={
-                "enable_external_access": "false",
                 "autoload_known_extensions": "false",
                 "autoinstall_known_extensions": "false",
                 "max_execution_time": str(int(self.limits.time_limit_s * 1000)),
                 "memory_limit": self.limits.memory_limit,
                 "threads": str(self.limits.threads),
                 "temp_directory": "",
-                "lock_configuration": "true",
             },
         )
+        if external:  # the one file the sandbox may read; must be allowed before external access goes off
+            self._connection.execute("SET allowed_paths = [?]", [str(source)])
+        self._connection.execute("SET enable_external_access = false")
+        self._connection.execute("SET lock_configuration = true")
         self._cursor = self._connection.cursor()
         self._lock = threading.RLock()
         self.version = 0  # bumps whenever tables change
         self._memo: dict[str, tuple[int, Any]] = {}
-        if load_bundled:
+        self.external_source: Path | None = source if external else None  # until the table is replaced
+        if external:
+            literal = "'" + str(source).replace("'", "''") + "'"
+            self._cursor.execute(f"CREATE VIEW {EARTHQUAKES_TABLE} AS SELECT * FROM read_parquet({literal})")
+        elif load_bundled:
             self.add_table(EARTHQUAKES_TABLE, bundled_earthquakes())
 
     # Owner-side changes (never model SQL) ------------------------------------------------------
@@ -114,6 +128,10 @@ class SessionDatabase:
             view = f"__incoming_{self.version}"
             self._cursor.register(view, arrow)
             try:
+                if replace:
+                    self._cursor.execute(f'DROP VIEW IF EXISTS "{name}"')
+                    if name == EARTHQUAKES_TABLE:
+                        self.external_source = None
                 verb = "CREATE OR REPLACE TABLE" if replace else "CREATE TABLE"
                 self._cursor.execute(f'{verb} "{name}" AS SELECT * FROM "{view}"')
             finally:
@@ -123,6 +141,9 @@ class SessionDatabase:
     def drop_table(self, name: str) -> None:
         with self._lock:
             self._cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
+            self._cursor.execute(f'DROP VIEW IF EXISTS "{name}"')
+            if name == EARTHQUAKES_TABLE:
+                self.external_source = None
             self.version += 1
 
     # Reading --------------------------------------------------------------------------------
@@ -143,7 +164,8 @@ class SessionDatabase:
     def table_names(self) -> list[str]:
         with self._lock:
             rows = self._cursor.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE NOT internal AND NOT temporary ORDER BY table_name"
+                "SELECT table_name FROM duckdb_tables() WHERE NOT internal AND NOT temporary "
+                "UNION SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary ORDER BY 1"
             ).fetchall()
         return [r[0] for r in rows]
 
@@ -201,21 +223,36 @@ class SessionDatabase:
         return QueryResult(statement, frame, total, (time.perf_counter() - started) * 1000)
 
     def _fetch_capped(self, statement: str) -> tuple[pd.DataFrame, int]:
+        """The first ``row_cap`` rows, and the total: counted by DuckDB rather than by streaming every row."""
         cap = self.limits.row_cap
-        relation = self._cursor.sql(statement)
+        countable = self._can_count(statement)
+        # A LIMIT around the query lets DuckDB keep only the top rows of a sort instead of sorting everything.
+        relation = self._cursor.sql(f"SELECT * FROM (\n{statement}\n) LIMIT {cap + 1}" if countable else statement)
         if relation is None:
             return pd.DataFrame(), 0
         reader = relation.to_arrow_reader(batch_size=min(cap + 1, 100_000))
         kept: list[pa.RecordBatch] = []
         kept_rows = 0
-        total = 0
         for batch in reader:
-            total += batch.num_rows
-            if kept_rows < cap:
-                kept.append(batch)
-                kept_rows += batch.num_rows
-        table = pa.Table.from_batches(kept, schema=reader.schema).slice(0, cap)
-        return table.to_pandas(), total
+            kept.append(batch)
+            kept_rows += batch.num_rows
+            if kept_rows > cap:
+                break
+        table = pa.Table.from_batches(kept, schema=reader.schema)
+        total = table.num_rows
+        if total > cap:
+            if countable:
+                reader.close()  # DuckDB 2.0 refuses a new query while a result is still open
+                total = int(self._cursor.execute(f"SELECT count(*) FROM ({statement})").fetchone()[0])
+            else:
+                total += sum(batch.num_rows for batch in reader)
+        return table.slice(0, cap).to_pandas(), total
+
+    @staticmethod
+    def _can_count(statement: str) -> bool:
+        """SELECT/WITH/FROM/VALUES can be wrapped in a count; SHOW, DESCRIBE, PIVOT and EXPLAIN cannot."""
+        first = statement.lstrip().lstrip("(").split(None, 1)[0].upper() if statement.strip() else ""
+        return first in ("SELECT", "WITH", "FROM", "VALUES", "TABLE")
 
     def close(self) -> None:
         with self._lock:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from analyst.datasets import EARTHQUAKES_TABLE
 from analyst.sandbox import SessionDatabase
 
 MAX_LISTED_VALUES = 8
 LOW_CARDINALITY = 12
 EXAMPLE_MAX_CHARS = 40
+SAMPLE_ROWS = 200_000
 NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "UBIGINT", "UINTEGER")
 
 
@@ -29,47 +31,74 @@ def _short_number(value: Any) -> str:
     return str(value)
 
 
-def _column_hint(db: SessionDatabase, table: str, column: str, kind: str, rows: int) -> str:
-    col = quote_identifier(column)
-    tbl = quote_identifier(table)
-    stats = db.internal_query(f"SELECT min({col}), max({col}), approx_count_distinct({col}), count({col}) FROM {tbl}")[
-        0
-    ]
-    low, high, distinct, non_null = stats
-    parts: list[str] = []
+def _is_range_type(kind: str) -> bool:
     base = kind.split("(")[0]
-    if non_null == 0:
-        return "all null"
-    if base in NUMERIC or base.startswith("TIMESTAMP") or base in ("DATE", "TIME"):
-        if base.startswith("TIMESTAMP"):
-            low, high = str(low)[:16], str(high)[:16]
-        parts.append(f"{_short_number(low)}..{_short_number(high)}")
-    elif base == "VARCHAR":
-        if distinct <= LOW_CARDINALITY:
-            values = db.internal_query(
-                f"SELECT {col} FROM {tbl} WHERE {col} IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 "
-                f"LIMIT {MAX_LISTED_VALUES}"
-            )
-            parts.append("values " + ", ".join(f"'{v[0]}'" for v in values))
-        else:
-            example = db.internal_query(f"SELECT {col} FROM {tbl} WHERE {col} IS NOT NULL LIMIT 1")[0][0]
-            if len(str(example)) <= EXAMPLE_MAX_CHARS:
-                parts.append(f"e.g. '{example}'")
-    null_share = 1 - non_null / rows if rows else 0
-    if null_share >= 0.05:
-        parts.append(f"{null_share:.0%} null")
-    return "; ".join(parts)
+    return base in NUMERIC or base.startswith("TIMESTAMP") or base in ("DATE", "TIME")
+
+
+def _format_range(kind: str, low: Any, high: Any) -> str:
+    if kind.startswith("TIMESTAMP"):
+        return f"{str(low)[:16]}..{str(high)[:16]}"
+    return f"{_short_number(low)}..{_short_number(high)}"
 
 
 def describe_table(db: SessionDatabase, table: str) -> str:
+    """One line per column, from one scan for the statistics plus one small query per low-cardinality text column."""
     info = next(t for t in db.tables() if t.name == table)
-    lines = [f"Table {quote_identifier(table)} ({info.rows:,} rows):"]
+    tbl = quote_identifier(table)
+    lines = [f"Table {tbl} ({info.rows:,} rows):"]
+    if not info.rows or not info.columns:
+        return "\n".join(lines + [f"{quote_identifier(c)} {k}" for c, k in info.columns])
+    # Ranges and null shares from every row; distinct counts and examples from a sample of big tables.
+    share = max(0.01, 100 * SAMPLE_ROWS / info.rows)
+    sampled = f"(SELECT * FROM {tbl} USING SAMPLE {share:.2f} PERCENT (system))" if info.rows > SAMPLE_ROWS else tbl
+    exact, estimated = [], []
     for column, kind in info.columns:
-        hint = _column_hint(db, table, column, kind, info.rows) if info.rows else ""
-        lines.append(f"{quote_identifier(column)} {kind}" + (f" {hint}" if hint else ""))
+        col = quote_identifier(column)
+        exact.append(f"min({col}), max({col}), count({col})" if _is_range_type(kind) else f"NULL, NULL, count({col})")
+        example = f"any_value({col})" if kind == "VARCHAR" else "NULL"
+        estimated.append(f"approx_count_distinct({col}), {example}")
+    ranges = db.internal_query(f"SELECT {', '.join(exact)} FROM {tbl}")[0]
+    samples = db.internal_query(f"SELECT {', '.join(estimated)} FROM {sampled}")[0]
+    for index, (column, kind) in enumerate(info.columns):
+        low, high, non_null = ranges[index * 3 : index * 3 + 3]
+        distinct, example = samples[index * 2 : index * 2 + 2]
+        col = quote_identifier(column)
+        parts: list[str] = []
+        if non_null == 0:
+            parts.append("all null")
+        elif _is_range_type(kind):
+            parts.append(_format_range(kind, low, high))
+        elif kind == "VARCHAR" and distinct <= LOW_CARDINALITY:
+            values = db.internal_query(
+                f"SELECT {col} FROM {sampled} WHERE {col} IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 "
+                f"LIMIT {MAX_LISTED_VALUES}"
+            )
+            parts.append("values " + ", ".join(f"'{v[0]}'" for v in values))
+        elif kind == "VARCHAR" and example is not None and len(str(example)) <= EXAMPLE_MAX_CHARS:
+            parts.append(f"e.g. '{example}'")
+        null_share = 1 - non_null / info.rows
+        if 0.05 <= null_share < 1:
+            parts.append(f"{null_share:.0%} null")
+        lines.append(f"{col} {kind}" + (f" {'; '.join(parts)}" if parts else ""))
     return "\n".join(lines)
+
+
+_SHARED_FILE_DESCRIPTIONS: dict[tuple[str, float, int], str] = {}
+
+
+def _describe(db: SessionDatabase, table: str) -> str:
+    source = db.external_source
+    if source is None or table != EARTHQUAKES_TABLE:
+        return describe_table(db, table)
+    # Every session reads the same owner-provided file: describe it once per process, not per visitor.
+    stat = source.stat()
+    key = (str(source), stat.st_mtime, stat.st_size)
+    if key not in _SHARED_FILE_DESCRIPTIONS:
+        _SHARED_FILE_DESCRIPTIONS[key] = describe_table(db, table)
+    return _SHARED_FILE_DESCRIPTIONS[key]
 
 
 def describe_tables(db: SessionDatabase) -> str:
     """All tables, cached until the tables change."""
-    return db.memo("schema_description", lambda: "\n\n".join(describe_table(db, t) for t in db.table_names()))
+    return db.memo("schema_description", lambda: "\n\n".join(_describe(db, t) for t in db.table_names()))
