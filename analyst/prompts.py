@@ -8,18 +8,17 @@ from analyst.answer import Answer, TextPart
 
 Message = dict[str, Any]
 
-SQL_SYSTEM = """You write DuckDB SQL answering questions about these tables. Times are UTC.
+SQL_SYSTEM = """Write one DuckDB query (SELECT or WITH) answering the question from these tables. Times are UTC.
 
 {schema}
 
-Rules:
-- One read-only query (SELECT or WITH). Use only the columns above; quote mixed-case names like "magType".
-- DuckDB dates: date_trunc('month', time), strftime(time, '%Y-%m'), extract(hour FROM time), time::DATE.
-- Text match: place ILIKE '%alaska%'. Give computed columns short snake_case aliases.
-- Aggregate in SQL, GROUP BY every non-aggregated column, ORDER BY rankings and time, LIMIT long lists.
-Reply with the query in a ```sql block, then optionally one line:
+- Use only these columns; quote mixed-case names: "magType". Text values are case-sensitive.
+- Dates: date_trunc('month', time), strftime(time, '%Y-%m'), extract(hour FROM time), time::DATE.
+- Text search: place ILIKE '%alaska%'. Alias computed columns in snake_case.
+- GROUP BY every non-aggregated column; ORDER BY rankings and time; LIMIT long lists.
+Reply with a ```sql block, optionally followed by one line:
 chart: bar|line|point|area|map|none x=<column> y=<column> [color=<column>]
-If the tables cannot answer the question, say so in one sentence without SQL."""
+If the tables cannot answer it, say so in one sentence without SQL."""
 
 REPAIR = """DuckDB rejected that query:
 {error}

@@ -129,7 +129,7 @@ class SessionDatabase:
             self._cursor.register(view, arrow)
             try:
                 if replace:
-                    self._cursor.execute(f'DROP VIEW IF EXISTS "{name}"')
+                    self._drop_view(name)
                     if name == EARTHQUAKES_TABLE:
                         self.external_source = None
                 verb = "CREATE OR REPLACE TABLE" if replace else "CREATE TABLE"
@@ -138,10 +138,18 @@ class SessionDatabase:
                 self._cursor.unregister(view)
             self.version += 1
 
+    def _drop_view(self, name: str) -> bool:
+        """Drop ``name`` if it is a view (the Parquet-backed earthquakes); DuckDB refuses DROP VIEW on a table."""
+        views = self._cursor.execute("SELECT 1 FROM duckdb_views() WHERE view_name = ? AND NOT internal", [name])
+        if not views.fetchall():
+            return False
+        self._cursor.execute(f'DROP VIEW "{name}"')
+        return True
+
     def drop_table(self, name: str) -> None:
         with self._lock:
-            self._cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
-            self._cursor.execute(f'DROP VIEW IF EXISTS "{name}"')
+            if not self._drop_view(name):
+                self._cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
             if name == EARTHQUAKES_TABLE:
                 self.external_source = None
             self.version += 1

@@ -16,6 +16,7 @@ MAX_LISTED_VALUES = 8
 LOW_CARDINALITY = 12
 EXAMPLE_MAX_CHARS = 40
 SAMPLE_ROWS = 200_000
+IDENTIFIER_SHARE = 0.85
 NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "UBIGINT", "UINTEGER")
 
 
@@ -27,7 +28,7 @@ def quote_identifier(name: str) -> str:
 
 def _short_number(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return f"{value:.3g}"
     return str(value)
 
 
@@ -38,8 +39,16 @@ def _is_range_type(kind: str) -> bool:
 
 def _format_range(kind: str, low: Any, high: Any) -> str:
     if kind.startswith("TIMESTAMP"):
-        return f"{str(low)[:16]}..{str(high)[:16]}"
+        spans_days = str(low)[:10] != str(high)[:10]
+        width = 10 if spans_days else 16  # dates are enough across days; minutes within one
+        return f"{str(low)[:width]}..{str(high)[:width]}"
     return f"{_short_number(low)}..{_short_number(high)}"
+
+
+def _helpful_example(example: Any, distinct: int, non_null: int) -> bool:
+    """A short example shows a text column's format; an identifier's (nearly all values differ) shows nothing."""
+    short = example is not None and len(str(example)) <= EXAMPLE_MAX_CHARS
+    return short and distinct < IDENTIFIER_SHARE * non_null
 
 
 def describe_table(db: SessionDatabase, table: str) -> str:
@@ -74,8 +83,8 @@ def describe_table(db: SessionDatabase, table: str) -> str:
                 f"SELECT {col} FROM {sampled} WHERE {col} IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 "
                 f"LIMIT {MAX_LISTED_VALUES}"
             )
-            parts.append("values " + ", ".join(f"'{v[0]}'" for v in values))
-        elif kind == "VARCHAR" and example is not None and len(str(example)) <= EXAMPLE_MAX_CHARS:
+            parts.append("values " + ", ".join(str(v[0]) for v in values))
+        elif kind == "VARCHAR" and _helpful_example(example, distinct, non_null):
             parts.append(f"e.g. '{example}'")
         null_share = 1 - non_null / info.rows
         if 0.05 <= null_share < 1:

@@ -19,23 +19,12 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from analyst.file_types import ACCEPTED_TYPES, EXTENSIONS
+
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024  # Streamlit's default server.maxUploadSize
 MAX_COLUMNS = 2_000
 MAX_DECODED_PARQUET_BYTES = 2 * 1024**3
 TEXT_ENCODINGS = ("utf-8-sig", "utf-16", "cp1252", "latin-1")
-EXTENSIONS = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".tab": "tsv",
-    ".txt": "csv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".json": "json",
-    ".ndjson": "ndjson",
-    ".jsonl": "ndjson",
-    ".geojson": "geojson",
-}
-ACCEPTED_TYPES = sorted(ext.lstrip(".") for ext in EXTENSIONS)
 SQL_WORDS = {"select", "from", "where", "table", "group", "order", "by", "limit", "join", "union", "with", "as", "on"}
 
 

@@ -2,11 +2,15 @@
 
 import streamlit as st
 
-from analyst.uploads import ACCEPTED_TYPES
+from analyst.file_types import ACCEPTED_TYPES
 from ui import session
 from ui.answer_view import render_answer
 from ui.chat import EXAMPLE_QUESTIONS, add_attached_files, not_ready_message, run_edited_sql, run_question
 
+# The input first: it is drawn at the bottom anyway, and a person can start typing while the rest loads.
+submitted = st.chat_input(
+    "Ask a question about the data, or attach a file", accept_file="multiple", file_type=ACCEPTED_TYPES
+)
 st.title("Chat with your data")
 database = session.session_database()
 tables = ", ".join(f"{t.name} ({t.rows:,} rows)" for t in database.tables())
@@ -43,8 +47,6 @@ for index, answer in enumerate(history):
     with st.chat_message("assistant"):
         render_answer(answer, index, run_edited_sql)
 
-submitted = st.chat_input("Ask a question about the data, or attach a file", accept_file="multiple",
-                          file_type=ACCEPTED_TYPES)  # fmt: skip
 if submitted and submitted.files:
     add_attached_files(submitted.files)
 question = (submitted.text if submitted else None) or session.take_pending_question()

@@ -6,11 +6,11 @@ import streamlit as st
 
 from analyst.charts import build_chart
 from analyst.datasets import EARTHQUAKES_TABLE
+from analyst.file_types import ACCEPTED_TYPES
 from analyst.parsing import ChartHint
 from analyst.profile import profile_table
 from analyst.sample_datasets import sample_dataset_names
 from analyst.sandbox import QueryError
-from analyst.uploads import ACCEPTED_TYPES
 from ui import data, session
 
 WORKBENCH_SQL = "workbench_sql"

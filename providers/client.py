@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import openai
 
 from providers.catalog import AUTO_MODEL, hf_inference_model
-from providers.debug import RequestLog, RequestRecord, logger
+from providers.debug import RequestRecord, logger
+from providers.endpoint_state import EndpointState
 from providers.endpoints import EndpointType
 from providers.errors import ProviderError, describe_error
 from providers.redaction import redact
@@ -25,20 +26,6 @@ SERVERLESS_GONE_NOTICE = (
     "HuggingFace retired the old serverless API (api-inference.huggingface.co answers 410 Gone). "
     "This session now uses the Inference Providers router with the model pinned to the hf-inference provider ({model})."
 )
-
-
-@dataclass
-class EndpointState:
-    """What one browser session remembers about its endpoints (kept in its session state)."""
-
-    request_log: RequestLog = field(default_factory=RequestLog)
-    serverless_gone: bool = False
-    notices: list[str] = field(default_factory=list)
-    auto_models: dict[str, str] = field(default_factory=dict)
-
-    def pop_notices(self) -> list[str]:
-        notices, self.notices = self.notices, []
-        return notices
 
 
 @dataclass(frozen=True)

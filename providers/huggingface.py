@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-import openai
-
 from providers.endpoints import (
     ROUTER_BASE_URL,
     SERVERLESS_BASE_URL,
@@ -19,6 +17,8 @@ from providers.headers import validate_headers
 from providers.registry import Provider, register
 
 if TYPE_CHECKING:
+    import openai
+
     from providers.settings import ProviderSettings
 
 DEFAULT_TIMEOUT_S = 120.0
@@ -64,6 +64,8 @@ def create_huggingface(
     router_url: str = ROUTER_BASE_URL,
 ) -> openai.OpenAI:
     """An ``openai.OpenAI`` client for a HuggingFace endpoint, with the SDK's own retries off."""
+    import openai  # imported on first use: the SDK takes a second to import, the app's first page need not wait
+
     if not api_key or not api_key.strip():
         raise HuggingFaceConfigError(API_KEY_REQUIRED)
     url = huggingface_base_url(endpoint_type, base_url, serverless_url=serverless_url, router_url=router_url)

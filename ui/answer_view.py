@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import streamlit as st
 
 from analyst.answer import (
@@ -19,6 +19,9 @@ from analyst.answer import (
     TablePart,
     TextPart,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _csv(frame: pd.DataFrame) -> Callable[[], bytes]:

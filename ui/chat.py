@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
 from analyst.answer import Answer, ErrorPart, TextPart
-from analyst.pipeline import Events, PipelineOptions, answer_question, rerun_sql
-from providers.retry import RetryNotice
 from ui import session, state
+
+if TYPE_CHECKING:
+    from providers.retry import RetryNotice
 
 EXAMPLE_QUESTIONS = (
     "What is the average magnitude of earthquakes by year?",
@@ -34,6 +37,8 @@ def not_ready_message() -> str | None:
 
 def run_question(question: str) -> None:
     """Answer ``question`` with live progress, append it to the conversation (errors included)."""
+    from analyst.pipeline import Events, PipelineOptions, answer_question  # heavy: first needed here
+
     history = session.conversation()
     with st.chat_message("user"):
         st.markdown(question)
@@ -76,5 +81,7 @@ def add_attached_files(files: list) -> None:
 
 
 def run_edited_sql(index: int, sql: str) -> None:
+    from analyst.pipeline import rerun_sql
+
     history = session.conversation()
     history[index] = rerun_sql(history[index], sql, session.session_database())

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from providers.catalog import AUTO_MODEL, CATALOG, CUSTOM_MODEL, model_choices
 from providers.debug import debug_requested, enable_debug_logging
 from providers.endpoints import EndpointType
-from providers.health import HealthReport, run_health_check
 from providers.registry import get_provider, provider_names
 from providers.selection import Resolved, Selection, default_selection, resolve_selection
 from providers.settings import Configuration
 from ui import state
 from ui.config import load_configuration
+
+if TYPE_CHECKING:
+    from providers.health import HealthReport
 
 HEALTH_REPORT = "health_report"
 MODEL_NOTES = {m.model_id: m.note for m in CATALOG} | {AUTO_MODEL: "ask the endpoint", CUSTOM_MODEL: "any model id"}
@@ -115,6 +118,8 @@ def render_sidebar() -> Resolved:
 
 
 def _run_test_connection() -> None:
+    from providers.health import run_health_check
+
     client = state.model_client()
     if client is None:
         return

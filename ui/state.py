@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
-from providers.client import EndpointState, ModelClient
+from providers.endpoint_state import EndpointState
 from providers.selection import Resolved
+
+if TYPE_CHECKING:
+    from providers.client import ModelClient
 
 RESOLVED = "provider_resolved"
 ENDPOINT_STATE = "endpoint_state"
@@ -25,6 +30,8 @@ def resolved_provider() -> Resolved | None:
 
 def model_client() -> ModelClient | None:
     """This session's client for the sidebar's settings, reused across reruns while they stay the same."""
+    from providers.client import ModelClient
+
     resolved = resolved_provider()
     if resolved is None or resolved.settings is None:
         return None

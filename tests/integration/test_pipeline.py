@@ -51,8 +51,10 @@ def test_the_prompt_describes_the_live_tables(endpoint, db, client) -> None:
     answer_question("count them", [], db, client)
     system = model.seen[0]["messages"][0]["content"]
     assert "Table earthquakes (1,707 rows)" in system
-    assert "\"magType\" VARCHAR values 'ml', 'md'" in system
-    assert "time TIMESTAMP 2018-01-31 01:49..2018-02-07 01:26" in system
+    assert '"magType" VARCHAR values ml, md, mb' in system
+    assert "time TIMESTAMP 2018-01-31..2018-02-07" in system
+    assert "place VARCHAR e.g. '" in system
+    assert "\nid VARCHAR\n" in system  # no example for an identifier
     assert "date_trunc" in system
 
 

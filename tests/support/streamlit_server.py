@@ -24,6 +24,15 @@ def free_port() -> int:
 @contextmanager
 def running_app(env: dict[str, str] | None = None, timeout_s: float = 60) -> Iterator[str]:
     """Yield the app's URL while ``streamlit run app.py`` serves it; stop it afterwards."""
+    with running_app_process(env, timeout_s) as (url, _process):
+        yield url
+
+
+@contextmanager
+def running_app_process(
+    env: dict[str, str] | None = None, timeout_s: float = 60
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Like ``running_app``, also yielding the server process (for memory measurements)."""
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("HUGGINGFACE_", "HF_TOKEN"))}
     environment |= env or {}
@@ -32,6 +41,7 @@ def running_app(env: dict[str, str] | None = None, timeout_s: float = 60) -> Ite
         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
     ]  # fmt: skip
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)
     log = open(ROOT / "test-artifacts" / f"streamlit-{port}.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -46,7 +56,7 @@ def running_app(env: dict[str, str] | None = None, timeout_s: float = 60) -> Ite
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"streamlit did not start; see {log.name}") from None
                 time.sleep(0.2)
-        yield url
+        yield url, process
     finally:
         process.terminate()
         try:

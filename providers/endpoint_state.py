@@ -1,0 +1,21 @@
+"""What one browser session remembers about its endpoints. Light to import: no SDK."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from providers.debug import RequestLog
+
+
+@dataclass
+class EndpointState:
+    """What one browser session remembers about its endpoints (kept in its session state)."""
+
+    request_log: RequestLog = field(default_factory=RequestLog)
+    serverless_gone: bool = False
+    notices: list[str] = field(default_factory=list)
+    auto_models: dict[str, str] = field(default_factory=dict)
+
+    def pop_notices(self) -> list[str]:
+        notices, self.notices = self.notices, []
+        return notices
