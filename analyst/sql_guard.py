@@ -40,14 +40,27 @@ REFUSALS: dict[Any, str] = {
 }
 
 
+# Functions that read files, run SQL from a string, or reveal the server's settings and paths.
+DENIED_FUNCTIONS = {
+    "query", "query_table", "glob", "current_setting", "getenv", "getvariable", "json_execute_serialized_sql",
+    "which_secret", "checkpoint", "force_checkpoint", "load_extension", "install_extension", "sql_auto_complete",
+}  # fmt: skip
+DENIED_PREFIXES = ("read_", "duckdb_", "pragma_", "parquet_", "sniff_", "iceberg_", "delta_", "sqlite_", "postgres_")
+# String builders whose size argument decides how much memory one value takes (DuckDB's memory limit
+# does not cover strings being built): only small literal sizes.
+SIZE_ARGUMENT = {"repeat": 1, "lpad": 1, "rpad": 1}
+MAX_BUILT_SIZE = 10_000
+MAX_SQL_CHARS = 50_000
+
+
 class UnsafeSQL(ValueError):
     """SQL the sandbox refuses to run; ``str(error)`` says why, for the person and the model."""
 
 
 def _refusal(reason: str) -> UnsafeSQL:
     return UnsafeSQL(
-        "Refused: only one read-only query (SELECT, WITH, DESCRIBE, SUMMARIZE, SHOW, EXPLAIN, PIVOT) "
-        f"may run; {reason}."
+        f"Refused: {reason}. Only one read-only query over the loaded tables may run "
+        "(SELECT, WITH, DESCRIBE, SUMMARIZE, SHOW, EXPLAIN, PIVOT)."
     )
 
 
@@ -71,13 +84,15 @@ def check_read_only(sql: str, connection: duckdb.DuckDBPyConnection) -> str:
     """Return the single statement in ``sql`` (no trailing semicolon), or raise ``UnsafeSQL``."""
     if not sql or not sql.strip():
         raise UnsafeSQL("There is no SQL to run.")
+    if len(sql) > MAX_SQL_CHARS:
+        raise _refusal(f"the query is {len(sql):,} characters long (the limit is {MAX_SQL_CHARS:,})")
     try:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error as error:
         raise duckdb.ParserException(str(error)) from None
     if len(statements) != 1:
         raise (
-            _refusal(f"this text holds {len(statements)} statements")
+            _refusal(f"the text holds {len(statements)} statements")
             if statements
             else UnsafeSQL("There is no SQL to run.")
         )
@@ -107,3 +122,31 @@ def _check_no_hidden_writes(query: str, connection: duckdb.DuckDBPyConnection) -
         if node not in READ_ONLY_QUERY_NODES:
             action = node.replace("_QUERY_NODE", "").replace("_NODE", "")
             raise _refusal(f"the query hides a {action} inside it")
+    for call in _function_calls(tree):
+        _check_function(call)
+
+
+def _function_calls(tree: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(tree, dict):
+        if isinstance(tree.get("function_name"), str):
+            yield tree
+        for value in tree.values():
+            yield from _function_calls(value)
+    elif isinstance(tree, list):
+        for item in tree:
+            yield from _function_calls(item)
+
+
+def _check_function(call: dict[str, Any]) -> None:
+    name = call["function_name"].lower()
+    if name in DENIED_FUNCTIONS or name.startswith(DENIED_PREFIXES):
+        raise _refusal(f"{name}() reads files, runs other SQL or reveals server settings")
+    if name in SIZE_ARGUMENT:
+        arguments = call.get("arguments") or call.get("children") or []
+        index = SIZE_ARGUMENT[name]
+        argument = arguments[index] if len(arguments) > index else {}
+        expression = argument.get("expression", argument) if isinstance(argument, dict) else {}
+        literal = expression.get("literal") if isinstance(expression, dict) else None
+        text = literal.get("text") if isinstance(literal, dict) else None
+        if not (isinstance(text, str) and text.lstrip("-").isdigit() and int(text) <= MAX_BUILT_SIZE):
+            raise _refusal(f"{name}() may only build strings of a fixed size up to {MAX_BUILT_SIZE:,} characters")
