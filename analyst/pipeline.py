@@ -38,7 +38,13 @@ NO_ROWS = (
     "The query returned no rows. Try loosening a filter (a lower magnitude, a wider time range) "
     "or check the spelling of place names."
 )
+MAX_REPLY_CHARS = 20_000  # a reply longer than this is broken, not an answer: keep the page and parser light
+SHORTENED = "\n\n(reply shortened)"
 EDITED_NOTE = "Showing the result of your edited SQL; the insight was written for the model's query."
+
+
+def shorten(text: str) -> str:
+    return text if len(text) <= MAX_REPLY_CHARS else text[: MAX_REPLY_CHARS - len(SHORTENED)] + SHORTENED
 
 
 def _ignore(*_: Any) -> None:
@@ -99,11 +105,12 @@ class _QuestionRun:
         question = self.answer.question
         messages = build_sql_messages(describe_tables(self.db), history, question, self.options.history_turns)
         completion = self.call("sql", messages, self.options.sql_max_tokens)
-        parsed = parse_reply(completion.text)
+        reply = shorten(completion.text)
+        parsed = parse_reply(reply)
         if not parsed.sql:
-            self.finish([TextPart(parsed.text or completion.text.strip() or "The model sent an empty reply.")])
+            self.finish([TextPart(parsed.text or reply.strip() or "The model sent an empty reply.")])
             return
-        outcome = self.query_with_repairs(messages, completion.text, parsed)
+        outcome = self.query_with_repairs(messages, reply, parsed)
         if outcome is not None:
             result, final_reply = outcome
             self.finish(self.result_parts(result, final_reply))
@@ -125,7 +132,7 @@ class _QuestionRun:
                     return None
                 self.events.on_stage(f"Repairing the SQL (attempt {attempt + 1} of {repairs})…")
                 messages = build_repair_messages(messages, reply, error.message)
-                reply = self.call("repair", messages, self.options.sql_max_tokens).text
+                reply = shorten(self.call("repair", messages, self.options.sql_max_tokens).text)
                 repaired = parse_reply(reply)
                 if not repaired.sql:
                     message = f"The model did not send a corrected query. DuckDB said: {error.message}"
@@ -169,7 +176,7 @@ class _QuestionRun:
         except ProviderError as error:
             self.notices.append(NoticePart(f"Could not write the insight: {error}"))
             return None
-        text = completion.text.strip()
+        text = shorten(completion.text.strip())
         suspicious = unsupported_numbers(text, summary, result)
         if suspicious:
             self.notices.append(NoticePart(f"Check the insight: {', '.join(suspicious[:3])} is not in the result."))

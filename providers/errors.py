@@ -123,8 +123,14 @@ def describe_error(error: BaseException, secrets: Iterable[str | None] = ()) -> 
         return ProviderError("The endpoint did not answer in time (timeout).", retryable=True)
     if isinstance(error, openai.APIConnectionError):
         return ProviderError(redact(connection_message(error), secrets), retryable=True)
+    if isinstance(error, ValueError):  # a 200 whose body is not JSON
+        return ProviderError(
+            "The endpoint's reply was not valid JSON. Is the URL an OpenAI-compatible endpoint (…/v1)?"
+        )
     if isinstance(error, openai.APIError):  # e.g. an {"error": ...} event in the middle of a stream
-        return ProviderError(redact(f"The endpoint reported an error: {error.message}", secrets))
+        body = error.body
+        detail = body if isinstance(body, str) else body.get("message") if isinstance(body, dict) else None
+        return ProviderError(redact(f"The endpoint reported an error: {detail or error.message}", secrets))
     return ProviderError(
         redact(
             f"Unexpected error talking to the endpoint: {type(error).__name__}: {error}",

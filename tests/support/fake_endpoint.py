@@ -98,6 +98,7 @@ class FakeEndpoint:
         self.models: list[str] = ["tgi"]
         self.delay: float = 0.0
         self.break_stream_after: int | None = None
+        self.stream_error: dict[str, Any] | None = None  # sent as the first event of a stream, like TGI does
         self.reply_model: str | None = None
         self.failure_rate: float = 0.0  # share of chat requests answered with `random_failure`
         self.fail_if: Callable[[dict[str, Any]], Failure | None] | None = None  # decide from the request body
@@ -140,6 +141,7 @@ class FakeEndpoint:
             self.responder = default_responder
             self.delay = 0.0
             self.break_stream_after = None
+            self.stream_error = None
             self.failure_rate = 0.0
             self.fail_if = None
             self.reply_model = None
@@ -234,6 +236,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Connection", "close")
         self.end_headers()
+        if self.endpoint.stream_error is not None:
+            self.wfile.write(f"data: {json.dumps(self.endpoint.stream_error)}\n\n".encode())
+            self.wfile.flush()
+            self.close_connection = True
+            return
         pieces = [text[i : i + 16] for i in range(0, len(text), 16)] or [""]
         for index, piece in enumerate(pieces):
             if self.endpoint.break_stream_after is not None and index >= self.endpoint.break_stream_after:
