@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 from bench.scenario import QUESTIONS
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.streamlit_server import running_app_process as running_app
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 CHAT_INPUT = "textarea[placeholder^='Ask a question']"
 
 

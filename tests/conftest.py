@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from providers.retry import RetryPolicy
+from tests.support.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, IN_CI
 from tests.support.fake_endpoint import FakeEndpoint
 
 CONFIG_NAMES = (
@@ -49,3 +51,35 @@ def clean_config_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test sees the developer's own HuggingFace configuration."""
     for name in CONFIG_NAMES:
         monkeypatch.delenv(name, raising=False)
+
+
+# Browser tests: headless Chromium (Debian's `chromium`) driven by Playwright. In CI (CI=true) a
+# browser that cannot start is a failure; locally they are skipped when Chromium is not installed.
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if IN_CI or Path(CHROMIUM).exists():
+        return
+    reason = f"Chromium not found at {CHROMIUM} (install Debian's chromium; in CI this fails instead)"
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(pytest.mark.skipif(True, reason=reason))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
