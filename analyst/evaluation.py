@@ -43,6 +43,7 @@ class QuestionScore:
     completion_tokens: int
     retries: int
     repairs: int
+    model: str = ""  # the model that answered, as the endpoint named it
 
 
 @dataclass
@@ -114,7 +115,7 @@ def score_question(item: EvalQuestion, db: SessionDatabase, client: ModelClient)
         problem = ""
     return QuestionScore(
         item.id, item.question, problem == "", problem, answer.final_sql or "", answer.model_seconds,
-        answer.prompt_tokens, answer.completion_tokens, answer.retries, repairs,
+        answer.prompt_tokens, answer.completion_tokens, answer.retries, repairs, answer.model or "",
     )  # fmt: skip
 
 
@@ -133,6 +134,7 @@ def run_evaluation(
         except QueryError as error:  # a broken reference query is our bug: say so, do not hide it
             raise RuntimeError(f"Reference SQL of {item.id} failed: {error}") from None
         report.scores.append(score)
+        report.model = score.model or report.model
         if on_progress:
             on_progress(number, len(questions), score)
     return report

@@ -19,7 +19,7 @@ def _format(value: object) -> str:
     return str(value)
 
 
-def column_summary(frame: pd.DataFrame) -> str:
+def column_summary(frame: pd.DataFrame, share_values: bool = True) -> str:
     lines = []
     for column in frame.columns:
         series = frame[column].dropna()
@@ -30,6 +30,8 @@ def column_summary(frame: pd.DataFrame) -> str:
             lines.append(f"{column}: {stats}")
         elif pd.api.types.is_datetime64_any_dtype(series):
             lines.append(f"{column}: {_format(series.min())} to {_format(series.max())}")
+        elif not share_values:
+            lines.append(f"{column}: {series.nunique()} distinct values")
         else:
             top = series.astype(str).value_counts().head(3)
             common = ", ".join(f"{k} ({v})" for k, v in top.items())
@@ -43,7 +45,7 @@ def build_result_summary(result: QueryResult, *, share_rows: bool, max_rows: int
     header = f"Result: {result.total_rows:,} rows, columns {', '.join(map(str, frame.columns))}."
     parts = [header]
     if not share_rows or len(frame) > max_rows:
-        parts.append("Column statistics:\n" + column_summary(frame))
+        parts.append("Column statistics:\n" + column_summary(frame, share_values=share_rows))
     if share_rows:
         shown = frame.head(max_rows)
         rows_note = f"First {len(shown)} rows" if len(frame) > max_rows else "Rows"

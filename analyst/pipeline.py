@@ -43,6 +43,16 @@ SHORTENED = "\n\n(reply shortened)"
 EDITED_NOTE = "Showing the result of your edited SQL; the insight was written for the model's query."
 
 
+TIME_PARTS = {"year", "month", "day", "hour", "week", "quarter", "minute"}
+
+
+def metric_column(frame: Any) -> str:
+    """The value a one-row result is about: its last numeric column that is not a date part."""
+    numbers = [str(c) for c in frame.select_dtypes("number").columns]
+    values = [c for c in numbers if c.lower() not in TIME_PARTS]
+    return (values or numbers)[-1]
+
+
 def shorten(text: str) -> str:
     return text if len(text) <= MAX_REPLY_CHARS else text[: MAX_REPLY_CHARS - len(SHORTENED)] + SHORTENED
 
@@ -161,8 +171,8 @@ class _QuestionRun:
         if chart.spec is not None:
             parts.append(ChartPart(chart.spec, chart.kind, chart.source))
         elif chart.kind == "metric":
-            numbers = result.frame.select_dtypes("number").columns
-            parts.append(MetricPart(str(numbers[0]), result.frame[numbers[0]].iloc[0]))
+            column = metric_column(result.frame)
+            parts.append(MetricPart(column, result.frame[column].iloc[0]))
         parts.append(TablePart(result.frame, result.total_rows, result.sql))
         return parts
 
@@ -170,7 +180,7 @@ class _QuestionRun:
         self.events.on_stage("Writing the insight…")
         options = self.options
         summary = build_result_summary(result, share_rows=options.share_rows, max_rows=options.insight_rows)
-        messages = build_insight_messages(self.answer.question, summary)
+        messages = build_insight_messages(self.answer.question, summary, result.sql)
         try:
             completion = self.call("insight", messages, options.insight_max_tokens, stream=True)
         except ProviderError as error:
@@ -209,14 +219,16 @@ def answer_question(
 
 
 def rerun_sql(answer: Answer, sql: str, db: SessionDatabase) -> Answer:
-    """Run SQL the person edited; redraw table and chart (the insight stays, marked as older)."""
+    """Run SQL the person edited; redraw table and chart (the insight stays, marked as older).
+
+    A failing edit keeps the answer as it was and records the edit with its error."""
     started = time.perf_counter()
-    kept = [p for p in answer.parts if isinstance(p, TextPart | SqlPart)]
     try:
         result = db.run_query(sql)
     except QueryError as error:
-        parts: list[Part] = [*kept, SqlPart(sql, -1, error.message), ErrorPart(error.message)]
+        parts: list[Part] = [*answer.parts, SqlPart(sql, -1, error.message)]
     else:
+        kept = [p for p in answer.parts if isinstance(p, TextPart | SqlPart)]
         chart = build_chart(result.frame, None)
         parts = [NoticePart(EDITED_NOTE), *kept]
         if chart.spec is not None:

@@ -62,8 +62,10 @@ def build_repair_messages(previous: list[Message], reply: str, error: str) -> li
     ]
 
 
-def build_insight_messages(question: str, summary: str) -> list[Message]:
+def build_insight_messages(question: str, summary: str, sql: str = "") -> list[Message]:
+    """The SQL says what was computed, so a follow-up like "now only in Alaska" is explained right."""
+    query = f"\nSQL: {' '.join(sql.split())}" if sql else ""
     return [
         {"role": "system", "content": INSIGHT_SYSTEM},
-        {"role": "user", "content": f"Question: {question}\n{summary}"},
+        {"role": "user", "content": f"Question: {question}{query}\n{summary}"},
     ]

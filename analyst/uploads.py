@@ -24,6 +24,7 @@ from analyst.file_types import ACCEPTED_TYPES, EXTENSIONS
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024  # Streamlit's default server.maxUploadSize
 MAX_COLUMNS = 2_000
 MAX_DECODED_PARQUET_BYTES = 2 * 1024**3
+MAX_CELLS = 50_000_000  # rows x columns of one upload: about 400 MB in memory, enough for one browser session
 TEXT_ENCODINGS = ("utf-8-sig", "utf-16", "cp1252", "latin-1")
 SQL_WORDS = {"select", "from", "where", "table", "group", "order", "by", "limit", "join", "union", "with", "as", "on"}
 
@@ -133,6 +134,12 @@ def read_parquet(data: bytes, file_name: str) -> pa.Table:
         )
     if metadata.num_columns > MAX_COLUMNS:
         raise UploadError(f"{file_name}: more than {MAX_COLUMNS:,} columns.")
+    cells = metadata.num_rows * metadata.num_columns
+    if cells > MAX_CELLS:  # compressed files can be tiny and still unpack to gigabytes
+        raise UploadError(
+            f"{file_name}: {metadata.num_rows:,} rows × {metadata.num_columns} columns is more than this app "
+            f"holds in memory ({MAX_CELLS:,} values). Set EARTHQUAKES_PARQUET for large earthquake files."
+        )
     try:
         table = parquet.read()
     except (pa.ArrowInvalid, OSError) as error:

@@ -8,6 +8,7 @@ from providers.endpoints import EndpointType
 from providers.errors import ProviderError
 from providers.health import run_health_check
 from ui import session, state
+from ui.answer_view import plural
 from ui.chat import EXAMPLE_QUESTIONS, not_ready_message
 from ui.endpoints import render_contender_form, start_wake_job, wake_job
 from ui.sidebar import render_health_report
@@ -47,25 +48,28 @@ with health_tab:
         st.subheader("Wake up a scaled-to-zero endpoint")
         st.caption("Sends requests with X-Scale-Up-Timeout and retries with backoff in the background; "
                    "the chat stays usable meanwhile.")  # fmt: skip
-        limit = st.number_input("Give up after (minutes)", 1.0, 60.0, 10.0, 1.0)
-        job = wake_job()
-        running = job is not None and not job.status().finished
-        with st.container(horizontal=True):
-            if st.button("Wake up", disabled=running):
-                job = start_wake_job(client, limit)
-            if st.button("Stop", disabled=not running) and job is not None:
-                job.stop()
+        limit = st.number_input("Give up after (minutes)", 1, 60, 10, 1)
 
         @st.fragment(run_every=1.0)
-        def render_wake_status() -> None:
-            current = wake_job()
-            if current is None:
+        def render_wake_up() -> None:
+            """Buttons and status redrawn every second, so they always match the background job."""
+            job = wake_job()
+            running = job is not None and not job.status().finished
+            with st.container(horizontal=True):
+                if st.button("Wake up", disabled=running):
+                    job = start_wake_job(client, limit)
+                    running = True
+                if st.button("Stop", disabled=not running) and job is not None:
+                    job.stop()
+            if job is None:
                 return
-            status = current.status()
-            line = f"{status.state} · {status.elapsed_s:.0f} s · {status.attempts} attempts — {status.message}"
+            status = job.status()
+            line = (
+                f"{status.state} · {status.elapsed_s:.0f} s · {plural(status.attempts, 'attempt')} — {status.message}"
+            )
             {"ready": st.success, "failed": st.error, "gave up": st.warning}.get(status.state, st.info)(line)
 
-        render_wake_status()
+        render_wake_up()
 
 with compare_tab:
     count = st.radio("Configurations", [2, 3], horizontal=True)
@@ -76,14 +80,17 @@ with compare_tab:
             st.markdown(f"**{'ABC'[index]}**")
             contenders.append(render_contender_form(index))
     question = st.text_input("Question", EXAMPLE_QUESTIONS[5], key="cmp_question")
-    if st.button("Compare", type="primary", disabled=not question.strip()):
+    runnable = any(c.client is not None for c in contenders)
+    if st.button("Compare", type="primary", disabled=not question.strip() or not runnable):
         slots = [column.empty() for column in st.columns(count)]
 
         def show(index: int, outcome: Outcome) -> None:
             slots[index].caption(f"{outcome.label}: done in {outcome.seconds:.1f} s")
 
-        st.session_state["comparison"] = run_comparison(question, contenders, session.session_database(),
-                                                        on_done=show)  # fmt: skip
+        database = session.session_database()
+        st.session_state["comparison"] = run_comparison(question, contenders, database, on_done=show)
+        for slot in slots:
+            slot.empty()
     outcomes = st.session_state.get("comparison")
     if outcomes:
         for column, outcome in zip(st.columns(len(outcomes)), outcomes, strict=True):
@@ -122,12 +129,15 @@ with score_tab:
     report = st.session_state.get(EVAL_REPORT)
     if report is not None:
         a, b, c, d = st.columns(4)
-        a.metric("Execution accuracy", f"{report.accuracy:.0%}", f"{sum(s.correct for s in report.scores)} right")
+        right = sum(s.correct for s in report.scores)
+        a.metric("Execution accuracy", f"{report.accuracy:.0%}", help=f"{right} of {len(report.scores)} right")
         b.metric("Median latency", f"{report.latency_p50_s:.2f} s")
         c.metric("90th percentile", f"{report.latency_p90_s:.2f} s")
         d.metric("Tokens", f"{report.total_tokens:,}")
+        st.caption(f"{right} of {len(report.scores)} right · model {report.model} · wrong answers first")
+        wrong_first = sorted(report.scores, key=lambda s: s.correct)
         rows = [{"id": s.id, "right": s.correct, "problem": s.problem, "question": s.question, "sql": s.sql,
-                 "seconds": round(s.latency_s, 2)} for s in report.scores]  # fmt: skip
+                 "seconds": round(s.latency_s, 2)} for s in wrong_first]  # fmt: skip
         st.dataframe(rows, hide_index=True)
         with st.container(horizontal=True):
             st.download_button("Download CSV", report.to_csv(), "accuracy.csv", "text/csv")

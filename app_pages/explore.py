@@ -21,8 +21,6 @@ DEFAULT_SQL = 'SELECT "magType", count(*) AS n\nFROM earthquakes\nGROUP BY 1\nOR
 
 st.title("Explore your data")
 database = session.session_database()
-data.render_messages()
-data.render_pending_replacements()
 
 tables_tab, sql_tab, add_tab = st.tabs(["Tables", "SQL workbench", "Add data"])
 
@@ -62,10 +60,12 @@ with sql_tab:
         st.dataframe(result.frame, hide_index=True)
         st.download_button("Download CSV", lambda: result.frame.to_csv(index=False).encode(), "result.csv", "text/csv")
         columns = [NONE, *result.columns]
+        numbers = [str(c) for c in result.frame.select_dtypes("number").columns]
+        default_y = next((c for c in numbers if c != result.columns[0]), None) if result.columns else None
         mark_col, x_col, y_col, color_col = st.columns(4)
         mark = mark_col.selectbox("Chart", MARKS, key="wb_mark")
         x = x_col.selectbox("x", columns, index=min(1, len(columns) - 1), key="wb_x")
-        y = y_col.selectbox("y", columns, index=min(2, len(columns) - 1), key="wb_y")
+        y = y_col.selectbox("y", columns, index=columns.index(default_y) if default_y else 0, key="wb_y")
         color = color_col.selectbox("colour", columns, key="wb_color")
         picked = None if mark == "auto" else ChartHint(mark, *(None if v == NONE else v for v in (x, y, color)))
         chart = build_chart(result.frame, picked)
@@ -75,6 +75,9 @@ with sql_tab:
             st.vega_lite_chart(chart.spec, width="stretch")
 
 with add_tab:
+    # Messages live inside this tab: anything appearing above the tabs would send the person back to the first tab.
+    data.render_messages()
+    data.render_pending_replacements()
     st.subheader("Upload files")
     limit_mb = data.upload_limit_bytes() // (1024 * 1024)
     files = st.file_uploader(

@@ -78,13 +78,13 @@ class ModelClient:
             self._clients[url] = self.provider.create_client(self.settings, base_url=override)
         return self._clients[url]
 
-    def model_id(self) -> str:
-        """The model id to send: "auto" asks a dedicated endpoint's ``/v1/models``."""
+    def model_id(self, on_retry: RetryCallback | None = None) -> str:
+        """The model id to send: "auto" asks a dedicated endpoint's ``/v1/models`` (once per URL)."""
         model = self.settings.model.strip()
         if model in ("", AUTO_MODEL):
             url = self.base_url()
             if url not in self.state.auto_models:
-                models = self.list_models()
+                models = self.list_models(on_retry)
                 if not models:
                     raise ProviderError("The endpoint lists no models: choose a model id in the sidebar.")
                 self.state.auto_models[url] = models[0]
@@ -92,15 +92,14 @@ class ModelClient:
         return hf_inference_model(model) if self.using_router_fallback else model
 
     # Calls ---------------------------------------------------------------------------------
-    def list_models(self) -> list[str]:
-        """The model ids the endpoint serves (``GET /v1/models``)."""
-        page = self._with_retries(
-            lambda client, _model: client.models.list(),
-            "GET",
-            "/models",
-            None,
-            model="",
-        )
+    def list_models(self, on_retry: RetryCallback | None = None) -> list[str]:
+        """The model ids the endpoint serves (``GET /v1/models``); failures become ``ProviderError``."""
+        try:
+            page = self._with_retries(lambda client, _model: client.models.list(), "GET", "/models", on_retry, "")
+        except ProviderError:
+            raise
+        except Exception as error:
+            raise describe_error(error, self.settings.secrets) from None
         return [m.id for m in page.data]
 
     def complete(
@@ -230,7 +229,7 @@ class ModelClient:
         model: str | None = None,
     ) -> Any:
         client = self._client()
-        model_id = self.model_id() if model is None else model
+        model_id = self.model_id(on_retry) if model is None else model
         attempt_number = [0]
 
         def attempt() -> Any:

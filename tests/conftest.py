@@ -53,9 +53,17 @@ def clean_config_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--skip-load", action="store_true", help="skip the long many-sessions load test (never in CI)")
+
+
 # Browser tests: headless Chromium (Debian's `chromium`) driven by Playwright. In CI (CI=true) a
 # browser that cannot start is a failure; locally they are skipped when Chromium is not installed.
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--skip-load") and not IN_CI:
+        for item in items:
+            if "load" in item.keywords:
+                item.add_marker(pytest.mark.skipif(True, reason="--skip-load"))
     if IN_CI or Path(CHROMIUM).exists():
         return
     reason = f"Chromium not found at {CHROMIUM} (install Debian's chromium; in CI this fails instead)"

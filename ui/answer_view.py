@@ -64,13 +64,20 @@ def render_metric(part: MetricPart, index: int) -> None:
 def render_table(part: TablePart, index: int) -> None:
     st.dataframe(part.frame, hide_index=True, width="stretch")
     shown = len(part.frame)
-    note = f"{part.total_rows:,} rows" if shown == part.total_rows else f"First {shown:,} of {part.total_rows:,} rows"
+    note = (
+        plural(part.total_rows, "row") if shown == part.total_rows else f"First {shown:,} of {part.total_rows:,} rows"
+    )
     st.caption(note)
     st.download_button("Download CSV", _csv(part.frame), f"result-{index + 1}.csv", "text/csv", key=f"csv_{index}")
 
 
+def plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
+
+
 def render_sql(attempts: list[SqlPart], index: int, on_run_edited: Callable[[int, str], None]) -> None:
-    final = attempts[-1]
+    """The SQL that produced the result (or the last attempt), the attempts, and the editor."""
+    final = next((a for a in reversed(attempts) if not a.error), attempts[-1])
     st.code(final.sql, language="sql")
     failed = [a for a in attempts if a.error]
     if failed:
@@ -88,6 +95,9 @@ def render_sql(attempts: list[SqlPart], index: int, on_run_edited: Callable[[int
         key=f"sql_run_{index}",
         on_click=lambda: on_run_edited(index, st.session_state[editor]),
     )
+    last = attempts[-1]
+    if last.attempt < 0 and last.error:
+        st.error(f"Your edit did not run: {last.error}")
 
 
 def render_model_messages(answer: Answer, index: int) -> None:
@@ -101,17 +111,18 @@ def render_meta(answer: Answer) -> None:
     if not answer.calls:
         return
     tokens = f"{answer.prompt_tokens:,} + {answer.completion_tokens:,} tokens"
-    retries = f" · {answer.retries} retries" if answer.retries else ""
-    calls = f"{len(answer.calls)} call" + ("s" if len(answer.calls) != 1 else "")
+    retries = f" · {plural(answer.retries, 'retry').replace('retrys', 'retries')}" if answer.retries else ""
+    calls = plural(len(answer.calls), "call")
     st.caption(f"{answer.model} · {answer.total_s:.1f} s · {calls} · {tokens}{retries}")
 
 
-RENDERERS: dict[type, Callable[[Part, int], None]] = {
-    TextPart: render_text,
-    ChartPart: render_chart,
-    MetricPart: render_metric,
-    NoticePart: lambda part, index: st.caption(f"ℹ️ {part.text}"),
-    ErrorPart: lambda part, index: st.error(part.message),
+# Keyed by class name, so answers kept in a session survive a code reload during development.
+RENDERERS: dict[str, Callable[[Part, int], None]] = {
+    TextPart.__name__: render_text,
+    ChartPart.__name__: render_chart,
+    MetricPart.__name__: render_metric,
+    NoticePart.__name__: lambda part, index: st.caption(f"ℹ️ {part.text}"),
+    ErrorPart.__name__: lambda part, index: st.error(part.message),
 }
 
 
@@ -121,7 +132,7 @@ def render_answer(answer: Answer, index: int, on_run_edited: Callable[[int, str]
     tables = answer.of_type(TablePart)
     for part in answer.parts:
         if isinstance(part, TablePart):
-            result_tab, sql_tab = st.tabs([f"Result ({part.total_rows:,} rows)", "SQL"])
+            result_tab, sql_tab = st.tabs([f"Result ({plural(part.total_rows, 'row')})", "SQL"])
             with result_tab:
                 render_table(part, index)
             with sql_tab:
@@ -131,7 +142,7 @@ def render_answer(answer: Answer, index: int, on_run_edited: Callable[[int, str]
                 with st.expander("SQL"):
                     render_sql(attempts, index, on_run_edited)
         else:
-            RENDERERS[type(part)](part, index)
+            RENDERERS[type(part).__name__](part, index)
     render_meta(answer)
     if answer.calls:
         render_model_messages(answer, index)

@@ -31,7 +31,7 @@ def not_ready_message() -> str | None:
     return (
         f"{problem}. Configure a model endpoint in the sidebar — an API key (hf_...) and, for a dedicated "
         "endpoint, its URL — or set HUGGINGFACE_API_KEY in .streamlit/secrets.toml. "
-        "The data, the examples and the Explore page work without one."
+        "Until then you can preview the data here and use the Explore page."
     )
 
 

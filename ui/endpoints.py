@@ -26,7 +26,9 @@ def render_contender_form(index: int) -> Contender:
     """Widgets for one configuration (its own type, URL, model and optional key, kept in this session only)."""
     label = LABELS[index]
     sidebar = state.resolved_provider()
-    default_type = sidebar.settings.endpoint_type.value if sidebar and sidebar.settings else "inference-providers"
+    follows_sidebar = index == 0 and sidebar is not None and sidebar.settings is not None
+    # A follows the sidebar; B and C start on Inference Providers with other catalog models.
+    default_type = sidebar.settings.endpoint_type.value if follows_sidebar else "inference-providers"
     kind = EndpointType(
         st.selectbox(
             "Endpoint type",
@@ -38,11 +40,11 @@ def render_contender_form(index: int) -> Contender:
     )
     url = ""
     if kind.needs_url:
-        default_url = sidebar.settings.endpoint_url if sidebar and sidebar.settings else ""
+        default_url = sidebar.settings.endpoint_url if sidebar and sidebar.settings and follows_sidebar else ""
         url = st.text_input("Endpoint URL", value=default_url or "", key=f"cmp_url_{index}")
     choices = model_choices(kind)
-    sidebar_model = sidebar.settings.model if sidebar and sidebar.settings and index == 0 else None
-    default = choices.index(sidebar_model) if sidebar_model in choices else min(index, len(choices) - 2)
+    sidebar_model = sidebar.settings.model if follows_sidebar else None
+    default = choices.index(sidebar_model) if sidebar_model in choices else min(index + 1, len(choices) - 2)
     if sidebar_model and sidebar_model not in choices:
         default = choices.index(CUSTOM_MODEL)
         st.session_state.setdefault(f"cmp_custom_{index}", sidebar_model)

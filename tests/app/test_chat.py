@@ -82,7 +82,7 @@ def test_a_whole_conversation(endpoint: FakeEndpoint, model: ScriptedModel) -> N
     endpoint.fail_next(1, 503, body={"error": "Model is currently loading", "estimated_time": 0.01})
     ask(at, "How many happened each day?")
     assert len(at.get("vega_lite_chart")) == 4
-    assert any("1 retries" in c for c in texts(at.caption))
+    assert any("1 retry" in c for c in texts(at.caption))
 
     endpoint.fail_always(401)
     ask(at, "Which magnitude type again?")
@@ -108,7 +108,8 @@ def test_edited_sql_reruns_and_redraws(endpoint: FakeEndpoint, model: ScriptedMo
     assert any("edited SQL" in c for c in texts(at.caption))
     at.text_area(key="sql_edit_0").input("DROP TABLE earthquakes").run()
     at.button(key="sql_run_0").click().run()
-    assert texts(at.error)[-1].startswith("Refused")
+    assert texts(at.error)[-1].startswith("Your edit did not run: Refused: DROP removes data")
+    assert [t.label for t in at.tabs][0] == "Result (3 rows)"  # the last good result stays
     assert "earthquakes (1,707 rows)" in texts(at.caption)[0]
 
 

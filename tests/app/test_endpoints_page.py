@@ -76,6 +76,8 @@ def test_compare_two_configurations(endpoint: FakeEndpoint, second_endpoint: Fak
         default=fenced('SELECT count(*) AS c, "magType" FROM earthquakes GROUP BY 2')
     )
     at = endpoints_page(endpoint)
+    assert at.selectbox(key="cmp_type_1").value == "inference-providers"  # B starts on another endpoint type
+    at.selectbox(key="cmp_type_1").set_value("dedicated").run()
     at.text_input(key="cmp_url_1").input(second_endpoint.url).run()
     assert any("only sent to its configured endpoint" in c for c in texts(at.caption))
     at.text_input(key="cmp_key_1").input("hf_SecondKey000000001").run()
@@ -93,6 +95,6 @@ def test_accuracy_score_runs_with_progress_and_downloads(endpoint: FakeEndpoint)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Execution accuracy"] == "3%"  # only q01 is answered right
     table = at.dataframe[0].value
-    assert table["right"].tolist()[0] is True and table["right"].sum() == 1
+    assert table["right"].tolist()[-1] is True and table["right"].sum() == 1  # wrong answers come first
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Download CSV", "Download JSON"]

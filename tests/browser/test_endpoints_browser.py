@@ -25,6 +25,8 @@ def test_compare_two_endpoints_in_the_browser(page, endpoint: FakeEndpoint, seco
         page.goto(f"{url}/endpoints")
         page.get_by_role("tab", name="Compare").click()
         main = page.get_by_test_id("stMain")
+        main.locator("[data-testid='stSelectbox']").nth(2).click()  # B's endpoint type
+        page.get_by_role("option", name="Dedicated Inference Endpoint").click()
         url_boxes = main.locator("input[aria-label='Endpoint URL']")
         url_boxes.nth(1).fill(second_endpoint.url)
         url_boxes.nth(1).press("Enter")

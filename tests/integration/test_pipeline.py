@@ -196,6 +196,7 @@ def test_edited_sql_is_rerun_in_the_sandbox(endpoint, db, client) -> None:
     assert edited.table.frame.shape == (3, 2)
     assert edited.of_type(SqlPart)[-1].attempt == -1
     assert len(edited.calls) == len(answer.calls)
-    refused = rerun_sql(answer, "DROP TABLE earthquakes", db)
-    assert refused.error.startswith("Refused")
+    refused = rerun_sql(edited, "DROP TABLE earthquakes", db)
+    assert refused.of_type(SqlPart)[-1].error.startswith("Refused")
+    assert refused.table.frame.shape == (3, 2)  # the failed edit keeps the last result
     assert db.table_names() == ["earthquakes"]
