@@ -7,29 +7,34 @@ one of them about another person's table. Marked ``load``: it runs in CI; skip i
 
 from __future__ import annotations
 
+import os
 import re
 import statistics
 import time
 
 import pytest
 
+from tests.support.browser import ARTIFACTS
 from tests.support.fake_endpoint import Failure, FakeEndpoint
 from tests.support.streamlit_server import running_app_process
 
-pytestmark = [pytest.mark.browser, pytest.mark.load]
+pytestmark = [pytest.mark.browser, pytest.mark.load, pytest.mark.timeout(900)]
 
-SESSIONS = 20
+SESSIONS = int(os.environ.get("LOAD_SESSIONS", "20"))  # at least 20 in CI; fewer only to debug
 ROUNDS = 5
 FAILURE_RATE = 0.2
 MESSAGE = "[data-testid='stChatMessage']"
+RUNNING = "[data-testid='stApp'][data-test-script-state='running']"
 
 
 def model(body: dict) -> str:
     last = body["messages"][-1]["content"]
     if body.get("stream"):
         return "Counted."
-    table = re.search(r"table (s\d\d)", " ".join(m["content"] for m in body["messages"] if m["role"] == "user"))
-    name = table.group(1) if table else "earthquakes"
+    tables = re.findall(
+        r"table (s\d\d|earthquakes)", " ".join(m["content"] for m in body["messages"] if m["role"] == "user")
+    )
+    name = tables[-1] if tables else "earthquakes"
     if "average" in last.lower():
         return f"```sql\nSELECT avg(value) AS average FROM {name}\n```"
     return f"```sql\nSELECT count(*) AS n FROM {name}\n```"
@@ -82,9 +87,9 @@ def test_twenty_sessions_at_once(browser, endpoint: FakeEndpoint, tmp_path, caps
             while submitted and time.monotonic() < deadline:
                 for index in list(submitted):
                     page = pages[index]
-                    if page.locator(MESSAGE).count() >= expected and not page.get_by_text("Running…").count():
+                    if page.locator(MESSAGE).count() >= expected and not page.locator(RUNNING).count():
                         latencies.append(time.monotonic() - submitted.pop(index))
-                time.sleep(0.1)
+                time.sleep(0.5)  # polling twenty pages costs CPU the server needs
             assert not submitted, f"round {round_number + 1}: sessions {sorted(submitted)} never answered"
         for index, page in enumerate(pages):
             page.wait_for_timeout(200)
@@ -95,7 +100,9 @@ def test_twenty_sessions_at_once(browser, endpoint: FakeEndpoint, tmp_path, caps
                 else:
                     failed += 1
                     assert re.search(r"(still failed|not found|does not exist|overloaded|Rate limited)", text), text
-            captions = page.get_by_test_id("stMain").locator("[data-testid='stCaptionContainer']").first.inner_text()
+            page.screenshot(path=str(ARTIFACTS / f"load-session-{index:02d}.png"), full_page=True)
+            main_text = page.locator("body").inner_text()
+            captions = next(line for line in main_text.splitlines() if line.startswith("Tables:"))
             assert f"s{index:02d} ({index + 3} rows)" in captions
             others = [f"s{j:02d}" for j in range(SESSIONS) if j != index]
             assert not any(other in captions for other in others), captions
