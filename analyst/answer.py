@@ -53,6 +53,8 @@ class ErrorPart:
     message: str
 
 
+ATTACHMENT_MARK = "📎 "  # starts the "question" of a record that only reports attached files
+
 Part = TextPart | SqlPart | TablePart | ChartPart | MetricPart | NoticePart | ErrorPart
 
 
@@ -76,6 +78,10 @@ class Answer:
     calls: list[CallRecord] = field(default_factory=list)
     asked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     total_s: float = 0.0
+
+    @property
+    def is_attachment(self) -> bool:
+        return self.question.startswith(ATTACHMENT_MARK)
 
     def of_type(self, kind: type) -> list[Any]:
         return [p for p in self.parts if isinstance(p, kind)]
@@ -117,3 +123,39 @@ class Answer:
     @property
     def retries(self) -> int:
         return sum(c.retries for c in self.calls)
+
+
+@dataclass(frozen=True)
+class ConversationTotals:
+    """What a whole conversation cost: questions, model calls, tokens and time spent waiting for models."""
+
+    questions: int
+    calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    model_seconds: float
+    models: tuple[str, ...]
+
+    def describe(self) -> str:
+        def count(n: int, word: str) -> str:
+            return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+        tokens = f"{self.prompt_tokens + self.completion_tokens:,} tokens"
+        detail = f"{self.prompt_tokens:,} in + {self.completion_tokens:,} out"
+        return (
+            f"{count(self.questions, 'question')} · {count(self.calls, 'model call')} · {tokens} ({detail}) · "
+            f"{self.model_seconds:.1f} s waiting for the model"
+        )
+
+
+def conversation_totals(history: list[Answer]) -> ConversationTotals:
+    questions = [a for a in history if not a.is_attachment]
+    calls = [c for a in questions for c in a.calls]
+    return ConversationTotals(
+        questions=len(questions),
+        calls=len(calls),
+        prompt_tokens=sum(c.prompt_tokens or 0 for c in calls),
+        completion_tokens=sum(c.completion_tokens or 0 for c in calls),
+        model_seconds=sum(c.latency_s for c in calls),
+        models=tuple(dict.fromkeys(c.model for c in calls if c.model)),
+    )

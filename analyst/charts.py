@@ -191,16 +191,17 @@ def build_automatic(frame: pd.DataFrame) -> tuple[alt.TopLevelMixin | dict[str, 
     ordinal = [c for c in numeric if c.lower() in ("year", "hour", "month", "day", "week")]
     if (categories or ordinal) and values:
         x, y = (categories or ordinal)[0], values[0]
-        top = frame if x in ordinal else frame.nlargest(TOP_N_BARS, y)
         sort = "ascending" if x in ordinal else "-y"
-        chart = (
-            alt.Chart(top)
-            .mark_bar()
-            .encode(
-                x=alt.X(x, type="ordinal" if x in ordinal else "nominal", sort=sort),
-                y=alt.Y(y, type="quantitative"),
-                tooltip=[x, y],
-            )
+        chart = alt.Chart(frame)
+        if x not in ordinal and rows > TOP_N_BARS:
+            # In the spec, not in pandas: the chart's data stays the whole result, so exports can rebuild it.
+            chart = chart.transform_window(
+                bar_rank="row_number()", sort=[alt.SortField(y, order="descending")]
+            ).transform_filter(alt.datum.bar_rank <= TOP_N_BARS)
+        chart = chart.mark_bar().encode(
+            x=alt.X(x, type="ordinal" if x in ordinal else "nominal", sort=sort),
+            y=alt.Y(y, type="quantitative"),
+            tooltip=[x, y],
         )
         return chart, "bar"
     if len(values) >= 2:

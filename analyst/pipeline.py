@@ -26,6 +26,7 @@ from analyst.answer import (
 )
 from analyst.charts import build_chart
 from analyst.insight import build_result_summary, unsupported_numbers
+from analyst.model_text import remove_remote_content
 from analyst.parsing import ParsedReply, parse_reply
 from analyst.prompts import Message, build_insight_messages, build_repair_messages, build_sql_messages
 from analyst.sandbox import QueryError, QueryResult, SessionDatabase
@@ -37,6 +38,10 @@ from providers.retry import RetryNotice
 NO_ROWS = (
     "The query returned no rows. Try loosening a filter (a lower magnitude, a wider time range) "
     "or check the spelling of place names."
+)
+NOT_ABOUT_THE_DATA = (
+    "No query was run: the reply had no SQL. If the question is not about the loaded tables, ask about their "
+    "columns (the Explore page lists them) or add a table of your own; otherwise rephrase it or ask again."
 )
 MAX_REPLY_CHARS = 20_000  # a reply longer than this is broken, not an answer: keep the page and parser light
 SHORTENED = "\n\n(reply shortened)"
@@ -118,7 +123,8 @@ class _QuestionRun:
         reply = shorten(completion.text)
         parsed = parse_reply(reply)
         if not parsed.sql:
-            self.finish([TextPart(parsed.text or reply.strip() or "The model sent an empty reply.")])
+            text = remove_remote_content(parsed.text or reply.strip()).strip()
+            self.finish([TextPart(text or "The model sent an empty reply."), NoticePart(NOT_ABOUT_THE_DATA)])
             return
         outcome = self.query_with_repairs(messages, reply, parsed)
         if outcome is not None:
@@ -186,7 +192,7 @@ class _QuestionRun:
         except ProviderError as error:
             self.notices.append(NoticePart(f"Could not write the insight: {error}"))
             return None
-        text = shorten(completion.text.strip())
+        text = remove_remote_content(shorten(completion.text.strip())).strip()
         suspicious = unsupported_numbers(text, summary, result)
         if suspicious:
             self.notices.append(NoticePart(f"Check the insight: {', '.join(suspicious[:3])} is not in the result."))

@@ -198,6 +198,13 @@ class SessionDatabase:
         with self._lock:
             return self._cursor.sql(f'SELECT * FROM "{table}" LIMIT {int(rows)}').df()
 
+    def export_table(self, table: str) -> pa.Table:
+        """All rows of one of the session's tables, for exports (owner-side, never model SQL)."""
+        if table not in self.table_names():
+            raise ValueError(f"No table named {table}")
+        with self._lock:
+            return self._cursor.sql(f'SELECT * FROM "{table}"').to_arrow_table()
+
     def run_query(self, sql: str) -> QueryResult:
         """Run untrusted SQL: checked, in a rolled-back transaction, time-limited, rows capped."""
         started = time.perf_counter()

@@ -2,10 +2,12 @@
 
 import streamlit as st
 
+from analyst.answer import conversation_totals
 from analyst.file_types import ACCEPTED_TYPES
 from ui import session
 from ui.answer_view import render_answer
 from ui.chat import EXAMPLE_QUESTIONS, add_attached_files, not_ready_message, run_edited_sql, run_question
+from ui.export import render_export_menu
 
 # The input first: it is drawn at the bottom anyway, and a person can start typing while the rest loads.
 submitted = st.chat_input(
@@ -25,6 +27,10 @@ with st.sidebar:
     )
     if st.button("Clear chat", width="stretch", disabled=not session.conversation()):
         session.clear_conversation()
+    render_export_menu(session.conversation(), database)
+    totals = conversation_totals(session.conversation())
+    if totals.calls:
+        st.caption(f"This session: {totals.describe()}")
 
 problem = not_ready_message()
 if problem:

@@ -30,12 +30,9 @@ def _csv(frame: pd.DataFrame) -> Callable[[], bytes]:
 
 def _image(spec: dict, fmt: str) -> Callable[[], bytes | str]:
     def convert() -> bytes | str:
-        import vl_convert  # imported on click: it is large and rarely needed
+        from analyst.export.images import build_chart_png, build_chart_svg  # vl-convert is large: on click
 
-        sized = {**spec, "width": 720} if spec.get("width") == "container" else spec
-        if fmt == "png":
-            return vl_convert.vegalite_to_png(sized, scale=2)
-        return vl_convert.vegalite_to_svg(sized)
+        return build_chart_png(spec) if fmt == "png" else build_chart_svg(spec)
 
     return convert
 

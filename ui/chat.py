@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from analyst.answer import Answer, ErrorPart, TextPart
+from analyst.answer import ATTACHMENT_MARK, Answer, ErrorPart, TextPart
+from analyst.model_text import remove_remote_content
 from ui import session, state
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def run_question(question: str) -> None:
 
         def on_insight(piece: str) -> None:
             streamed.append(piece)
-            insight_box.markdown("".join(streamed) + "▌")
+            insight_box.markdown(remove_remote_content("".join(streamed)) + "▌")
 
         def on_retry(notice: RetryNotice) -> None:
             status.update(label=str(notice))
@@ -77,7 +78,8 @@ def add_attached_files(files: list) -> None:
     names = ", ".join(f.name for f in files)
     outcomes = add_files(files, ask_before_replacing=False, announce=False)
     parts = [TextPart(line) if line.startswith("Loaded") else ErrorPart(line) for line in outcomes]
-    session.conversation().append(Answer(f"📎 {names}", parts or [TextPart("Those files are loaded already.")]))
+    parts = parts or [TextPart("Those files are loaded already.")]
+    session.conversation().append(Answer(f"{ATTACHMENT_MARK}{names}", parts))
 
 
 def run_edited_sql(index: int, sql: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from analyst.answer import ChartPart, MetricPart, NoticePart, SqlPart, TablePart, TextPart
-from analyst.pipeline import NO_ROWS, Events, PipelineOptions, answer_question, rerun_sql
+from analyst.pipeline import NO_ROWS, NOT_ABOUT_THE_DATA, Events, PipelineOptions, answer_question, rerun_sql
 from analyst.sandbox import SessionDatabase
 from providers.client import ModelClient
 from providers.endpoints import EndpointType
@@ -103,12 +103,23 @@ def test_a_refused_statement_is_sent_back_for_repair(endpoint, db, client) -> No
     assert db.internal_query("SELECT count(*) FROM earthquakes")[0][0] == 1707
 
 
-def test_a_reply_without_sql_is_a_text_answer(endpoint, db, client) -> None:
+def test_a_reply_without_sql_is_a_text_answer_that_says_what_to_ask_instead(endpoint, db, client) -> None:
     endpoint.responder = ScriptedModel(default="That is not about the loaded data; ask about earthquakes.")
     answer = answer_question("What is the capital of France?", [], db, client)
-    assert [type(p) for p in answer.parts] == [TextPart]
+    assert [type(p) for p in answer.parts] == [TextPart, NoticePart]
     assert answer.parts[0].text.startswith("That is not about the loaded data")
+    assert answer.parts[1].text == NOT_ABOUT_THE_DATA and "Explore page" in NOT_ABOUT_THE_DATA
     assert answer.error is None and len(answer.calls) == 1
+
+
+def test_model_text_cannot_make_the_page_fetch_an_image(endpoint, db, client) -> None:
+    tracking = "![chart](https://evil.example/p.png?d=1) and <img src='https://evil.example/q.png'> done"
+    endpoint.responder = ScriptedModel(default=tracking)
+    answer = answer_question("What is the capital of France?", [], db, client)
+    assert answer.parts[0].text == "chart and  done"
+    endpoint.responder = ScriptedModel(default=fenced("SELECT count(*) AS n FROM earthquakes"), insight=tracking)
+    answer = answer_question("how many?", [], db, client)
+    assert "evil.example" not in " ".join(p.text for p in answer.of_type(TextPart))
 
 
 def test_no_rows_says_what_to_try_and_skips_the_insight_call(endpoint, db, client) -> None:

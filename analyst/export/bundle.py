@@ -1,0 +1,130 @@
+"""The two downloads: a Markdown file with its charts inside, and a zip that reproduces the conversation.
+
+The zip holds ``conversation.md`` (charts as PNG files beside it), ``reproduce.py`` with its
+``requirements.txt``, each chart's Vega-Lite spec without data, and every table the queries used as Parquet.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import zipfile
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from importlib import metadata
+
+import duckdb
+import pyarrow.parquet as pq
+
+from analyst.answer import Answer, ChartPart
+from analyst.export.images import build_chart_png
+from analyst.export.markdown import build_markdown
+from analyst.export.script import (
+    DATA_FOLDER,
+    SCRIPT_NAME,
+    answers_with_tables,
+    build_chart_template,
+    build_script,
+    chart_file,
+)
+from analyst.sandbox import SessionDatabase
+
+MAX_EXPORT_ROWS = 1_000_000  # bigger tables are named in the script, not copied into the zip
+SCRIPT_PACKAGES = ("duckdb", "altair", "pandas", "pyarrow")
+REPORT_NAME = "conversation.md"
+
+
+def tables_used(history: Sequence[Answer], db: SessionDatabase) -> list[str]:
+    """The session's tables that the answers' SQL reads, in the database's order."""
+    known = db.table_names()
+    used: set[str] = set()
+    for table in answers_with_tables(history):
+        try:
+            used |= {name.split(".")[-1] for name in duckdb.get_table_names(table.sql)}
+        except duckdb.Error:
+            return known  # a statement DuckDB's parser cannot split: export every table rather than guess
+    return [name for name in known if name in used]
+
+
+def split_exportable(names: Sequence[str], db: SessionDatabase) -> tuple[list[str], dict[str, str]]:
+    """Tables small enough to copy into the zip, and the others with the reason they were left out."""
+    rows = {info.name: info.rows for info in db.tables()}
+    exported, missing = [], {}
+    for name in names:
+        if name == "earthquakes" and db.external_source is not None:
+            missing[name] = f"it is the app owner's Parquet file {db.external_source.name}"
+        elif rows[name] > MAX_EXPORT_ROWS:
+            missing[name] = f"{rows[name]:,} rows, more than the {MAX_EXPORT_ROWS:,} an export copies"
+        else:
+            exported.append(name)
+    return exported, missing
+
+
+def _numbered_charts(history: Sequence[Answer]) -> dict[int, ChartPart]:
+    charts, number = {}, 0
+    for answer in history:
+        if answer.is_attachment:
+            continue
+        number += 1
+        for part in answer.of_type(ChartPart):
+            charts[number] = part
+    return charts
+
+
+def _png(chart: ChartPart, scale: float = 2) -> bytes | None:
+    """The chart as PNG, or None when vl-convert cannot draw it (the export goes on without the image)."""
+    try:
+        return build_chart_png(chart.spec, scale=scale)
+    except Exception:  # a spec the page could show but the offline renderer rejects
+        return None
+
+
+def _parquet_bytes(db: SessionDatabase, name: str) -> bytes:
+    buffer = io.BytesIO()
+    pq.write_table(db.export_table(name), buffer, compression="zstd")
+    return buffer.getvalue()
+
+
+def _requirements() -> str:
+    return "".join(f"{package}=={metadata.version(package)}\n" for package in SCRIPT_PACKAGES)
+
+
+def build_markdown_file(history: Sequence[Answer], db: SessionDatabase, now: datetime | None = None) -> str:
+    """One self-contained Markdown file: chart images are embedded as data: URIs."""
+
+    def embedded(number: int, chart: ChartPart) -> str | None:
+        png = _png(chart, scale=1)
+        return "data:image/png;base64," + base64.b64encode(png).decode() if png else None
+
+    return build_markdown(history, db.tables(), now or datetime.now(UTC), embedded)
+
+
+def build_bundle(history: Sequence[Answer], db: SessionDatabase, now: datetime | None = None) -> bytes:
+    """The zip: report with PNG charts, the script, its requirements, the chart specs and the data."""
+    now = now or datetime.now(UTC)
+    exported, missing = split_exportable(tables_used(history, db), db)
+    charts = _numbered_charts(history)
+    images = {number: _png(chart) for number, chart in charts.items()}
+    footer = (
+        "---\n\nReproduce every query and chart: `pip install -r requirements.txt && python reproduce.py` "
+        "(results and charts are written to `output/`)."
+    )
+
+    def linked(number: int, _: ChartPart) -> str | None:
+        return f"charts/answer-{number}.png" if images.get(number) else None
+
+    report = build_markdown(history, db.tables(), now, linked, footer=footer)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(REPORT_NAME, report)
+        archive.writestr(SCRIPT_NAME, build_script(history, now, exported, missing))
+        archive.writestr("requirements.txt", _requirements())
+        for number, chart in charts.items():
+            png = images[number]
+            if png:
+                archive.writestr(f"charts/answer-{number}.png", png)
+            archive.writestr(chart_file(number), json.dumps(build_chart_template(chart.spec), indent=1))
+        for name in exported:
+            archive.writestr(f"{DATA_FOLDER}/{name}.parquet", _parquet_bytes(db, name))
+    return buffer.getvalue()

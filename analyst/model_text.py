@@ -1,0 +1,26 @@
+"""Making the model's prose safe to show as Markdown: nothing in it may make a viewer fetch a URL.
+
+An insight is rendered by ``st.markdown`` and written into exported reports. An image there would be
+fetched by every browser that shows it, and its address can carry data out (a prompt injection in the
+data can ask for exactly that), so images become their alt text and embedding HTML tags are dropped.
+Ordinary links stay: they are followed only when someone clicks them.
+"""
+
+from __future__ import annotations
+
+import re
+
+INLINE_IMAGE = re.compile(r"!\[([^\]]*)\]\s*\([^)]*\)")
+REFERENCE_IMAGE = re.compile(r"!\[([^\]]*)\]\s*\[[^\]]*\]")
+EMBEDDING_TAG = re.compile(
+    r"<\s*/?\s*(img|image|svg|iframe|frame|video|audio|source|picture|object|embed|link|script|style|meta|base|input"
+    r"|form|body|html|track)\b[^>]*>?",
+    re.IGNORECASE,
+)
+
+
+def remove_remote_content(text: str) -> str:
+    """``text`` without Markdown images or HTML tags that load something; alt texts are kept."""
+    text = INLINE_IMAGE.sub(lambda m: m.group(1), text)
+    text = REFERENCE_IMAGE.sub(lambda m: m.group(1), text)
+    return EMBEDDING_TAG.sub("", text)
