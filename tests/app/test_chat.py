@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -126,3 +128,35 @@ def test_clear_chat_empties_the_conversation(endpoint: FakeEndpoint, model: Scri
     next(b for b in at.sidebar.button if b.label == "Clear chat").click().run()
     assert len(at.chat_message) == 0
     assert at.button(key="example_0")
+
+
+def test_the_session_total_adds_up_every_answer_and_the_export_menu_is_there(
+    endpoint: FakeEndpoint, model: ScriptedModel
+) -> None:
+    at = chat_app(endpoint)
+    assert not any(c.startswith("This session:") for c in texts(at.sidebar.caption))
+    ask(at, "Which magnitude type is most common?")
+    ask(at, "How many happened each day?")
+    per_answer = [c for c in texts(at.caption) if c.startswith("tgi · ")]
+    spent = sum(int(n.replace(",", "")) for c in per_answer for n in re.findall(r"([\d,]+) \+ ([\d,]+) tokens", c)[0])
+    total = next(c for c in texts(at.sidebar.caption) if c.startswith("This session:"))
+    assert total.startswith(f"This session: 2 questions · 4 model calls · {spent:,} tokens (")
+    downloads = [b.proto.label for b in at.get("download_button")]
+    assert "Markdown report (.md)" in downloads and "Report, Python script and data (.zip)" in downloads
+
+
+def test_a_question_not_about_the_data_says_what_to_do_next(endpoint: FakeEndpoint, model: ScriptedModel) -> None:
+    at = ask(chat_app(endpoint), "What is the capital of France?")
+    assert messages(at)[1] == "I can only answer questions about the loaded tables."
+    assert any(c.startswith("ℹ️ No query was run: the reply had no SQL.") for c in texts(at.caption))
+
+
+def test_an_endpoint_that_stays_asleep_is_explained_with_what_to_do(
+    endpoint: FakeEndpoint, model: ScriptedModel
+) -> None:
+    at = chat_app(endpoint)
+    endpoint.fail_always(503, body={"error": "Model is currently loading", "estimated_time": 0.01})
+    ask(at, "Which magnitude type is most common?")
+    assert not at.exception
+    error = texts(at.error)[-1]
+    assert error.startswith("Model loading or overloaded") and "wake it on the Endpoints page" in error

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import zipfile
+
 import pytest
 
-from tests.support.browser import ARTIFACTS
+from tests.support.browser import ARTIFACTS, ROOT
 from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.scripted_model import ScriptedModel, fenced
 from tests.support.streamlit_server import running_app
 
 pytestmark = pytest.mark.browser
 
+README_CLIP = {"x": 0, "y": 0, "width": 1400, "height": 1250}
 BY_DAY = "SELECT time::DATE AS day, count(*) AS earthquakes FROM earthquakes GROUP BY 1 ORDER BY 1"
 INSIGHT = (
     "Between 31 January and 7 February 2018 the catalog recorded 1,707 events. "
@@ -18,7 +24,7 @@ INSIGHT = (
 )
 
 
-def test_asking_a_question_shows_sql_table_and_chart(page, endpoint: FakeEndpoint) -> None:  # type: ignore[no-untyped-def]
+def test_asking_a_question_shows_sql_table_and_chart_and_exports_it(page, endpoint: FakeEndpoint, tmp_path) -> None:  # type: ignore[no-untyped-def]
     endpoint.responder = ScriptedModel(insight=INSIGHT).on("each day", fenced(BY_DAY, "line x=day y=earthquakes"))
     env = {"HUGGINGFACE_API_KEY": "hf_BrowserChat000000001", "HUGGINGFACE_ENDPOINT_URL": endpoint.url,
            "HUGGINGFACE_MODEL": "meta-llama/Llama-3.1-8B-Instruct"}  # fmt: skip
@@ -35,6 +41,23 @@ def test_asking_a_question_shows_sql_table_and_chart(page, endpoint: FakeEndpoin
         page.get_by_role("tab", name="Result (8 rows)").wait_for()
         page.wait_for_timeout(500)
         page.screenshot(path=str(ARTIFACTS / "chat-answer.png"), full_page=True)
+        if os.environ.get("UPDATE_SCREENSHOTS"):  # the README's picture is this screenshot
+            page.screenshot(path=str(ROOT / "docs" / "chat-answer.png"), clip=README_CLIP)
         page.get_by_role("tab", name="SQL").click()
         page.get_by_text("GROUP BY 1 ORDER BY 1").first.wait_for()
         assert "hf_BrowserChat000000001" not in page.content()
+
+        page.get_by_text("This session: 1 question · 2 model calls").wait_for()
+        page.get_by_role("button", name="Export conversation").click()
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Report, Python script and data (.zip)").click()
+        archive = tmp_path / "conversation.zip"
+        download.value.save_as(archive)
+    with zipfile.ZipFile(archive) as zipped:
+        zipped.extractall(tmp_path / "export")
+    report = (tmp_path / "export" / "conversation.md").read_text()
+    assert "## 1. How many earthquakes happened each day?" in report and INSIGHT in report
+    done = subprocess.run([sys.executable, "reproduce.py"], cwd=tmp_path / "export", capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "Answer 1: 8 rows (as in the conversation)" in done.stdout
+    assert (tmp_path / "export" / "output" / "answer-1.html").exists()
