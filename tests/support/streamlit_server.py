@@ -22,28 +22,30 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(env: dict[str, str] | None = None, timeout_s: float = 60) -> Iterator[str]:
-    """Yield the app's URL while ``streamlit run app.py`` serves it; stop it afterwards."""
-    with running_app_process(env, timeout_s) as (url, _process):
+def running_app(
+    env: dict[str, str] | None = None, timeout_s: float = 60, *, root: Path = ROOT, python: str = sys.executable
+) -> Iterator[str]:
+    """Yield the app's URL while ``streamlit run app.py`` serves it from ``root``; stop it afterwards."""
+    with running_app_process(env, timeout_s, root=root, python=python) as (url, _process):
         yield url
 
 
 @contextmanager
 def running_app_process(
-    env: dict[str, str] | None = None, timeout_s: float = 60
+    env: dict[str, str] | None = None, timeout_s: float = 60, *, root: Path = ROOT, python: str = sys.executable
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Like ``running_app``, also yielding the server process (for memory measurements)."""
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("HUGGINGFACE_", "HF_TOKEN"))}
     environment |= env or {}
     command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        python, "-m", "streamlit", "run", "app.py",
         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
     ]  # fmt: skip
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
     log = open(ROOT / "test-artifacts" / f"streamlit-{port}.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, cwd=root, env=environment, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout_s
