@@ -97,6 +97,7 @@ def test_the_script_reproduces_every_query_and_chart(conversation, tmp_path: Pat
     history, db = conversation
     folder = unpack(build_bundle(history, db, NOW), tmp_path)
     assert sorted(p.name for p in (folder / "data").iterdir()) == ["earthquakes.parquet", "stations.parquet"]
+    assert not [p for p in folder.rglob("*") if p.is_file() and b"hf_ExportTest00001" in p.read_bytes()]
     done = run_script(folder)
     assert done.returncode == 0, done.stderr
     assert not (folder / "pwned").exists()
