@@ -37,15 +37,16 @@ if problem:
     st.info(problem)
 
 history = session.conversation()
-if not history:
+question = (submitted.text if submitted else None) or session.take_pending_question()
+if not history and not question:  # the empty state goes as soon as a first question is on its way
     with st.expander("Preview the data"):
         table = st.selectbox("Table", database.table_names(), label_visibility="collapsed")
         st.dataframe(database.preview(table), hide_index=True)
     st.markdown("**Try one of these:**")
     columns = st.columns(2)
     for number, example in enumerate(EXAMPLE_QUESTIONS):
-        if columns[number % 2].button(example, key=f"example_{number}", width="stretch"):
-            session.ask(example)
+        columns[number % 2].button(example, key=f"example_{number}", width="stretch", on_click=session.ask,
+                                   args=(example,))  # fmt: skip
 
 for index, answer in enumerate(history):
     with st.chat_message("user"):
@@ -55,7 +56,6 @@ for index, answer in enumerate(history):
 
 if submitted and submitted.files:
     add_attached_files(submitted.files)
-question = (submitted.text if submitted else None) or session.take_pending_question()
 if question:
     run_question(question)
 if submitted or question:

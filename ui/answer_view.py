@@ -45,11 +45,10 @@ def render_text(part: TextPart, index: int) -> None:
 
 def render_chart(part: ChartPart, index: int) -> None:
     st.vega_lite_chart(part.spec, width="stretch")
-    left, right, _ = st.columns([1, 1, 6])
-    left.download_button("PNG", _image(part.spec, "png"), f"chart-{index + 1}.png", "image/png", key=f"png_{index}")
-    right.download_button(
-        "SVG", _image(part.spec, "svg"), f"chart-{index + 1}.svg", "image/svg+xml", key=f"svg_{index}"
-    )
+    with st.container(horizontal=True):
+        png, svg = _image(part.spec, "png"), _image(part.spec, "svg")
+        st.download_button("PNG", png, f"chart-{index + 1}.png", "image/png", key=f"png_{index}", on_click="ignore")
+        st.download_button("SVG", svg, f"chart-{index + 1}.svg", "image/svg+xml", key=f"svg_{index}", on_click="ignore")
 
 
 def render_metric(part: MetricPart, index: int) -> None:
@@ -65,7 +64,10 @@ def render_table(part: TablePart, index: int) -> None:
         plural(part.total_rows, "row") if shown == part.total_rows else f"First {shown:,} of {part.total_rows:,} rows"
     )
     st.caption(note)
-    st.download_button("Download CSV", _csv(part.frame), f"result-{index + 1}.csv", "text/csv", key=f"csv_{index}")
+    csv = _csv(part.frame)
+    st.download_button(
+        "Download CSV", csv, f"result-{index + 1}.csv", "text/csv", key=f"csv_{index}", on_click="ignore"
+    )
 
 
 def plural(count: int, word: str) -> str:

@@ -41,10 +41,10 @@ def tables_used(history: Sequence[Answer], db: SessionDatabase) -> list[str]:
     used: set[str] = set()
     for table in answers_with_tables(history):
         try:
-            used |= {name.split(".")[-1] for name in duckdb.get_table_names(table.sql)}
+            used |= {name.split(".")[-1].lower() for name in duckdb.get_table_names(table.sql)}
         except duckdb.Error:
             return known  # a statement DuckDB's parser cannot split: export every table rather than guess
-    return [name for name in known if name in used]
+    return [name for name in known if name.lower() in used]  # DuckDB matches table names case-insensitively
 
 
 def split_exportable(names: Sequence[str], db: SessionDatabase) -> tuple[list[str], dict[str, str]]:

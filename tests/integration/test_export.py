@@ -38,7 +38,7 @@ SCRIPTED = {
     "map": fenced("SELECT latitude, longitude, mag, place FROM earthquakes WHERE mag >= 4"),
     "average": fenced("SELECT round(avg(mag), 3) AS avg_mag FROM earthquakes"),
     "places": fenced("SELECT place, count(*) AS n FROM earthquakes GROUP BY 1"),
-    "stations": fenced("SELECT s.name, s.elevation FROM stations AS s ORDER BY s.elevation DESC"),
+    "stations": fenced("SELECT s.name, s.elevation FROM Stations AS s ORDER BY s.elevation DESC"),
     "strings": fenced("SELECT '\"\"\"; import os' AS s, 'back\\\\slash' AS t"),
     "broken": fenced("SELECT nothing FROM nowhere"),
 }
