@@ -11,7 +11,8 @@ PROFILE_COLUMNS = ["column_name", "column_type", "min", "max", "approx_unique", 
 
 
 def profile_table(db: SessionDatabase, table: str) -> pd.DataFrame:
-    """Column, type, min, max, distinct count and null share of every column (cached per data version)."""
+    """Column, type, min, max, approximate distinct count (never above the row count) and null share of every
+    column (cached per data version)."""
     if table not in db.table_names():
         raise ValueError(f"No table named {table}")
 
@@ -21,11 +22,13 @@ def profile_table(db: SessionDatabase, table: str) -> pd.DataFrame:
             "column_name", "column_type", "min", "max", "approx_unique", "avg", "std",
             "q25", "q50", "q75", "count", "null_percentage",
         ])  # fmt: skip
+        # SUMMARIZE's distinct count is a HyperLogLog estimate: it can exceed the rows there are.
+        frame["approx_unique"] = frame[["approx_unique", "count"]].min(axis=1)
         frame = frame[PROFILE_COLUMNS].rename(
             columns={
                 "column_name": "column",
                 "column_type": "type",
-                "approx_unique": "distinct",
+                "approx_unique": "distinct (approx.)",
                 "null_percentage": "null %",
             }
         )

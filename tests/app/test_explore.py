@@ -32,7 +32,9 @@ def test_tables_show_row_counts_profile_and_preview() -> None:
     assert [t.label for t in at.tabs] == ["Tables", "SQL workbench", "Add data"]
     assert "**earthquakes** — 1,707 rows · 30 columns" in [e.label for e in at.expander]
     profile = at.dataframe[0].value
-    assert list(profile.columns) == ["column", "type", "min", "max", "distinct", "null %"]
+    assert list(profile.columns) == ["column", "type", "min", "max", "distinct (approx.)", "null %"]
+    assert (profile["distinct (approx.)"] <= 1707).all()
+    assert profile.set_index("column").loc["id", "distinct (approx.)"] == 1707  # HyperLogLog says more
     assert profile.set_index("column").loc["mag", "max"] == "6.4"
     assert len(at.dataframe[1].value) == 20
 
