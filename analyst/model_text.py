@@ -2,7 +2,7 @@
 
 An insight is rendered by ``st.markdown`` and written into exported reports. An image there would be
 fetched by every browser that shows it, and its address can carry data out (a prompt injection in the
-data can ask for exactly that), so images become their alt text and embedding HTML tags are dropped.
+data can ask for exactly that), so image syntax becomes a plain link and embedding HTML tags are dropped.
 Ordinary links stay: they are followed only when someone clicks them.
 """
 
@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 
-INLINE_IMAGE = re.compile(r"!\[([^\]]*)\]\s*\([^)]*\)")
-REFERENCE_IMAGE = re.compile(r"!\[([^\]]*)\]\s*\[[^\]]*\]")
 EMBEDDING_TAG = re.compile(
     r"<\s*/?\s*(img|image|svg|iframe|frame|video|audio|source|picture|object|embed|link|script|style|meta|base|input"
     r"|form|body|html|track)\b[^>]*>?",
@@ -20,7 +18,11 @@ EMBEDDING_TAG = re.compile(
 
 
 def remove_remote_content(text: str) -> str:
-    """``text`` without Markdown images or HTML tags that load something; alt texts are kept."""
-    text = INLINE_IMAGE.sub(lambda m: m.group(1), text)
-    text = REFERENCE_IMAGE.sub(lambda m: m.group(1), text)
+    """``text`` without Markdown images or HTML tags that load something.
+
+    Every ``![`` loses its ``!``: whatever follows (nested brackets, reference-style, angle-bracket URLs)
+    can then at most be a link, which loads nothing until clicked. Parsing image syntax instead is a race
+    against every Markdown renderer's edge cases."""
+    while "![" in text:
+        text = text.replace("![", "[")
     return EMBEDDING_TAG.sub("", text)

