@@ -124,6 +124,21 @@ class Answer:
     def retries(self) -> int:
         return sum(c.retries for c in self.calls)
 
+    @property
+    def tokens_reported(self) -> bool:
+        return all(c.prompt_tokens is not None and c.completion_tokens is not None for c in self.calls)
+
+    def describe_cost(self) -> str:
+        """One quiet line: which model, how long the whole answer took, how many calls and tokens."""
+        calls = f"{len(self.calls)} model call{'' if len(self.calls) == 1 else 's'}"
+        tokens = (
+            f"{self.prompt_tokens:,} in + {self.completion_tokens:,} out tokens"
+            if self.tokens_reported
+            else "tokens not reported by the endpoint"
+        )
+        retries = f" · {self.retries} {'retry' if self.retries == 1 else 'retries'}" if self.retries else ""
+        return f"{self.model} · answered in {self.total_s:.1f} s · {calls} · {tokens}{retries}"
+
 
 @dataclass(frozen=True)
 class ConversationTotals:

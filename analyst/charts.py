@@ -98,6 +98,15 @@ def _encoding_type(frame: pd.DataFrame, column: str) -> str:
 
 
 # Builders -------------------------------------------------------------------------------------
+def top_bars(chart: alt.Chart, y: str, rows: int) -> alt.Chart:
+    """At most ``TOP_N_BARS`` bars, the largest by ``y``. In the spec, not in pandas: the chart's data stays
+    the whole result, so exports can rebuild it."""
+    if rows <= TOP_N_BARS:
+        return chart
+    ranked = chart.transform_window(bar_rank="row_number()", sort=[alt.SortField(y, order="descending")])
+    return ranked.transform_filter(alt.datum.bar_rank <= TOP_N_BARS)
+
+
 def _chart_spec(chart: alt.TopLevelMixin | dict[str, Any], *, validate: bool) -> dict[str, Any]:
     if isinstance(chart, dict):
         return chart
@@ -120,8 +129,8 @@ def build_map(frame: pd.DataFrame, lat: str, lon: str, size: str | None = None) 
     )
     if size and is_numeric(frame, size):
         points = points.encode(
-            size=alt.Size(size, type="quantitative", scale=alt.Scale(range=[8, 300])),
-            color=alt.Color(size, type="quantitative", scale=alt.Scale(scheme="orangered")),
+            size=alt.Size(size, type="quantitative", scale=alt.Scale(range=[8, 300], zero=False)),
+            color=alt.Color(size, type="quantitative", scale=alt.Scale(scheme="orangered", zero=False)),
         )
     spec = points.properties(width="container", height=420).to_dict(validate=False)
     point_layer = {key: spec.pop(key) for key in ("mark", "encoding")}
@@ -155,14 +164,19 @@ def build_from_hint(frame: pd.DataFrame, hint: ChartHint) -> tuple[alt.TopLevelM
         return chart, "arc"
     x_type = _encoding_type(frame, x)
     unit = time_unit(frame[x]) if x_type == "temporal" else None
+    # Bars of categories keep the query's order (its ORDER BY ranks them); Vega-Lite would sort them by name.
+    categories = mark == "bar" and x_type == "nominal" and is_numeric(frame, y)
     encodings: dict[str, Any] = {
-        "x": alt.X(x, type=x_type, timeUnit=unit) if unit else alt.X(x, type=x_type),
+        "x": alt.X(x, type=x_type, timeUnit=unit)
+        if unit
+        else alt.X(x, type=x_type, sort=None if categories else "ascending"),
         "y": alt.Y(y, type=_encoding_type(frame, y)),
         "tooltip": [c for c in (x, y, color) if c],
     }
     if color:
         encodings["color"] = alt.Color(color, type=_encoding_type(frame, color))
-    return getattr(alt.Chart(frame), f"mark_{mark}")().encode(**encodings), mark
+    base = top_bars(alt.Chart(frame), y, len(frame)) if categories else alt.Chart(frame)
+    return getattr(base, f"mark_{mark}")().encode(**encodings), mark
 
 
 def build_automatic(frame: pd.DataFrame) -> tuple[alt.TopLevelMixin | dict[str, Any] | None, str]:
@@ -192,12 +206,7 @@ def build_automatic(frame: pd.DataFrame) -> tuple[alt.TopLevelMixin | dict[str, 
     if (categories or ordinal) and values:
         x, y = (categories or ordinal)[0], values[0]
         sort = "ascending" if x in ordinal else "-y"
-        chart = alt.Chart(frame)
-        if x not in ordinal and rows > TOP_N_BARS:
-            # In the spec, not in pandas: the chart's data stays the whole result, so exports can rebuild it.
-            chart = chart.transform_window(
-                bar_rank="row_number()", sort=[alt.SortField(y, order="descending")]
-            ).transform_filter(alt.datum.bar_rank <= TOP_N_BARS)
+        chart = alt.Chart(frame) if x in ordinal else top_bars(alt.Chart(frame), y, rows)
         chart = chart.mark_bar().encode(
             x=alt.X(x, type="ordinal" if x in ordinal else "nominal", sort=sort),
             y=alt.Y(y, type="quantitative"),

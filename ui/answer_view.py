@@ -107,12 +107,8 @@ def render_model_messages(answer: Answer, index: int) -> None:
 
 
 def render_meta(answer: Answer) -> None:
-    if not answer.calls:
-        return
-    tokens = f"{answer.prompt_tokens:,} + {answer.completion_tokens:,} tokens"
-    retries = f" · {plural(answer.retries, 'retry').replace('retrys', 'retries')}" if answer.retries else ""
-    calls = plural(len(answer.calls), "call")
-    st.caption(f"{answer.model} · {answer.total_s:.1f} s · {calls} · {tokens}{retries}")
+    if answer.calls:
+        st.caption(answer.describe_cost())
 
 
 # Keyed by class name, so answers kept in a session survive a code reload during development.

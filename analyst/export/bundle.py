@@ -31,7 +31,7 @@ from analyst.export.script import (
 from analyst.sandbox import SessionDatabase
 
 MAX_EXPORT_ROWS = 1_000_000  # bigger tables are named in the script, not copied into the zip
-SCRIPT_PACKAGES = ("duckdb", "altair", "pandas", "pyarrow")
+SCRIPT_PACKAGES = ("duckdb", "altair", "pandas", "pyarrow", "vl-convert-python")  # vl-convert: PNG and offline HTML
 REPORT_NAME = "conversation.md"
 
 
@@ -115,16 +115,27 @@ def build_bundle(history: Sequence[Answer], db: SessionDatabase, now: datetime |
         return f"charts/answer-{number}.png" if images.get(number) else None
 
     report = build_markdown(history, db.tables(), now, linked, footer=footer)
+    files: dict[str, bytes | str] = {
+        REPORT_NAME: report,
+        SCRIPT_NAME: build_script(history, now, exported, missing),
+        "requirements.txt": _requirements(),
+    }
+    for number, chart in charts.items():
+        png = images[number]
+        if png:
+            files[f"charts/answer-{number}.png"] = png
+        files[chart_file(number)] = json.dumps(build_chart_template(chart.spec), indent=1)
+    for name in exported:
+        files[f"{DATA_FOLDER}/{name}.parquet"] = _parquet_bytes(db, name)
+    return _zip(files, now)
+
+
+def _zip(files: dict[str, bytes | str], now: datetime) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(REPORT_NAME, report)
-        archive.writestr(SCRIPT_NAME, build_script(history, now, exported, missing))
-        archive.writestr("requirements.txt", _requirements())
-        for number, chart in charts.items():
-            png = images[number]
-            if png:
-                archive.writestr(f"charts/answer-{number}.png", png)
-            archive.writestr(chart_file(number), json.dumps(build_chart_template(chart.spec), indent=1))
-        for name in exported:
-            archive.writestr(f"{DATA_FOLDER}/{name}.parquet", _parquet_bytes(db, name))
+        for name, content in files.items():
+            entry = zipfile.ZipInfo(name, date_time=now.timetuple()[:6])
+            entry.external_attr = 0o644 << 16  # readable by everyone once unpacked (the default is 0600)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(entry, content)
     return buffer.getvalue()

@@ -35,7 +35,7 @@ def format_value(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
         return ""
     if isinstance(value, float):
-        return f"{value:.6g}"
+        return f"{value:.10g}"  # enough for coordinates; no scientific notation below 10 digits
     if isinstance(value, pd.Timestamp):
         return value.isoformat(sep=" ")
     return str(value)
@@ -60,11 +60,7 @@ def _fenced(text: str, language: str = "") -> str:
 
 
 def _meta(answer: Answer) -> str | None:
-    if not answer.calls:
-        return None
-    tokens = f"{answer.prompt_tokens:,} + {answer.completion_tokens:,} tokens"
-    calls = f"{len(answer.calls)} model call{'' if len(answer.calls) == 1 else 's'}"
-    return f"*{answer.model} · {answer.total_s:.1f} s · {calls} · {tokens}*"
+    return f"*{answer.describe_cost()}*" if answer.calls else None
 
 
 def _rows_note(part: TablePart) -> str:
@@ -102,10 +98,10 @@ def build_answer_section(number: int, answer: Answer, image_link: ImageLink) -> 
     sql = answer.final_sql
     if sql:
         lines.append(_fenced(sql, "sql"))
-    failed = [p for p in answer.of_type(SqlPart) if p.error]
-    if failed:
-        attempts = f"{len(failed)} failed attempt{'' if len(failed) == 1 else 's'}"
-        lines.append(f"*{attempts}; the app lists each with DuckDB's error.*")
+    for attempt in answer.of_type(SqlPart):
+        if attempt.error and attempt.sql != sql:
+            label = "Your edit" if attempt.attempt < 0 else f"Attempt {attempt.attempt + 1}"
+            lines += [f"*{label} failed:* {one_line(attempt.error)}", _fenced(attempt.sql, "sql")]
     return "\n\n".join(lines)
 
 

@@ -47,7 +47,7 @@ HEADER = '''"""Reproduces a conversation from "Chat with your data", exported {e
 Run it next to the exported data folder:
     pip install -r requirements.txt && python {script}
 Each query runs on DuckDB over the exported tables; each result is written to {output}/answer-N.csv
-and each chart, rebuilt with Altair from that result, to {output}/answer-N.html.
+and each chart, rebuilt with Altair from that result, to {output}/answer-N.png and .html.
 """
 
 # %%
@@ -81,15 +81,19 @@ def keep(number: int, result: pd.DataFrame, rows_in_conversation: int) -> pd.Dat
     result.to_csv(OUTPUT / f"answer-{{number}}.csv", index=False)
     same = len(result) == rows_in_conversation
     verdict = "as in the conversation" if same else f"the conversation had {{rows_in_conversation:,}}"
-    print(f"Answer {{number}}: {{len(result):,}} rows ({{verdict}})")
+    print(f"Answer {{number}}: {{len(result):,}} row{{'' if len(result) == 1 else 's'}} ({{verdict}})")
     return result
 
 
 def draw(number: int, result: pd.DataFrame) -> alt.TopLevelMixin:
-    """The conversation's chart for this answer, drawn from the result just computed."""
+    """The conversation's chart for this answer, drawn from the result just computed, saved as PNG and as
+    HTML that works offline (Vega's JavaScript is inside)."""
     spec = json.loads((HERE / "{charts}" / f"answer-{{number}}.vl.json").read_text())
+    if spec.get("width") == "container":  # the app's page sets the width; a file needs one
+        spec["width"] = 720
     chart = alt.Chart.from_dict({{**spec, "data": {{"values": []}}}}).properties(data=result)  # Chart or LayerChart
-    chart.save(str(OUTPUT / f"answer-{{number}}.html"))
+    chart.save(str(OUTPUT / f"answer-{{number}}.html"), inline=True)
+    chart.save(str(OUTPUT / f"answer-{{number}}.png"), scale_factor=2)
     return chart
 '''
 

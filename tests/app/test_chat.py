@@ -54,7 +54,7 @@ def test_without_a_key_the_page_opens_and_says_what_to_configure() -> None:
     assert "Show me a chart of earthquake frequency by month, excluding events below magnitude 4.0" in examples
     at.button(key="example_0").click().run()
     assert texts(at.error)[0].startswith("HuggingFace API key required")
-    assert messages(at)[0] == "What is the average magnitude of earthquakes by year?"
+    assert messages(at)[0] == "How many earthquakes happened each day?"
 
 
 def test_a_whole_conversation(endpoint: FakeEndpoint, model: ScriptedModel) -> None:
@@ -67,7 +67,8 @@ def test_a_whole_conversation(endpoint: FakeEndpoint, model: ScriptedModel) -> N
     assert at.dataframe[0].value["n"].tolist()[0] == 1063
     assert at.code[0].value == BY_TYPE
     meta = [c for c in texts(at.caption) if "tokens" in c]
-    assert meta and meta[0].startswith("tgi · ") and "2 calls" in meta[0]
+    assert meta and meta[0].startswith("tgi · answered in ") and "2 model calls" in meta[0]
+    assert re.search(r"[\d,]+ in \+ [\d,]+ out tokens$", meta[0])
 
     ask(at, "Now only reviewed events")
     follow_up = model.seen[-2]["messages"]
@@ -138,7 +139,9 @@ def test_the_session_total_adds_up_every_answer_and_the_export_menu_is_there(
     ask(at, "Which magnitude type is most common?")
     ask(at, "How many happened each day?")
     per_answer = [c for c in texts(at.caption) if c.startswith("tgi · ")]
-    spent = sum(int(n.replace(",", "")) for c in per_answer for n in re.findall(r"([\d,]+) \+ ([\d,]+) tokens", c)[0])
+    spent = sum(
+        int(n.replace(",", "")) for c in per_answer for n in re.findall(r"([\d,]+) in \+ ([\d,]+) out tokens", c)[0]
+    )
     total = next(c for c in texts(at.sidebar.caption) if c.startswith("This session:"))
     assert total.startswith(f"This session: 2 questions · 4 model calls · {spent:,} tokens (")
     downloads = [b.proto.label for b in at.get("download_button")]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analyst.answer import ATTACHMENT_MARK, Answer, ChartPart, TextPart, conversation_totals
+from analyst.answer import ATTACHMENT_MARK, Answer, ChartPart, SqlPart, TextPart, conversation_totals
 from analyst.compare import results_equal
 from analyst.export import bundle
 from analyst.export.bundle import build_bundle, build_markdown_file, tables_used
@@ -41,10 +41,14 @@ SCRIPTED = {
     "stations": fenced("SELECT s.name, s.elevation FROM Stations AS s ORDER BY s.elevation DESC"),
     "strings": fenced("SELECT '\"\"\"; import os' AS s, 'back\\\\slash' AS t"),
     "broken": fenced("SELECT nothing FROM nowhere"),
+    "strongest": fenced("SELECT max(magnitude) AS strongest FROM earthquakes"),
+    "rejected that query": lambda body: (
+        fenced("SELECT max(mag) AS strongest FROM earthquakes") if "magnitude" in json.dumps(body) else "Sorry."
+    ),
 }
 QUESTIONS = ["Which magnitude type is most common?", "How many happened each day?", "Show a map of strong ones",
              "What is the average magnitude?", "Which places are most common?", "Which stations are highest?",
-             HOSTILE_QUESTION, "What is the capital of France?", "broken one"]  # fmt: skip
+             HOSTILE_QUESTION, "What is the capital of France?", "broken one", "How strong was the strongest?"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +95,10 @@ def test_the_conversation_covers_what_an_export_must_handle(conversation) -> Non
     assert history[3].of_type(ChartPart) == [] and history[3].table.total_rows == 1
     assert history[8].table is None and history[9].error  # no SQL; the query that kept failing
     assert conversation_totals(history).questions == len(QUESTIONS)
+    assert history[10].table is not None and [p.error is not None for p in history[10].of_type(SqlPart)] == [
+        True,
+        False,
+    ]
 
 
 def test_the_script_reproduces_every_query_and_chart(conversation, tmp_path: Path) -> None:
@@ -106,13 +114,16 @@ def test_the_script_reproduces_every_query_and_chart(conversation, tmp_path: Pat
         if answer.table is None:
             assert f"Answer {number}:" not in done.stdout
             continue
-        assert f"Answer {number}: {answer.table.total_rows:,} rows (as in the conversation)" in done.stdout
+        rows = f"{answer.table.total_rows:,} row" + ("" if answer.table.total_rows == 1 else "s")
+        assert f"Answer {number}: {rows} (as in the conversation)" in done.stdout
         again = pd.read_csv(folder / "output" / f"answer-{number}.csv")
         expected = pd.read_csv(io.StringIO(answer.table.frame.to_csv(index=False)))
         assert results_equal(again, expected), number
         for chart in answer.of_type(ChartPart):
+            assert (folder / "output" / f"answer-{number}.png").read_bytes().startswith(b"\x89PNG")
             html = (folder / "output" / f"answer-{number}.html").read_text()
-            rebuilt = json.loads(re.search(r"var spec = (\{.*?\});\n", html).group(1))
+            assert "cdn.jsdelivr" not in html and "vegaEmbed" in html  # opens offline
+            rebuilt = json.loads(re.search(r"const spec = (\{.*?\});\n", html).group(1))
             for key in ("encoding", "mark", "transform", "projection"):
                 assert rebuilt.get(key) == chart.spec.get(key), (number, key)
             if "layer" in chart.spec:  # the map: land outline and points, no URL anywhere
@@ -126,7 +137,7 @@ def test_the_report_has_questions_insights_sql_previews_and_chart_images(convers
     history, db = conversation
     folder = unpack(build_bundle(history, db, NOW), tmp_path)
     report = (folder / "conversation.md").read_text()
-    assert report.startswith("# Chat with your data\n\nExported 2026-11-26 09:30 UTC · 9 questions")
+    assert report.startswith("# Chat with your data\n\nExported 2026-11-26 09:30 UTC · 10 questions")
     assert "## 1. Which magnitude type is most common?" in report
     assert "The result has 7 rows." in report and "*7 rows.*" in report
     assert '```sql\nSELECT "magType", count(*) AS n FROM earthquakes' in report
@@ -136,6 +147,11 @@ def test_the_report_has_questions_insights_sql_previews_and_chart_images(convers
     assert f"*{ATTACHMENT_MARK}stations.csv: Loaded stations (2 rows).*" in report
     assert "> **Error:** The model did not send a corrected query. DuckDB said: Catalog Error" in report
     assert "**avg_mag: " in report
+    first = history[2].table.frame.iloc[0]
+    assert f"| {first.latitude} | {first.longitude} |" in report  # coordinates keep every digit
+    repaired = report.split("## 10. How strong was the strongest?")[1]
+    assert "*Attempt 1 failed:* Binder Error" in repaired and "SELECT max(magnitude) AS strongest" in repaired
+    assert repaired.index("SELECT max(mag) AS strongest") < repaired.index("*Attempt 1 failed:*")
     images = re.findall(r"!\[[^\]]*\]\((charts/answer-\d+\.png)\)", report)
     assert len(images) == 5
     for image in images:
@@ -148,6 +164,12 @@ def test_the_single_markdown_file_embeds_its_charts(conversation) -> None:
     images = re.findall(r"\(data:image/png;base64,([A-Za-z0-9+/=]+)\)", report)
     assert len(images) == 5 and all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)
     assert "http" not in report.replace("https://vega.github.io", "")
+
+
+def test_unpacked_files_are_readable_by_everyone(conversation) -> None:
+    history, db = conversation
+    with zipfile.ZipFile(io.BytesIO(build_bundle(history[:1], db, NOW))) as zipped:
+        assert {entry.external_attr >> 16 for entry in zipped.infolist()} == {0o644}
 
 
 def test_only_the_tables_the_queries_read_are_exported(conversation) -> None:

@@ -119,3 +119,19 @@ def test_a_map_suggestion_without_coordinates_falls_back(db: SessionDatabase) ->
     result = frame(db, 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1')
     choice = build_chart(result, ChartHint("map"))
     assert "latitude and longitude" in (choice.note or "")
+
+
+def test_suggested_bars_keep_the_query_ranking_and_are_capped(db: SessionDatabase) -> None:
+    ranked = frame(db, 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC')
+    choice = build_chart(ranked, ChartHint("bar", "magType", "n"))
+    assert choice.source == "model" and choice.spec["encoding"]["x"]["sort"] is None  # data order, not by name
+    places = frame(db, "SELECT place, count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC")
+    capped = build_chart(places, ChartHint("bar", "place", "n"))
+    drawn = vl_convert.vegalite_to_svg({**capped.spec, "width": 600})
+    assert drawn.count('aria-roledescription="bar"') == 25
+
+
+def test_map_sizes_start_at_the_smallest_magnitude(db: SessionDatabase) -> None:
+    strong = frame(db, "SELECT latitude, longitude, mag FROM earthquakes WHERE mag >= 4.5")
+    points = build_chart(strong).spec["layer"][1]["encoding"]
+    assert points["size"]["scale"]["zero"] is False and points["color"]["scale"]["zero"] is False
