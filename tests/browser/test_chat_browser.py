@@ -16,7 +16,7 @@ from tests.support.streamlit_server import running_app
 
 pytestmark = pytest.mark.browser
 
-README_CLIP = {"x": 0, "y": 0, "width": 1400, "height": 1250}
+README_CLIP = {"x": 0, "y": 0, "width": 1400, "height": 1300}
 BY_DAY = "SELECT time::DATE AS day, count(*) AS earthquakes FROM earthquakes GROUP BY 1 ORDER BY 1"
 INSIGHT = (
     "Between 31 January and 7 February 2018 the catalog recorded 1,707 events. "
