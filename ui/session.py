@@ -6,6 +6,7 @@ import streamlit as st
 
 from analyst.answer import Answer
 from analyst.sandbox import SessionDatabase
+from ui.state import session_object
 
 DATABASE = "session_database"
 CONVERSATION = "conversation"
@@ -15,15 +16,11 @@ SHARE_ROWS = "share_rows"
 
 def session_database() -> SessionDatabase:
     """This session's DuckDB database, created on first use with the bundled earthquakes."""
-    if DATABASE not in st.session_state:
-        st.session_state[DATABASE] = SessionDatabase()
-    return st.session_state[DATABASE]
+    return session_object(DATABASE, SessionDatabase)
 
 
 def conversation() -> list[Answer]:
-    if CONVERSATION not in st.session_state:
-        st.session_state[CONVERSATION] = []
-    return st.session_state[CONVERSATION]
+    return session_object(CONVERSATION, list)
 
 
 def ask(question: str) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import streamlit as st
 
@@ -12,16 +13,23 @@ from providers.selection import Resolved
 if TYPE_CHECKING:
     from providers.client import ModelClient
 
+T = TypeVar("T")
+
 RESOLVED = "provider_resolved"
 ENDPOINT_STATE = "endpoint_state"
 MODEL_CLIENT = "model_client"
 DEBUG = "debug_mode"
 
 
+def session_object(key: str, create: Callable[[], T]) -> T:
+    """This browser session's object under ``key``, created on first use (never shared between visitors)."""
+    if key not in st.session_state:
+        st.session_state[key] = create()
+    return st.session_state[key]
+
+
 def endpoint_state() -> EndpointState:
-    if ENDPOINT_STATE not in st.session_state:
-        st.session_state[ENDPOINT_STATE] = EndpointState()
-    return st.session_state[ENDPOINT_STATE]
+    return session_object(ENDPOINT_STATE, EndpointState)
 
 
 def resolved_provider() -> Resolved | None:
