@@ -14,10 +14,12 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.support.loopback import LoopbackServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 USGS_FIXTURE = FIXTURES / "usgs_events.csv"
@@ -94,7 +96,7 @@ class RecordedRequest:
         return self.path.rstrip("/").rsplit("/", 1)[-1]
 
 
-class FakeCatalogs:
+class FakeCatalogs(LoopbackServer):
     """Start with ``FakeCatalogs()``; ``usgs_url`` and ``ncal_url`` are its two services. ``stop()`` when done.
 
     Knobs: ``max_allowed`` (USGS's per-query cap), ``delay`` (seconds before answering),
@@ -108,16 +110,7 @@ class FakeCatalogs:
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self.reset()
-        handler = type("Handler", (_Handler,), {"catalogs": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(_Handler, "catalogs")
 
     @property
     def usgs_url(self) -> str:
@@ -174,10 +167,6 @@ class FakeCatalogs:
         ]
         newest_first = query.get("orderby", "time") == "time" or self.reverse_order
         return sorted(events, key=lambda e: e.time, reverse=newest_first)
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     # Internal: called by the handler.
     def _next_failure(self, method: str) -> Failure | None:

@@ -12,8 +12,10 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.support.loopback import LoopbackServer
 
 # Bodies as HuggingFace's router, TGI and dedicated endpoints send them.
 HF_ERROR_BODIES: dict[int, dict[str, Any]] = {
@@ -86,7 +88,7 @@ def default_responder(body: dict[str, Any]) -> str:
     return "OK"
 
 
-class FakeEndpoint:
+class FakeEndpoint(LoopbackServer):
     """Start with ``FakeEndpoint()``; ``url`` is its base (``/v1`` is added by the dedicated type).
 
     Script it with ``responder`` (request body -> reply text), ``fail_next``, ``fail_always``,
@@ -108,16 +110,7 @@ class FakeEndpoint:
         self._fail_always: Failure | None = None
         self._lock = threading.Lock()
         self._rng_state = 12345
-        handler = type("Handler", (_Handler,), {"endpoint": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(_Handler, "endpoint")
 
     def fail_next(
         self,
@@ -149,10 +142,6 @@ class FakeEndpoint:
 
     def chat_requests(self) -> list[RecordedRequest]:
         return [r for r in self.requests if r.path.endswith("/chat/completions")]
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     # Internal: called by the handler.
     def _next_failure(self) -> Failure | None:
