@@ -1,7 +1,7 @@
 """The two downloads: a Markdown file with its charts inside, and a zip that reproduces the conversation.
 
 The zip holds ``conversation.md`` (charts as PNG files beside it), ``reproduce.py`` with its
-``requirements.txt``, each chart's Vega-Lite spec without data, and every table the queries used as Parquet.
+``requirements.txt``, each chart's Vega-Lite spec without the result rows, and every table the queries used as Parquet.
 """
 
 from __future__ import annotations

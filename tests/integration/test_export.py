@@ -17,8 +17,9 @@ import pytest
 
 from analyst.answer import ATTACHMENT_MARK, Answer, ChartPart, SqlPart, TextPart, conversation_totals
 from analyst.compare import results_equal
+from analyst.datasets import EARTHQUAKES_PARQUET
 from analyst.export import bundle
-from analyst.export.bundle import build_bundle, build_markdown_file, tables_used
+from analyst.export.bundle import build_bundle, build_markdown_file, split_exportable, tables_used
 from analyst.pipeline import answer_question
 from analyst.sandbox import SessionDatabase
 from providers.client import ModelClient
@@ -187,5 +188,13 @@ def test_a_table_too_big_to_export_is_named_and_the_script_says_where_to_put_it(
     assert done.returncode == 1
     assert "Table earthquakes was not exported (1,707 rows, more than the 1,000 an export copies)" in done.stderr
     (folder / "data").mkdir(exist_ok=True)
-    (folder / "data" / "earthquakes.parquet").write_bytes(Path("data/earthquakes.parquet").read_bytes())
+    (folder / "data" / "earthquakes.parquet").write_bytes(EARTHQUAKES_PARQUET.read_bytes())
     assert run_script(folder).returncode == 0
+
+
+def test_the_owners_large_parquet_file_is_named_not_copied(tmp_path: Path) -> None:
+    owners = tmp_path / "catalog.parquet"
+    owners.write_bytes(EARTHQUAKES_PARQUET.read_bytes())
+    db = SessionDatabase(earthquakes=owners)
+    exported, missing = split_exportable(["earthquakes"], db)
+    assert exported == [] and missing == {"earthquakes": "it is the app owner's Parquet file catalog.parquet"}
