@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from analyst.answer import (
@@ -56,6 +56,18 @@ def metric_column(frame: Any) -> str:
     numbers = [str(c) for c in frame.select_dtypes("number").columns]
     values = [c for c in numbers if c.lower() not in TIME_PARTS]
     return (values or numbers)[-1]
+
+
+def safe_part(part: Part) -> Part:
+    """``part`` with no text that could make a browser load a URL. Error messages need it too: DuckDB
+    quotes the model's identifiers back ("Table with name ![x](http://…) does not exist")."""
+    if isinstance(part, TextPart | NoticePart):
+        return replace(part, text=remove_remote_content(part.text))
+    if isinstance(part, ErrorPart):
+        return replace(part, message=remove_remote_content(part.message))
+    if isinstance(part, SqlPart) and part.error:
+        return replace(part, error=remove_remote_content(part.error))
+    return part
 
 
 def shorten(text: str) -> str:
@@ -123,7 +135,7 @@ class _QuestionRun:
         reply = shorten(completion.text)
         parsed = parse_reply(reply)
         if not parsed.sql:
-            text = remove_remote_content(parsed.text or reply.strip()).strip()
+            text = (parsed.text or reply).strip()
             self.finish([TextPart(text or "The model sent an empty reply."), NoticePart(NOT_ABOUT_THE_DATA)])
             return
         outcome = self.query_with_repairs(messages, reply, parsed)
@@ -192,7 +204,7 @@ class _QuestionRun:
         except ProviderError as error:
             self.notices.append(NoticePart(f"Could not write the insight: {error}"))
             return None
-        text = remove_remote_content(shorten(completion.text.strip())).strip()
+        text = shorten(completion.text.strip())
         suspicious = unsupported_numbers(text, summary, result)
         if suspicious:
             self.notices.append(NoticePart(f"Check the insight: {', '.join(suspicious[:3])} is not in the result."))
@@ -202,7 +214,7 @@ class _QuestionRun:
         """Display order: notices, insight/text, chart, table, the SQL attempts, then any error."""
         errors = [p for p in parts if isinstance(p, ErrorPart)]
         body = [p for p in parts if not isinstance(p, ErrorPart)]
-        self.answer.parts = [*self.notices, *body, *self.attempts, *errors]
+        self.answer.parts = [safe_part(p) for p in [*self.notices, *body, *self.attempts, *errors]]
 
 
 def answer_question(
@@ -240,6 +252,6 @@ def rerun_sql(answer: Answer, sql: str, db: SessionDatabase) -> Answer:
         if chart.spec is not None:
             parts.append(ChartPart(chart.spec, chart.kind, chart.source))
         parts += [TablePart(result.frame, result.total_rows, result.sql), SqlPart(result.sql, -1)]
-    edited = Answer(answer.question, parts, list(answer.calls), answer.asked_at)
+    edited = Answer(answer.question, [safe_part(p) for p in parts], list(answer.calls), answer.asked_at)
     edited.total_s = answer.total_s + (time.perf_counter() - started)
     return edited

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from analyst.model_text import remove_remote_content
 from providers.catalog import AUTO_MODEL, CATALOG, CUSTOM_MODEL, model_choices
 from providers.debug import debug_requested, enable_debug_logging
 from providers.endpoints import EndpointType
@@ -133,7 +134,8 @@ def _run_test_connection() -> None:
 
 def render_health_report(report: HealthReport) -> None:
     if report.ok:
-        st.success(f"{report.status} in {report.latency_ms:.0f} ms from {report.model}: “{report.reply_preview}”")
+        preview = remove_remote_content(report.reply_preview)  # the model's words, shown as Markdown
+        st.success(f"{report.status} in {report.latency_ms:.0f} ms from {report.model}: “{preview}”")
     else:
         st.error(report.error or report.status)
     with st.expander("Equivalent curl command"):

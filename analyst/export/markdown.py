@@ -111,14 +111,13 @@ def build_markdown(
     exported_at: datetime,
     image_link: ImageLink,
     *,
-    title: str = "Chat with your data",
     footer: str = "",
 ) -> str:
     """The whole conversation, with a header that says when, on which tables and at what cost."""
     totals = conversation_totals(list(history))
     table_list = ", ".join(f"`{t.name}` ({t.rows:,} row{'' if t.rows == 1 else 's'})" for t in tables)
     header = [
-        f"# {title}",
+        "# Chat with your data",
         f"Exported {exported_at:%Y-%m-%d %H:%M} UTC · {totals.describe()}",
         f"Models: {', '.join(totals.models) or 'none'} · Tables: {table_list or 'none'}",
     ]

@@ -84,7 +84,7 @@ class Failure:
 
 @dataclass
 class RecordedRequest:
-    """What the server received and how it answered."""
+    """What the server received and how it answered (status 0 until answered, or when the client gave up)."""
 
     path: str
     query: dict[str, str]
@@ -190,14 +190,19 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
         query = dict(parse_qsl(parts.query))
-        arrived = time.monotonic()
+        # Recorded before answering: once the client has its answer, a test may look at the requests.
+        self.request_record = RecordedRequest(parts.path, query, 0, time.monotonic())
+        self.catalogs._record(self.request_record)
         if self.catalogs.delay:
             time.sleep(self.catalogs.delay)
         try:
-            status = self._answer(parts.path, query)
+            self._answer(parts.path, query)
         except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting
-            status, self.close_connection = 0, True
-        self.catalogs._record(RecordedRequest(parts.path, query, status, arrived))
+            self.close_connection = True
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self.request_record.status = code  # before the client can have its answer
+        super().send_response(code, message)
 
     def _answer(self, path: str, query: dict[str, str]) -> int:
         failure = self.catalogs._next_failure(path.rstrip("/").rsplit("/", 1)[-1])
