@@ -9,6 +9,7 @@ every ``url``/``href`` and get the result as inline data.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -48,6 +49,23 @@ def land_layer() -> dict[str, Any]:
         "data": {"values": topology, "format": {"type": "topojson", "feature": "land"}},
         "mark": {"type": "geoshape", "fill": "#e8edf2", "stroke": "#b8c4d0", "strokeWidth": 0.5},
     }
+
+
+# Column names as Vega-Lite fields ------------------------------------------------------------------
+def field_name(column: str) -> str:
+    """Vega-Lite reads ``.``, brackets and quotes in a field as an access path: escape them (and the escape)."""
+    return re.sub(r"([\\.\[\]'\"])", r"\\\1", str(column))
+
+
+def channel(kind: type, column: str, type_: str, **options: Any) -> Any:
+    """An encoding channel for a column of any name: ``field=`` is never read as Altair shorthand
+    (``max(mag)``, ``a:b``), and the axis/legend title is the column's own name."""
+    options.setdefault("title", str(column))
+    return kind(field=field_name(column), type=type_, **options)
+
+
+def tooltips(frame: pd.DataFrame, columns: list[str]) -> list[alt.Tooltip]:
+    return [channel(alt.Tooltip, c, _encoding_type(frame, c)) for c in dict.fromkeys(columns)]
 
 
 # Column roles -----------------------------------------------------------------------------------
@@ -103,7 +121,7 @@ def top_bars(chart: alt.Chart, y: str, rows: int) -> alt.Chart:
     the whole result, so exports can rebuild it."""
     if rows <= TOP_N_BARS:
         return chart
-    ranked = chart.transform_window(bar_rank="row_number()", sort=[alt.SortField(y, order="descending")])
+    ranked = chart.transform_window(bar_rank="row_number()", sort=[alt.SortField(field_name(y), order="descending")])
     return ranked.transform_filter(alt.datum.bar_rank <= TOP_N_BARS)
 
 
@@ -117,20 +135,20 @@ def build_map(frame: pd.DataFrame, lat: str, lon: str, size: str | None = None) 
     """Points sized and coloured by magnitude over the world's land (the land layer is added as a dict:
     pushing 120 kB of topology through Altair costs half a second)."""
     size = size or _find(frame, "mag")
-    tooltip = [c for c in (_find(frame, "place"), _find(frame, "time"), size, _find(frame, "depth")) if c]
+    shown = [c for c in (_find(frame, "place"), _find(frame, "time"), size, _find(frame, "depth")) if c]
     points = (
         alt.Chart(frame)
         .mark_circle(opacity=0.6, stroke="#444", strokeWidth=0.3)
         .encode(
-            longitude=alt.Longitude(lon, type="quantitative"),
-            latitude=alt.Latitude(lat, type="quantitative"),
-            tooltip=tooltip or [lat, lon],
+            longitude=channel(alt.Longitude, lon, "quantitative"),
+            latitude=channel(alt.Latitude, lat, "quantitative"),
+            tooltip=tooltips(frame, shown or [lat, lon]),
         )
     )
     if size and is_numeric(frame, size):
         points = points.encode(
-            size=alt.Size(size, type="quantitative", scale=alt.Scale(range=[8, 300], zero=False)),
-            color=alt.Color(size, type="quantitative", scale=alt.Scale(scheme="orangered", zero=False)),
+            size=channel(alt.Size, size, "quantitative", scale=alt.Scale(range=[8, 300], zero=False)),
+            color=channel(alt.Color, size, "quantitative", scale=alt.Scale(scheme="orangered", zero=False)),
         )
     spec = points.properties(width="container", height=420).to_dict(validate=False)
     point_layer = {key: spec.pop(key) for key in ("mark", "encoding")}
@@ -160,21 +178,25 @@ def build_from_hint(frame: pd.DataFrame, hint: ChartHint) -> tuple[alt.TopLevelM
     if mark in ("bar", "line", "area", "arc") and not is_numeric(frame, y) and not is_numeric(frame, x):
         raise ChartMismatch(f"a {mark} chart needs a numeric column")
     if mark == "arc":
-        chart = alt.Chart(frame).mark_arc().encode(theta=alt.Theta(y, type="quantitative"), color=alt.Color(x))
+        chart = (
+            alt.Chart(frame)
+            .mark_arc()
+            .encode(theta=channel(alt.Theta, y, "quantitative"), color=channel(alt.Color, x, "nominal"))
+        )
         return chart, "arc"
     x_type = _encoding_type(frame, x)
     unit = time_unit(frame[x]) if x_type == "temporal" else None
     # Bars of categories keep the query's order (its ORDER BY ranks them); Vega-Lite would sort them by name.
     categories = mark == "bar" and x_type == "nominal" and is_numeric(frame, y)
     encodings: dict[str, Any] = {
-        "x": alt.X(x, type=x_type, timeUnit=unit)
+        "x": channel(alt.X, x, x_type, timeUnit=unit)
         if unit
-        else alt.X(x, type=x_type, sort=None if categories else "ascending"),
-        "y": alt.Y(y, type=_encoding_type(frame, y)),
-        "tooltip": [c for c in (x, y, color) if c],
+        else channel(alt.X, x, x_type, sort=None if categories else "ascending"),
+        "y": channel(alt.Y, y, _encoding_type(frame, y)),
+        "tooltip": tooltips(frame, [c for c in (x, y, color) if c]),
     }
     if color:
-        encodings["color"] = alt.Color(color, type=_encoding_type(frame, color))
+        encodings["color"] = channel(alt.Color, color, _encoding_type(frame, color))
     base = top_bars(alt.Chart(frame), y, len(frame)) if categories else alt.Chart(frame)
     return getattr(base, f"mark_{mark}")().encode(**encodings), mark
 
@@ -199,18 +221,20 @@ def build_automatic(frame: pd.DataFrame) -> tuple[alt.TopLevelMixin | dict[str, 
         chart = (
             alt.Chart(frame)
             .mark_line(point=rows <= 60)
-            .encode(x=alt.X(x, type="temporal"), y=alt.Y(y, type="quantitative"), tooltip=[x, y])
+            .encode(
+                x=channel(alt.X, x, "temporal"), y=channel(alt.Y, y, "quantitative"), tooltip=tooltips(frame, [x, y])
+            )
         )
-        return (chart.encode(color=alt.Color(color)) if color else chart), "line"
+        return (chart.encode(color=channel(alt.Color, color, "nominal")) if color else chart), "line"
     ordinal = [c for c in numeric if c.lower() in ("year", "hour", "month", "day", "week")]
     if (categories or ordinal) and values:
         x, y = (categories or ordinal)[0], values[0]
         sort = "ascending" if x in ordinal else "-y"
         chart = alt.Chart(frame) if x in ordinal else top_bars(alt.Chart(frame), y, rows)
         chart = chart.mark_bar().encode(
-            x=alt.X(x, type="ordinal" if x in ordinal else "nominal", sort=sort),
-            y=alt.Y(y, type="quantitative"),
-            tooltip=[x, y],
+            x=channel(alt.X, x, "ordinal" if x in ordinal else "nominal", sort=sort),
+            y=channel(alt.Y, y, "quantitative"),
+            tooltip=tooltips(frame, [x, y]),
         )
         return chart, "bar"
     if len(values) >= 2:
@@ -218,7 +242,11 @@ def build_automatic(frame: pd.DataFrame) -> tuple[alt.TopLevelMixin | dict[str, 
         chart = (
             alt.Chart(frame)
             .mark_point()
-            .encode(x=alt.X(x, type="quantitative"), y=alt.Y(y, type="quantitative"), tooltip=[x, y])
+            .encode(
+                x=channel(alt.X, x, "quantitative"),
+                y=channel(alt.Y, y, "quantitative"),
+                tooltip=tooltips(frame, [x, y]),
+            )
         )
         return chart, "point"
     return None, "none"
@@ -275,7 +303,11 @@ def build_chart(frame: pd.DataFrame, hint: ChartHint | dict[str, Any] | None = N
         except Exception as error:  # ChartMismatch, or Altair/jsonschema rejecting the spec
             reason = str(error).split("\n")[0][:200]
             note = f"The model's chart suggestion did not fit the result ({reason}); showing an automatic chart."
-    chart, kind = build_automatic(frame)
-    if chart is None:
+    try:
+        chart, kind = build_automatic(frame)
+        spec = None if chart is None else _chart_spec(chart, validate=False)
+    except Exception as error:  # a result's shape must never break an answer: no chart, and why
+        return ChartChoice(None, "none", "none", f"No chart could be drawn for this result ({type(error).__name__}).")
+    if spec is None:
         return ChartChoice(None, kind, "none", note)
-    return ChartChoice(_chart_spec(chart, validate=False), kind, "auto", note)
+    return ChartChoice(spec, kind, "auto", note)

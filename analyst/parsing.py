@@ -16,8 +16,7 @@ import duckdb
 
 FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 THINK = re.compile(r"<think>.*?(?:</think>|\Z)", re.DOTALL | re.IGNORECASE)
-CHART_LINE = re.compile(r"^\s*[*_`]*chart[*_`]*\s*:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
-SQL_START = re.compile(r"(?im)(?:^|(?<=[:\s]))(SELECT|WITH|FROM|DESCRIBE|SUMMARIZE|SHOW|PIVOT|UNPIVOT|EXPLAIN)\b")
+CHART_LINE = re.compile(r"^\s*[*_`]*chart[*_`]*\s*:[*_`]*\s*(.+)$", re.IGNORECASE | re.MULTILINE)
 SQL_KEYWORDS = ("SELECT", "WITH", "FROM", "DESCRIBE", "SUMMARIZE", "SHOW", "PIVOT", "UNPIVOT", "EXPLAIN", "VALUES", "(")
 SQL_FIELDS = ("sql", "query", "sql_query", "SQL", "statement", "duckdb")
 NON_SQL_LABELS = {"python", "py", "json", "text", "markdown", "md", "bash", "sh", "csv", "vega", "vega-lite"}
@@ -47,22 +46,93 @@ def strip_think(text: str) -> str:
 
 SQL_LABELS = {"sql", "duckdb", "postgresql", "postgres", "sqlite", "mysql", "psql"}
 LEADING_COMMENTS = re.compile(r"^\s*(?:--[^\n]*\n|/\*.*?\*/\s*)*", re.DOTALL)
+# Where a chart hint may start inside SQL text: "chart:" followed by a known mark, up to the end of its line.
+CHART_HINT = re.compile(r"(?<![\w\"])[*_`]*chart[*_`]*\s*:[*_`]*\s*([^\n]*)", re.IGNORECASE)
+# Keywords that can start a statement written straight into prose; writes included, so that
+# "DELETE FROM t" is read (and refused) as a DELETE, never carved into "FROM t".
+STATEMENT_START = re.compile(
+    r"(?i)(?<![\w\"'.])(SELECT|WITH|FROM|DESCRIBE|SUMMARIZE|SHOW|PIVOT|UNPIVOT|EXPLAIN|DELETE|UPDATE|INSERT|"
+    r"CREATE|DROP|ALTER|COPY|ATTACH|DETACH|INSTALL|LOAD|PRAGMA|SET|CALL|EXPORT|IMPORT|TRUNCATE|MERGE|VACUUM)\b"
+)
+READ_ONLY_STARTS = ("SELECT", "WITH")
 
 
 def looks_like_sql(text: str) -> bool:
     return LEADING_COMMENTS.sub("", text).lstrip().upper().startswith(SQL_KEYWORDS)
 
 
-def last_statement(sql: str) -> str | None:
-    """The last complete statement of ``sql`` (DuckDB splits it, so quoted semicolons are safe)."""
+def _literal_spans(text: str) -> list[tuple[int, int, bool]]:
+    """(start, end, is_comment) of every string constant and comment, from DuckDB's own tokenizer."""
     try:
-        statements = duckdb.extract_statements(sql)
+        tokens = duckdb.tokenize(text)
+    except (duckdb.Error, RuntimeError):
+        return []
+    spans = []
+    for index, (start, kind) in enumerate(tokens):
+        if kind in (duckdb.token_type.string_const, duckdb.token_type.comment):
+            end = tokens[index + 1][0] if index + 1 < len(tokens) else len(text)
+            spans.append((start, end, kind == duckdb.token_type.comment))
+    return spans
+
+
+def _semicolons(text: str) -> list[int]:
+    """Positions of the semicolons that end statements (not those inside strings, names or comments)."""
+    try:
+        tokens = duckdb.tokenize(text)
+    except (duckdb.Error, RuntimeError):
+        return []
+    return [start for start, kind in tokens if kind == duckdb.token_type.operator and text.startswith(";", start)]
+
+
+def take_chart_hint(sql: str) -> tuple[str, ChartHint | None]:
+    """``sql`` without the chart hints a model wrote into it (own line, or after the statement on its line),
+    and the first hint. A hint inside a string literal is data and stays; one in a comment is read."""
+    spans = _literal_spans(sql)
+    hint: ChartHint | None = None
+    cuts: list[tuple[int, int]] = []
+    for match in CHART_HINT.finditer(sql):
+        parsed = parse_chart_line(match.group(1))
+        if parsed is None:
+            continue  # "chart:" without a mark may be SQL (DuckDB's "alias: expression")
+        container = next((span for span in spans if span[0] <= match.start() < span[1]), None)
+        if container is not None and not container[2]:
+            continue  # inside a string constant
+        hint = hint or parsed
+        if container is None:
+            cuts.append((match.start(), match.end()))
+    for start, end in reversed(cuts):
+        sql = sql[:start] + sql[end:]
+    return sql, hint
+
+
+def _parse_statements(sql: str) -> list[Any] | None:
+    try:
+        return duckdb.extract_statements(sql)
     except duckdb.Error:
-        cleaned = sql.strip().rstrip(";").strip()
-        return cleaned or None
-    if not statements:
         return None
-    return statements[-1].query.strip().rstrip(";").strip() or None
+
+
+def pick_statement(sql: str) -> str | None:
+    """The one statement to run out of ``sql``, where DuckDB's parser says it ends.
+
+    Text after the last statement that DuckDB can parse (prose, a stray line after ``;``) is dropped. Of
+    several statements the last is the answer, unless one of them is not a query: then that one is
+    returned whole, for the sandbox to refuse. Unparseable SQL is returned as it is, so DuckDB's syntax
+    error reaches the repair step instead of a silently shortened query."""
+    sql = sql.strip()
+    if not sql:
+        return None
+    statements = _parse_statements(sql)
+    if statements is None:
+        for end in reversed(_semicolons(sql)):
+            statements = _parse_statements(sql[: end + 1])
+            if statements:
+                break
+    if not statements:
+        semicolons = _semicolons(sql)
+        return (sql[: semicolons[0]] if semicolons else sql).strip() or None
+    chosen = next((s for s in statements if s.type is not duckdb.StatementType.SELECT), statements[-1])
+    return chosen.query.strip().rstrip(";").strip() or None
 
 
 def parse_chart_line(line: str) -> ChartHint | None:
@@ -118,23 +188,25 @@ def _from_json(obj: dict[str, Any]) -> tuple[str | None, ChartHint | dict[str, A
             return _from_json(inner)
     sql = next((obj[k] for k in SQL_FIELDS if isinstance(obj.get(k), str) and obj[k].strip()), None)
     chart = _chart_from_json(obj.get("chart") or obj.get("visualization") or obj.get("vega_lite"))
-    return (last_statement(sql) if sql else None), chart
+    if not sql:
+        return None, chart
+    sql, hint = take_chart_hint(sql)
+    return pick_statement(sql), chart or hint
 
 
-def _bare_sql(text: str) -> str | None:
-    """A statement written straight into prose: from its first keyword to a blank line or the end."""
-    match = SQL_START.search(text)
-    if not match:
-        return None
-    candidate = text[match.start() :].split("\n\n", 1)[0]
-    try:
-        statements = duckdb.extract_statements(candidate)
-    except duckdb.Error:
-        statements = []
-    if statements:
-        return statements[0].query.strip().rstrip(";").strip() or None
-    first = candidate.split(";", 1)[0].strip()
-    return first if len(first.split()) >= 2 else None
+def _bare_sql(text: str) -> tuple[str | None, ChartHint | None]:
+    """A statement written straight into prose: the first keyword from which DuckDB parses a statement,
+    up to a blank line; or, when none parses, the first SELECT/WITH (for DuckDB to explain its error)."""
+    fallback: str | None = None
+    for match in STATEMENT_START.finditer(text):
+        candidate, hint = take_chart_hint(text[match.start() :].split("\n\n", 1)[0])
+        if _parse_statements(candidate.strip()) or any(
+            _parse_statements(candidate[: e + 1]) for e in _semicolons(candidate)
+        ):
+            return pick_statement(candidate), hint
+        if fallback is None and match.group(1).upper() in READ_ONLY_STARTS and len(candidate.split()) >= 2:
+            fallback = pick_statement(candidate)
+    return fallback, None
 
 
 def parse_reply(reply: str) -> ParsedReply:
@@ -142,6 +214,7 @@ def parse_reply(reply: str) -> ParsedReply:
     text = strip_think(reply or "")
     sql: str | None = None
     chart: ChartHint | dict[str, Any] | None = None
+    fence_chart: ChartHint | None = None
     json_named_sql = False
 
     blocks = FENCE.findall(text)
@@ -157,7 +230,9 @@ def parse_reply(reply: str) -> ParsedReply:
         elif label in ("vega", "vega-lite", "vegalite"):
             chart = next((c for c in (_chart_from_json(o) for o in _json_objects(body)) if c), chart)
         elif (label in SQL_LABELS or (label not in NON_SQL_LABELS and looks_like_sql(body))) and not json_named_sql:
-            sql = last_statement(body) or sql
+            body, hint = take_chart_hint(body)
+            sql = pick_statement(body) or sql
+            fence_chart = hint or fence_chart
 
     prose = FENCE.sub("\n", text)
     if sql is None:
@@ -169,10 +244,11 @@ def parse_reply(reply: str) -> ParsedReply:
                 prose = explanation if isinstance(explanation, str) else ""
             chart = found_chart or chart
     if sql is None and not blocks:
-        sql = _bare_sql(prose)
+        sql, fence_chart = _bare_sql(prose)
     chart_line = CHART_LINE.search(prose)
     if chart_line and chart is None:
         chart = parse_chart_line(chart_line.group(1))
+    chart = chart or fence_chart
     prose = CHART_LINE.sub("", prose)
     if sql and not blocks:
         prose = prose.replace(sql, "")

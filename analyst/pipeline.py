@@ -28,7 +28,13 @@ from analyst.charts import build_chart
 from analyst.insight import build_result_summary, unsupported_numbers
 from analyst.model_text import remove_remote_content
 from analyst.parsing import ParsedReply, parse_reply
-from analyst.prompts import Message, build_insight_messages, build_repair_messages, build_sql_messages
+from analyst.prompts import (
+    Message,
+    build_fresh_repair_messages,
+    build_insight_messages,
+    build_repair_messages,
+    build_sql_messages,
+)
 from analyst.sandbox import QueryError, QueryResult, SessionDatabase
 from analyst.schema import describe_tables
 from providers.client import Completion, ModelClient
@@ -146,30 +152,44 @@ class _QuestionRun:
     def query_with_repairs(
         self, messages: list[Message], reply: str, parsed: ParsedReply
     ) -> tuple[QueryResult, ParsedReply] | None:
-        """Run the SQL; on a DuckDB error send it back to the model, at most ``max_repairs`` times."""
+        """Run the SQL; on a DuckDB error send it back to the model, at most ``max_repairs`` times.
+
+        A repair that sends back a query that already failed is not run again, and the next repair
+        starts a fresh conversation that names the failing line instead of repeating the same request."""
         repairs = self.options.max_repairs
+        failed: dict[str, str] = {}  # every query that failed (whitespace aside) -> DuckDB's message
         for attempt in range(repairs + 1):
-            self.events.on_stage("Running the query…")
-            try:
-                result = self.db.run_query(parsed.sql or "")
-            except QueryError as error:
-                self.record(SqlPart(parsed.sql or "", attempt, error.message))
-                if attempt == repairs:
-                    tries = "after the first try" if repairs == 0 else f"after {repairs} repairs"
-                    self.finish([ErrorPart(f"The query still failed {tries}: {error.message}")])
-                    return None
-                self.events.on_stage(f"Repairing the SQL (attempt {attempt + 1} of {repairs})…")
-                messages = build_repair_messages(messages, reply, error.message)
-                reply = shorten(self.call("repair", messages, self.options.sql_max_tokens).text)
-                repaired = parse_reply(reply)
-                if not repaired.sql:
-                    message = f"The model did not send a corrected query. DuckDB said: {error.message}"
-                    self.finish([ErrorPart(message)])
-                    return None
-                parsed = repaired if repaired.chart else ParsedReply(repaired.sql, parsed.chart, repaired.text)
-                continue
-            self.record(SqlPart(result.sql, attempt))
-            return result, parsed
+            sql = parsed.sql or ""
+            key = " ".join(sql.split())
+            if key in failed:
+                message = failed[key]
+                self.record(SqlPart(sql, attempt, f"{message}\n(The model sent the same query again; not rerun.)"))
+            else:
+                self.events.on_stage("Running the query…")
+                try:
+                    result = self.db.run_query(sql)
+                except QueryError as error:
+                    message = failed[key] = error.message
+                    self.record(SqlPart(sql, attempt, message))
+                else:
+                    self.record(SqlPart(result.sql, attempt))
+                    return result, parsed
+            if attempt == repairs:
+                tries = "after the first try" if repairs == 0 else f"after {repairs} repairs"
+                self.finish([ErrorPart(f"The query still failed {tries}: {message}")])
+                return None
+            self.events.on_stage(f"Repairing the SQL (attempt {attempt + 1} of {repairs})…")
+            if attempt > 0 and self.attempts[-1].sql.split() == self.attempts[-2].sql.split():
+                schema = describe_tables(self.db)
+                messages = build_fresh_repair_messages(schema, self.answer.question, sql, message)
+            else:
+                messages = build_repair_messages(messages, reply, message)
+            reply = shorten(self.call("repair", messages, self.options.sql_max_tokens).text)
+            repaired = parse_reply(reply)
+            if not repaired.sql:
+                self.finish([ErrorPart(f"The model did not send a corrected query. DuckDB said: {message}")])
+                return None
+            parsed = repaired if repaired.chart else ParsedReply(repaired.sql, parsed.chart, repaired.text)
         return None
 
     def record(self, part: SqlPart) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from analyst.answer import Answer, TextPart
@@ -59,6 +60,35 @@ def build_repair_messages(previous: list[Message], reply: str, error: str) -> li
         *previous,
         {"role": "assistant", "content": reply},
         {"role": "user", "content": REPAIR.format(error=first_lines)},
+    ]
+
+
+def failing_line(sql: str, error: str) -> str | None:
+    """The line of ``sql`` that DuckDB's error points at ("LINE 3: ..."), when it says."""
+    lines = sql.splitlines()
+    match = re.search(r"LINE (\d+):", error)
+    if match and 0 < int(match.group(1)) <= len(lines):
+        return lines[int(match.group(1)) - 1].strip()
+    named = re.search(r'"([^"]+)"', error)  # binder errors name the column or table they could not find
+    if named:
+        return next((line.strip() for line in lines if named.group(1).lower() in line.lower()), None)
+    return None
+
+
+def build_fresh_repair_messages(schema: str, question: str, sql: str, error: str) -> list[Message]:
+    """After a repair that sent the failing query back unchanged: a new, short conversation that shows the
+    query once, the exact line DuckDB stopped at, and asks for a different query. Small models copy what
+    a long conversation repeats; this one has nothing to copy but the mistake, named as such."""
+    first_line = " ".join(error.strip().splitlines()[:2]) or "error"
+    line = failing_line(sql, error)
+    where = f"\nThe error is in this line: {line}" if line else ""
+    return [
+        {"role": "system", "content": SQL_SYSTEM.format(schema=schema)},
+        {
+            "role": "user",
+            "content": f"{question}\n\nThis query fails and must not be sent again:\n```sql\n{sql}\n```\n"
+            f"DuckDB: {first_line}{where}\nWrite a different, correct query. Reply with only a ```sql block.",
+        },
     ]
 
 

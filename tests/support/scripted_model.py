@@ -43,3 +43,22 @@ class ScriptedModel:
             if fragment in last:
                 return reply(body) if callable(reply) else reply
         return self.default
+
+
+# Reply habits seen with real small models (Qwen2.5-Coder 1.5B and 0.5B on llama.cpp), replayed by the tests.
+def chart_inside_fence(sql: str, chart: str) -> str:
+    """The 1.5B model's favourite: the requested chart line inside the SQL fence, after the `;`."""
+    return f"```sql\n{sql};\nchart: {chart}\n```"
+
+
+def chart_on_statement_line(sql: str, chart: str) -> str:
+    """Statement, `;` and chart line on one line, inside the fence."""
+    return f"```sql\n{sql}; chart: {chart}\n```"
+
+
+def chart_without_semicolon(sql: str, chart: str) -> str:
+    """The chart line right after the statement, no `;`, still inside the fence."""
+    return f"```sql\n{sql}\nchart: {chart}\n```"
+
+
+SMALL_MODEL_HABITS = (chart_inside_fence, chart_on_statement_line, chart_without_semicolon)

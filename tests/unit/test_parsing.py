@@ -81,3 +81,63 @@ def test_a_vega_lite_spec_is_kept_for_validation() -> None:
 
 def test_an_unknown_chart_mark_is_ignored() -> None:
     assert parse_reply("```sql\nSELECT 1\n```\nchart: hologram x=a y=b").chart is None
+
+
+# Habits of real small models (Qwen2.5-Coder 1.5B/0.5B): the chart line inside the fence, after the `;`,
+# on the statement's own line; prose after the statement; a write statement in prose.
+GROUPED = "SELECT magType, count(*) AS count FROM earthquakes GROUP BY magType ORDER BY count DESC"
+CHART_HABITS = [
+    f"```sql\n{GROUPED};\nchart: bar x=magType y=count\n```",
+    f"```sql\n{GROUPED}\nchart: bar x=magType y=count\n```",
+    f"```sql\n{GROUPED}; chart: bar x=magType y=count\n```",
+    f"```sql\n{GROUPED} chart: bar x=magType y=count\n```",
+    f"```sql\n{GROUPED};\n**chart:** bar x=magType y=count\n```",
+    f"```SQL\n{GROUPED};  Chart: bar x=magType, y=count\n```\nThis counts events per type.",
+    f"{GROUPED}; chart: bar x=magType y=count",
+    f'{{"sql": "{GROUPED}; chart: bar x=magType y=count"}}',
+]
+
+
+@pytest.mark.parametrize("reply", CHART_HABITS)
+def test_a_chart_line_never_reaches_duckdb_and_is_still_read(reply: str) -> None:
+    parsed = parse_reply(reply)
+    assert parsed.sql == GROUPED
+    assert parsed.chart == ChartHint("bar", "magType", "count")
+
+
+def test_a_chart_hint_inside_a_string_literal_is_data() -> None:
+    parsed = parse_reply("```sql\nSELECT 'chart: bar x=a y=b' AS s\n```")
+    assert parsed.sql == "SELECT 'chart: bar x=a y=b' AS s"
+    assert parsed.chart is None
+
+
+def test_a_chart_hint_in_a_sql_comment_is_read_and_harmless() -> None:
+    parsed = parse_reply("```sql\n-- chart: line x=day y=n\nSELECT 1 AS day, 2 AS n\n```")
+    assert parsed.chart == ChartHint("line", "day", "n")
+    assert parsed.sql is not None and parsed.sql.endswith("SELECT 1 AS day, 2 AS n")
+
+
+def test_prefix_alias_syntax_is_not_mistaken_for_a_chart_hint() -> None:
+    assert parse_reply("```sql\nSELECT chart: 1\n```").sql == "SELECT chart: 1"
+
+
+def test_prose_after_the_statement_inside_the_fence_is_dropped_where_duckdb_ends_it() -> None:
+    assert parse_reply("```sql\nSELECT 1 AS a;\nThis query counts things.\n```").sql == "SELECT 1 AS a"
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("DELETE FROM earthquakes WHERE mag < 2;", "DELETE FROM earthquakes WHERE mag < 2"),
+        ("You could run DELETE FROM earthquakes WHERE mag < 2; to clean up.", "DELETE FROM earthquakes WHERE mag < 2"),
+        ("```sql\nSELECT 1; DROP TABLE earthquakes;\n```", "DROP TABLE earthquakes"),
+        ("```sql\nUPDATE earthquakes SET mag = 0 WHERE mag < 1\n```", "UPDATE earthquakes SET mag = 0 WHERE mag < 1"),
+    ],
+)
+def test_a_write_statement_is_kept_whole_for_the_guard_to_refuse(reply: str, expected: str) -> None:
+    assert parse_reply(reply).sql == expected
+
+
+def test_unparseable_sql_is_passed_on_whole_so_duckdb_can_explain_it() -> None:
+    sql = "SELECT count(*) FROM earthquakes WHERE mag >\nGROUP BY 1"
+    assert parse_reply(f"```sql\n{sql}\n```").sql == sql

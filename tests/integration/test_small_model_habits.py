@@ -1,0 +1,87 @@
+"""What real small models send, replayed through the loopback endpoint: every answer still works."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from analyst.answer import ChartPart, SqlPart, TablePart
+from analyst.pipeline import answer_question
+from analyst.sandbox import SessionDatabase
+from providers.client import ModelClient
+from providers.endpoints import EndpointType
+from providers.settings import ProviderSettings
+from tests.conftest import FAST_RETRIES
+from tests.support.fake_endpoint import FakeEndpoint
+from tests.support.scripted_model import SMALL_MODEL_HABITS, ScriptedModel, fenced
+
+BY_TYPE = 'SELECT "magType", count(*) AS count FROM earthquakes GROUP BY "magType" ORDER BY count DESC'
+
+
+@pytest.fixture
+def db() -> SessionDatabase:
+    return SessionDatabase()
+
+
+@pytest.fixture
+def client(endpoint: FakeEndpoint) -> ModelClient:
+    settings = ProviderSettings(EndpointType.DEDICATED, "tgi", api_key="hf_HabitsTest00001", endpoint_url=endpoint.url)
+    return ModelClient(settings, policy=FAST_RETRIES)
+
+
+@pytest.mark.parametrize("habit", SMALL_MODEL_HABITS, ids=lambda h: h.__name__)
+def test_a_chart_line_inside_the_fence_is_answered_on_the_first_try(
+    endpoint, db, client, habit: Callable[[str, str], str]
+) -> None:
+    endpoint.responder = ScriptedModel(default=habit(BY_TYPE, "bar x=magType y=count"))
+    answer = answer_question("How many events per magnitude type?", [], db, client)
+    attempts = answer.of_type(SqlPart)
+    assert [(a.sql, a.error) for a in attempts] == [(BY_TYPE, None)]
+    chart = answer.of_type(ChartPart)[0]
+    assert (chart.source, chart.kind) == ("model", "bar")
+    assert [c.purpose for c in answer.calls] == ["sql", "insight"]
+
+
+def test_a_repair_that_repeats_the_failing_query_is_not_rerun_and_the_next_repair_asks_differently(
+    endpoint, db, client
+) -> None:
+    wrong = "SELECT magnitude_type, count(*) AS n FROM earthquakes GROUP BY 1"
+    model = ScriptedModel(default=fenced(wrong))  # the first reply, and the same again on a normal repair
+    model.on("must not be sent again", fenced(BY_TYPE))
+    endpoint.responder = model
+    answer = answer_question("How many events per magnitude type?", [], db, client)
+    attempts = answer.of_type(SqlPart)
+    assert [a.sql for a in attempts] == [wrong, wrong, BY_TYPE]
+    assert "not rerun" in attempts[1].error and attempts[2].error is None
+    fresh = model.seen[2]["messages"]
+    assert [m["role"] for m in fresh] == ["system", "user"]  # a new, short conversation
+    assert "The error is in this line" in fresh[-1]["content"] and wrong in fresh[-1]["content"]
+    assert "How many events per magnitude type?" in fresh[-1]["content"]
+    assert answer.error is None and answer.table is not None and answer.table.total_rows == 7
+
+
+def test_the_same_failing_query_every_time_ends_with_a_clear_error(endpoint, db, client) -> None:
+    endpoint.responder = ScriptedModel(default=fenced("SELECT nope FROM earthquakes"))
+    answer = answer_question("anything", [], db, client)
+    assert len(answer.of_type(SqlPart)) == 3
+    assert answer.error.startswith("The query still failed after 2 repairs: Binder Error")
+
+
+@pytest.mark.parametrize(
+    ("sql", "chart"),
+    [
+        ('SELECT "magType", max(mag) FROM earthquakes GROUP BY "magType"', "bar x=magType y=max(mag)"),
+        ('SELECT "magType", max(mag) FROM earthquakes GROUP BY "magType"', ""),
+        ("SELECT time::DATE, count(*) FROM earthquakes GROUP BY 1 ORDER BY 1", ""),
+        ("SELECT net, avg(mag), count(*) FROM earthquakes GROUP BY net", "bar x=net y=avg(mag)"),
+        ('SELECT round(avg(depth), 1) AS "depth.avg [km]", net FROM earthquakes GROUP BY net', ""),
+        ('SELECT mag AS "a:b", depth AS "c<d" FROM earthquakes LIMIT 50', "point x=a:b y=c<d"),
+    ],
+)
+def test_unaliased_aggregates_and_odd_column_names_never_break_an_answer(endpoint, db, client, sql, chart) -> None:
+    endpoint.responder = ScriptedModel(default=fenced(sql, chart))
+    answer = answer_question("Anything", [], db, client)
+    assert answer.error is None
+    assert answer.of_type(TablePart)
+    assert answer.of_type(ChartPart), "an automatic or suggested chart is drawn"
