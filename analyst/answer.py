@@ -28,6 +28,7 @@ class TablePart:
     frame: pd.DataFrame
     total_rows: int
     sql: str
+    computed: str | None = None  # what the SQL did, in words (analyst.sql_description); None: show the SQL
 
 
 @dataclass

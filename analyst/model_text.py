@@ -26,3 +26,12 @@ def remove_remote_content(text: str) -> str:
     while "![" in text:
         text = text.replace("![", "[")
     return EMBEDDING_TAG.sub("", text)
+
+
+MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:])")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` shown literally by a Markdown renderer: every character that could start markup is escaped,
+    so identifiers and literals from the model or the data stay words (no link, image, HTML or LaTeX)."""
+    return MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))

@@ -37,6 +37,7 @@ from analyst.prompts import (
 )
 from analyst.sandbox import QueryError, QueryResult, SessionDatabase
 from analyst.schema import describe_tables
+from analyst.sql_description import describe_sql
 from providers.client import Completion, ModelClient
 from providers.errors import ProviderError
 from providers.retry import RetryNotice
@@ -74,6 +75,11 @@ def safe_part(part: Part) -> Part:
     if isinstance(part, SqlPart) and part.error:
         return replace(part, error=remove_remote_content(part.error))
     return part
+
+
+def build_table_part(result: QueryResult, db: SessionDatabase) -> TablePart:
+    """The result with a plain-words account of what its SQL computed (from DuckDB's parse, not the model)."""
+    return TablePart(result.frame, result.total_rows, result.sql, describe_sql(result.sql, db.internal_query))
 
 
 def shorten(text: str) -> str:
@@ -198,7 +204,7 @@ class _QuestionRun:
 
     def result_parts(self, result: QueryResult, parsed: ParsedReply) -> list[Part]:
         if result.total_rows == 0:
-            return [TextPart(NO_ROWS), TablePart(result.frame, 0, result.sql)]
+            return [TextPart(NO_ROWS), self.table(result)]
         chart = build_chart(result.frame, parsed.chart)
         if chart.note:
             self.notices.append(NoticePart(chart.note))
@@ -211,8 +217,11 @@ class _QuestionRun:
         elif chart.kind == "metric":
             column = metric_column(result.frame)
             parts.append(MetricPart(column, result.frame[column].iloc[0]))
-        parts.append(TablePart(result.frame, result.total_rows, result.sql))
+        parts.append(self.table(result))
         return parts
+
+    def table(self, result: QueryResult) -> TablePart:
+        return build_table_part(result, self.db)
 
     def insight(self, result: QueryResult) -> TextPart | None:
         self.events.on_stage("Writing the insight…")
@@ -271,7 +280,7 @@ def rerun_sql(answer: Answer, sql: str, db: SessionDatabase) -> Answer:
         parts = [NoticePart(EDITED_NOTE), *kept]
         if chart.spec is not None:
             parts.append(ChartPart(chart.spec, chart.kind, chart.source))
-        parts += [TablePart(result.frame, result.total_rows, result.sql), SqlPart(result.sql, -1)]
+        parts += [build_table_part(result, db), SqlPart(result.sql, -1)]
     edited = Answer(answer.question, [safe_part(p) for p in parts], list(answer.calls), answer.asked_at)
     edited.total_s = answer.total_s + (time.perf_counter() - started)
     return edited

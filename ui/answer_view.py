@@ -19,6 +19,7 @@ from analyst.answer import (
     TablePart,
     TextPart,
 )
+from analyst.model_text import escape_markdown
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,6 +69,15 @@ def render_table(part: TablePart, index: int) -> None:
     st.download_button(
         "Download CSV", csv, f"result-{index + 1}.csv", "text/csv", key=f"csv_{index}", on_click="ignore"
     )
+
+
+def render_computed(part: TablePart) -> None:
+    """What the SQL did, in words the app wrote from DuckDB's parse; the SQL itself when it has none."""
+    if part.computed:
+        st.caption(f"Computed: {escape_markdown(part.computed)}")
+    else:
+        st.caption("Computed by this SQL:")
+        st.code(part.sql, language="sql", wrap_lines=True)
 
 
 def plural(count: int, word: str) -> str:
@@ -127,6 +137,7 @@ def render_answer(answer: Answer, index: int, on_run_edited: Callable[[int, str]
     tables = answer.of_type(TablePart)
     for part in answer.parts:
         if isinstance(part, TablePart):
+            render_computed(part)
             result_tab, sql_tab = st.tabs([f"Result ({plural(part.total_rows, 'row')})", "SQL"])
             with result_tab:
                 render_table(part, index)

@@ -20,6 +20,7 @@ from analyst.answer import (
     TextPart,
     conversation_totals,
 )
+from analyst.model_text import escape_markdown
 from analyst.sandbox import TableInfo
 
 PREVIEW_ROWS = 10
@@ -92,6 +93,8 @@ def build_answer_section(number: int, answer: Answer, image_link: ImageLink) -> 
         elif isinstance(part, MetricPart):
             lines.append(f"**{_cell(part.label)}: {_cell(part.value)}**")
         elif isinstance(part, TablePart):
+            if part.computed:
+                lines.append(f"*Computed: {escape_markdown(part.computed)}*")
             lines += [build_markdown_table(part.frame), _rows_note(part)]
         elif isinstance(part, ErrorPart):
             lines.append(f"> **Error:** {one_line(part.message)}")
