@@ -9,6 +9,8 @@ DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 EARTHQUAKES_PARQUET = DATA_DIR / "earthquakes.parquet"
 EARTHQUAKES_TABLE = "earthquakes"
 EARTHQUAKES_ENV = "EARTHQUAKES_PARQUET"
+# Units the bundled tables do not carry in their types, for the prompt's schema lines (USGS's definitions).
+COLUMN_UNITS = {EARTHQUAKES_TABLE: {"time": "UTC", "depth": "km", "updated": "UTC", "tz": "minutes"}}
 
 
 def earthquakes_source() -> Path:

@@ -36,7 +36,7 @@ from analyst.prompts import (
     build_sql_messages,
 )
 from analyst.sandbox import QueryError, QueryResult, SessionDatabase
-from analyst.schema import describe_tables
+from analyst.schema import build_schema_context
 from analyst.sql_description import describe_sql
 from providers.client import Completion, ModelClient
 from providers.errors import ProviderError
@@ -142,7 +142,7 @@ class _QuestionRun:
     def run(self, history: list[Answer]) -> None:
         self.events.on_stage("Writing SQL…")
         question = self.answer.question
-        messages = build_sql_messages(describe_tables(self.db), history, question, self.options.history_turns)
+        messages = build_sql_messages(build_schema_context(self.db), history, question, self.options.history_turns)
         completion = self.call("sql", messages, self.options.sql_max_tokens)
         reply = shorten(completion.text)
         parsed = parse_reply(reply)
@@ -186,8 +186,8 @@ class _QuestionRun:
                 return None
             self.events.on_stage(f"Repairing the SQL (attempt {attempt + 1} of {repairs})…")
             if attempt > 0 and self.attempts[-1].sql.split() == self.attempts[-2].sql.split():
-                schema = describe_tables(self.db)
-                messages = build_fresh_repair_messages(schema, self.answer.question, sql, message)
+                context = build_schema_context(self.db)
+                messages = build_fresh_repair_messages(context, self.answer.question, sql, message)
             else:
                 messages = build_repair_messages(messages, reply, message)
             reply = shorten(self.call("repair", messages, self.options.sql_max_tokens).text)

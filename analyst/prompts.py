@@ -6,20 +6,21 @@ import re
 from typing import Any
 
 from analyst.answer import Answer, TextPart
+from analyst.schema import SchemaContext
 
 Message = dict[str, Any]
 
-SQL_SYSTEM = """Write one DuckDB query (SELECT or WITH) answering the question from these tables. Times are UTC.
+SQL_SYSTEM = """Write one DuckDB SELECT query that answers the question from these tables.
 
 {schema}
 
-- Use only these columns; quote mixed-case names: "magType". Text values are case-sensitive.
-- Dates: date_trunc('month', time), strftime(time, '%Y-%m'), extract(hour FROM time), time::DATE.
-- Text search: place ILIKE '%alaska%'. Alias computed columns in snake_case.
-- GROUP BY every non-aggregated column; ORDER BY rankings and time; LIMIT long lists.
-Reply with a ```sql block, optionally followed by one line:
-chart: bar|line|point|area|map|none x=<column> y=<column> [color=<column>]
-If the tables cannot answer it, say so in one sentence without SQL."""
+- Select only the columns the question asks for, each computed one named: {aliases}.
+- GROUP BY every selected column that is not aggregated.
+- ORDER BY and LIMIT only for a ranking, a top N or a first/last; never to shorten a list.
+- round() only when the question asks, to the places it asks. Keep values in their stored units.
+{examples}Reply with a ```sql block and nothing else inside it. After the block, one line:
+chart: bar|line|point|area|map|none x=<column> y=<column>
+If the tables cannot answer the question, say so in one sentence without SQL."""
 
 REPAIR = """DuckDB rejected that query:
 {error}
@@ -46,9 +47,15 @@ def history_messages(history: list[Answer], turns: int) -> list[Message]:
     return messages
 
 
-def build_sql_messages(schema: str, history: list[Answer], question: str, turns: int = 4) -> list[Message]:
+def build_sql_system(context: SchemaContext) -> str:
+    return SQL_SYSTEM.format(
+        schema=context.schema, aliases=context.aliases, examples="".join(f"- {e}\n" for e in context.examples)
+    )
+
+
+def build_sql_messages(context: SchemaContext, history: list[Answer], question: str, turns: int = 4) -> list[Message]:
     return [
-        {"role": "system", "content": SQL_SYSTEM.format(schema=schema)},
+        {"role": "system", "content": build_sql_system(context)},
         *history_messages(history, turns),
         {"role": "user", "content": question},
     ]
@@ -75,7 +82,7 @@ def failing_line(sql: str, error: str) -> str | None:
     return None
 
 
-def build_fresh_repair_messages(schema: str, question: str, sql: str, error: str) -> list[Message]:
+def build_fresh_repair_messages(context: SchemaContext, question: str, sql: str, error: str) -> list[Message]:
     """After a repair that sent the failing query back unchanged: a new, short conversation that shows the
     query once, the exact line DuckDB stopped at, and asks for a different query. Small models copy what
     a long conversation repeats; this one has nothing to copy but the mistake, named as such."""
@@ -83,7 +90,7 @@ def build_fresh_repair_messages(schema: str, question: str, sql: str, error: str
     line = failing_line(sql, error)
     where = f"\nThe error is in this line: {line}" if line else ""
     return [
-        {"role": "system", "content": SQL_SYSTEM.format(schema=schema)},
+        {"role": "system", "content": build_sql_system(context)},
         {
             "role": "user",
             "content": f"{question}\n\nThis query fails and must not be sent again:\n```sql\n{sql}\n```\n"

@@ -7,9 +7,10 @@ or one example. Built from the live database, so uploaded tables appear automati
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from analyst.datasets import EARTHQUAKES_TABLE
+from analyst.datasets import COLUMN_UNITS, EARTHQUAKES_TABLE
 from analyst.sandbox import SessionDatabase
 
 MAX_LISTED_VALUES = 8
@@ -89,7 +90,8 @@ def describe_table(db: SessionDatabase, table: str) -> str:
         null_share = 1 - non_null / info.rows
         if 0.05 <= null_share < 1:
             parts.append(f"{null_share:.0%} null")
-        lines.append(f"{col} {kind}" + (f" {'; '.join(parts)}" if parts else ""))
+        unit = COLUMN_UNITS.get(table, {}).get(column)
+        lines.append(f"{col} {kind}" + (f" {unit}" if unit else "") + (f" {'; '.join(parts)}" if parts else ""))
     return "\n".join(lines)
 
 
@@ -111,3 +113,59 @@ def _describe(db: SessionDatabase, table: str) -> str:
 def describe_tables(db: SessionDatabase) -> str:
     """All tables, cached until the tables change."""
     return db.memo("schema_description", lambda: "\n\n".join(_describe(db, t) for t in db.table_names()))
+
+
+@dataclass(frozen=True)
+class SchemaContext:
+    """What the SQL prompt says about the loaded tables: their description, and DuckDB idioms written
+    with their own column names (a small model copies the names it sees, so they must exist)."""
+
+    schema: str
+    aliases: str
+    examples: tuple[str, ...]
+
+
+def _pick(columns: list[tuple[str, str, str]], test: Any, preferred: tuple[str, ...] = ()) -> str | None:
+    matching = [(t, c) for t, c, k in columns if test(c, k)]
+    best = next((c for t, c in matching if c.lower() in preferred), None)
+    return best or (matching[0][1] if matching else None)
+
+
+def build_examples(db: SessionDatabase) -> tuple[str, tuple[str, ...]]:
+    """Aliases and idioms for the prompt, from the first tables' columns (the earthquakes table first)."""
+    infos = sorted(db.tables(), key=lambda t: t.name != EARTHQUAKES_TABLE)
+    columns = [(t.name, c, k) for t in infos for c, k in t.columns]
+    time = _pick(columns, lambda c, k: k.startswith(("TIMESTAMP", "DATE")), ("time", "date", "timestamp"))
+    number = _pick(
+        columns,
+        lambda c, k: k.split("(")[0] in NUMERIC and c.lower() not in ("latitude", "longitude", "id"),
+        ("mag", "value", "price", "amount"),
+    )
+    mixed = _pick(columns, lambda c, k: c != c.lower() and c.isidentifier())
+    text = _pick(columns, lambda c, k: k == "VARCHAR" and c.lower() not in ("id", "code"), ("place", "name"))
+    num = quote_identifier(number) if number else None
+    aliases = "count(*) AS n" + (f", avg({num}) AS avg_{number.lower()}" if num and number else "")
+    examples: list[str] = []
+    if time:
+        t = quote_identifier(time)
+        examples.append(
+            f"Each day: {t}::DATE AS day; each hour: date_trunc('hour', {t}) AS hour; each month: "
+            f"date_trunc('month', {t}) AS month; hour of the day (0-23): hour({t}) AS hour_of_day."
+        )
+    if mixed:
+        examples.append(f'Quote mixed-case names: "{mixed}".')
+    if text:
+        examples.append(
+            f"Text anywhere in {quote_identifier(text)}, any case: {quote_identifier(text)} ILIKE '%word%'."
+        )
+    return aliases, tuple(examples)
+
+
+def build_schema_context(db: SessionDatabase) -> SchemaContext:
+    """The prompt's view of the tables, cached until the tables change."""
+
+    def build() -> SchemaContext:
+        aliases, examples = build_examples(db)
+        return SchemaContext(describe_tables(db), aliases, examples)
+
+    return db.memo("schema_context", build)
