@@ -14,8 +14,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from analyst.answer import Answer
 from analyst.compare import results_equal
 from analyst.pipeline import PipelineOptions, answer_question
+from analyst.sample_datasets import load_sample_dataset
 from analyst.sandbox import QueryError, SessionDatabase
 from providers.client import ModelClient
 
@@ -25,10 +27,16 @@ EVAL_OPTIONS = PipelineOptions(write_insight=False)  # the score is about SQL: n
 
 @dataclass(frozen=True)
 class EvalQuestion:
+    """A question and its reference query; optionally sample tables to add first (``tables``), earlier
+    questions asked in the same conversation (``history``), or no SQL expected at all (``expect="no_sql"``)."""
+
     id: str
     question: str
     reference_sql: str
     tags: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()
+    history: tuple[str, ...] = ()
+    expect: str = "rows"
 
 
 @dataclass
@@ -92,31 +100,68 @@ class EvalReport:
 
 def load_questions(path: Path = QUESTIONS_FILE) -> list[EvalQuestion]:
     items = json.loads(path.read_text(encoding="utf-8"))
-    return [EvalQuestion(i["id"], i["question"], i["reference_sql"], tuple(i.get("tags", ()))) for i in items]
+    return [
+        EvalQuestion(
+            i["id"],
+            i["question"],
+            i.get("reference_sql", ""),
+            tuple(i.get("tags", ())),
+            tuple(i.get("tables", ())),
+            tuple(i.get("history", ())),
+            i.get("expect", "rows"),
+        )
+        for i in items
+    ]
+
+
+def _problem(item: EvalQuestion, answer: Answer, db: SessionDatabase) -> str:
+    """What is wrong with the answer ("" when it is right)."""
+    if item.expect == "no_sql":
+        return (
+            "" if answer.table is None and not answer.error else "answered with SQL a question the data cannot answer"
+        )
+    if answer.error:
+        return answer.error
+    if answer.table is None:
+        return "no SQL in the reply"
+    if answer.table.total_rows > len(answer.table.frame):
+        return "result too large to compare"
+    expected = db.run_query(item.reference_sql).frame
+    if not results_equal(answer.table.frame, expected):
+        return f"wrong result ({answer.table.total_rows} rows, expected {len(expected)})"
+    return ""
 
 
 def score_question(item: EvalQuestion, db: SessionDatabase, client: ModelClient) -> QuestionScore:
-    answer = answer_question(item.question, [], db, client, EVAL_OPTIONS)
-    expected = db.run_query(item.reference_sql).frame
+    history: list[Answer] = []
+    for earlier in item.history:  # the conversation so far, answered by the same model
+        history.append(answer_question(earlier, list(history), db, client, EVAL_OPTIONS))
+    answer = answer_question(item.question, history, db, client, EVAL_OPTIONS)
+    problem = _problem(item, answer, db)
     repairs = sum(1 for c in answer.calls if c.purpose == "repair")
-    if answer.error:
-        problem = answer.error
-    elif answer.table is None:
-        problem = "no SQL in the reply"
-    elif (
-        answer.table.left_out
-        if hasattr(answer.table, "left_out")
-        else answer.table.total_rows > len(answer.table.frame)
-    ):
-        problem = "result too large to compare"
-    elif not results_equal(answer.table.frame, expected):
-        problem = f"wrong result ({answer.table.total_rows} rows, expected {len(expected)})"
-    else:
-        problem = ""
     return QuestionScore(
-        item.id, item.question, problem == "", problem, answer.final_sql or "", answer.model_seconds,
-        answer.prompt_tokens, answer.completion_tokens, answer.retries, repairs, answer.model or "",
-    )  # fmt: skip
+        id=item.id,
+        question=item.question,
+        correct=problem == "",
+        problem=problem,
+        sql=answer.final_sql or "",
+        latency_s=answer.model_seconds,
+        prompt_tokens=answer.prompt_tokens,
+        completion_tokens=answer.completion_tokens,
+        retries=answer.retries,
+        repairs=repairs,
+        model=answer.model or "",
+    )
+
+
+def database_for(item: EvalQuestion, databases: dict[tuple[str, ...], SessionDatabase]) -> SessionDatabase:
+    """One fresh database per set of sample tables: the bundled earthquakes, plus the tables a question names."""
+    if item.tables not in databases:
+        db = SessionDatabase()
+        for name in item.tables:
+            db.add_table(name.replace("-", "_"), load_sample_dataset(name))
+        databases[item.tables] = db
+    return databases[item.tables]
 
 
 def run_evaluation(
@@ -126,11 +171,11 @@ def run_evaluation(
 ) -> EvalReport:
     """Ask every question on a fresh copy of the bundled data; report accuracy, latency and tokens."""
     questions = load_questions() if questions is None else questions
-    db = SessionDatabase()
+    databases: dict[tuple[str, ...], SessionDatabase] = {}
     report = EvalReport(model=client.settings.model)
     for number, item in enumerate(questions, start=1):
         try:
-            score = score_question(item, db, client)
+            score = score_question(item, database_for(item, databases), client)
         except QueryError as error:  # a broken reference query is our bug: say so, do not hide it
             raise RuntimeError(f"Reference SQL of {item.id} failed: {error}") from None
         report.scores.append(score)

@@ -86,20 +86,24 @@ def _semicolons(text: str) -> list[int]:
 
 def take_chart_hint(sql: str) -> tuple[str, ChartHint | None]:
     """``sql`` without the chart hints a model wrote into it (own line, or after the statement on its line),
-    and the first hint. A hint inside a string literal is data and stays; one in a comment is read."""
+    and the first hint. A hint inside a string literal is data and stays; one in a comment is read.
+
+    "chart:" followed by something that is no known mark (a copied template such as "bar|line x=a") is cut
+    only when the text does not parse with it: DuckDB's ``alias: expression`` syntax looks the same."""
     spans = _literal_spans(sql)
     hint: ChartHint | None = None
     cuts: list[tuple[int, int]] = []
+    unknown: list[tuple[int, int]] = []
     for match in CHART_HINT.finditer(sql):
-        parsed = parse_chart_line(match.group(1))
-        if parsed is None:
-            continue  # "chart:" without a mark may be SQL (DuckDB's "alias: expression")
         container = next((span for span in spans if span[0] <= match.start() < span[1]), None)
         if container is not None and not container[2]:
             continue  # inside a string constant
+        parsed = parse_chart_line(match.group(1))
         hint = hint or parsed
         if container is None:
-            cuts.append((match.start(), match.end()))
+            (cuts if parsed else unknown).append((match.start(), match.end()))
+    if unknown and _parse_statements(sql) is None:
+        cuts = sorted(cuts + unknown)
     for start, end in reversed(cuts):
         sql = sql[:start] + sql[end:]
     return sql, hint

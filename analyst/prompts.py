@@ -13,13 +13,12 @@ Message = dict[str, Any]
 SQL_SYSTEM = """Write one DuckDB SELECT query that answers the question from these tables.
 
 {schema}
-
-- Select only the columns the question asks for, each computed one named: {aliases}.
-- GROUP BY every selected column that is not aggregated.
-- ORDER BY and LIMIT only for a ranking, a top N or a first/last; never to shorten a list.
-- round() only when the question asks, to the places it asks. Keep values in their stored units.
-{examples}Reply with a ```sql block and nothing else inside it. After the block, one line:
-chart: bar|line|point|area|map|none x=<column> y=<column>
+{examples}
+Select only the columns the question asks for, and name computed ones. Use WHERE, GROUP BY, ORDER BY, LIMIT and \
+round() only when the question asks for them. Quote mixed-case names. Per month: date_trunc('month', t); hour \
+of day: hour(t).
+Reply with one ```sql block, then one line after it: chart: bar x=<column> y=<column> (or line, point, area, \
+map, none).
 If the tables cannot answer the question, say so in one sentence without SQL."""
 
 REPAIR = """DuckDB rejected that query:
@@ -48,9 +47,8 @@ def history_messages(history: list[Answer], turns: int) -> list[Message]:
 
 
 def build_sql_system(context: SchemaContext) -> str:
-    return SQL_SYSTEM.format(
-        schema=context.schema, aliases=context.aliases, examples="".join(f"- {e}\n" for e in context.examples)
-    )
+    examples = "".join(f"\nQ: {question}\n```sql\n{sql}\n```\n" for question, sql in context.examples)
+    return SQL_SYSTEM.format(schema=context.schema, examples=examples)
 
 
 def build_sql_messages(context: SchemaContext, history: list[Answer], question: str, turns: int = 4) -> list[Message]:

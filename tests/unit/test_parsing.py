@@ -141,3 +141,9 @@ def test_a_write_statement_is_kept_whole_for_the_guard_to_refuse(reply: str, exp
 def test_unparseable_sql_is_passed_on_whole_so_duckdb_can_explain_it() -> None:
     sql = "SELECT count(*) FROM earthquakes WHERE mag >\nGROUP BY 1"
     assert parse_reply(f"```sql\n{sql}\n```").sql == sql
+
+
+def test_a_copied_chart_template_inside_the_fence_is_cut_because_duckdb_cannot_parse_it() -> None:
+    reply = "```sql\nSELECT count(*) AS n FROM earthquakes\nchart: bar|line|point|area|map|none x=type y=n\n```"
+    assert parse_reply(reply).sql == "SELECT count(*) AS n FROM earthquakes"
+    assert parse_reply("```sql\nSELECT\n  chart: 1\n```").sql == "SELECT\n  chart: 1"

@@ -1,0 +1,55 @@
+"""The SQL prompt's worked examples are written with the loaded table's own columns, and each one runs."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analyst.prompts import build_sql_messages
+from analyst.sample_datasets import load_sample_dataset
+from analyst.sandbox import SessionDatabase
+from analyst.schema import build_examples, build_schema_context
+
+
+def database_with(sample: str | None) -> SessionDatabase:
+    db = SessionDatabase(load_bundled=sample is None)
+    if sample:
+        db.add_table(sample.replace("-", "_"), load_sample_dataset(sample))
+    return db
+
+
+def test_the_earthquake_examples_use_its_columns_and_run() -> None:
+    db = database_with(None)
+    examples = dict(build_examples(db))
+    assert examples["Average mag where place mentions Alaska, rounded to 2 decimals?"] == (
+        "SELECT round(avg(mag), 2) AS avg_mag FROM earthquakes WHERE place ILIKE '%alaska%'"
+    )
+    assert examples["How many rows per day?"].startswith("SELECT time::DATE AS day, count(*) AS n")
+    assert examples["Which 3 magType values have the most rows?"] == (
+        'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY "magType" ORDER BY n DESC LIMIT 3'
+    )
+
+
+@pytest.mark.parametrize(
+    ("sample", "expected"),
+    [
+        ("cars", ['"Name" ILIKE', "date_trunc('month', \"Year\")", 'GROUP BY "Origin"']),
+        ("seattle-weather", ["WHERE weather = 'sun'", "date_trunc('month', date) AS month", "GROUP BY weather"]),
+        ("iris", ["WHERE species = 'setosa'", "GROUP BY species"]),
+    ],
+)
+def test_an_uploaded_table_gets_examples_from_its_own_columns(sample: str, expected: list[str]) -> None:
+    db = database_with(sample)
+    examples = build_examples(db)
+    assert len(examples) == len(expected)
+    for (_, sql), fragment in zip(examples, expected, strict=True):
+        assert fragment in sql
+        assert db.run_query(sql).total_rows > 0  # every example is a query that answers on this table
+    system = build_sql_messages(build_schema_context(db), [], "anything")[0]["content"]
+    assert "earthquakes" not in system and "magType" not in system
+
+
+def test_a_table_without_useful_columns_gets_no_examples() -> None:
+    db = SessionDatabase(load_bundled=False)
+    db.add_table("ids", pd.DataFrame({"id": ["a", "b"]}))
+    assert build_examples(db) == ()
