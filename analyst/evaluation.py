@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from analyst.answer import Answer
+from analyst.answer import Answer, TextPart
 from analyst.compare import results_equal
 from analyst.pipeline import PipelineOptions, answer_question
 from analyst.sample_datasets import load_sample_dataset
@@ -123,7 +123,8 @@ def _problem(item: EvalQuestion, answer: Answer, db: SessionDatabase) -> str:
     if answer.error:
         return answer.error
     if answer.table is None:
-        return "no SQL in the reply"
+        said = " ".join(p.text for p in answer.of_type(TextPart))[:120]
+        return f"no SQL in the reply: {said!r}"
     if answer.table.total_rows > len(answer.table.frame):
         return "result too large to compare"
     expected = db.run_query(item.reference_sql).frame
@@ -178,6 +179,10 @@ def run_evaluation(
             score = score_question(item, database_for(item, databases), client)
         except QueryError as error:  # a broken reference query is our bug: say so, do not hide it
             raise RuntimeError(f"Reference SQL of {item.id} failed: {error}") from None
+        except Exception as error:  # an app bug on one answer is reported with it, and the run goes on
+            score = QuestionScore(
+                item.id, item.question, False, f"app error: {type(error).__name__}: {error}", "", 0.0, 0, 0, 0, 0
+            )
         report.scores.append(score)
         report.model = score.model or report.model
         if on_progress:

@@ -28,6 +28,7 @@ from analyst.charts import build_chart
 from analyst.insight import build_result_summary, unsupported_numbers
 from analyst.model_text import remove_remote_content
 from analyst.parsing import ParsedReply, parse_reply
+from analyst.prompt_context import build_schema_context
 from analyst.prompts import (
     Message,
     build_fresh_repair_messages,
@@ -36,7 +37,6 @@ from analyst.prompts import (
     build_sql_messages,
 )
 from analyst.sandbox import QueryError, QueryResult, SessionDatabase
-from analyst.schema import build_schema_context
 from analyst.sql_description import describe_sql
 from providers.client import Completion, ModelClient
 from providers.errors import ProviderError
@@ -142,7 +142,9 @@ class _QuestionRun:
     def run(self, history: list[Answer]) -> None:
         self.events.on_stage("Writing SQL…")
         question = self.answer.question
-        messages = build_sql_messages(build_schema_context(self.db), history, question, self.options.history_turns)
+        messages = build_sql_messages(
+            build_schema_context(self.db, question), history, question, self.options.history_turns
+        )
         completion = self.call("sql", messages, self.options.sql_max_tokens)
         reply = shorten(completion.text)
         parsed = parse_reply(reply)
@@ -186,7 +188,7 @@ class _QuestionRun:
                 return None
             self.events.on_stage(f"Repairing the SQL (attempt {attempt + 1} of {repairs})…")
             if attempt > 0 and self.attempts[-1].sql.split() == self.attempts[-2].sql.split():
-                context = build_schema_context(self.db)
+                context = build_schema_context(self.db, self.answer.question)
                 messages = build_fresh_repair_messages(context, self.answer.question, sql, message)
             else:
                 messages = build_repair_messages(messages, reply, message)

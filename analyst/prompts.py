@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from analyst.answer import Answer, TextPart
-from analyst.schema import SchemaContext
+from analyst.prompt_context import SchemaContext
 
 Message = dict[str, Any]
 
@@ -15,8 +15,7 @@ SQL_SYSTEM = """Write one DuckDB SELECT query that answers the question from the
 {schema}
 {examples}
 Select only the columns the question asks for, and name computed ones. Use WHERE, GROUP BY, ORDER BY, LIMIT and \
-round() only when the question asks for them. Quote mixed-case names. Per month: date_trunc('month', t); hour \
-of day: hour(t).
+round() only when the question asks for them. Quote mixed-case names. {idioms}
 Reply with one ```sql block, then one line after it: chart: bar x=<column> y=<column> (or line, point, area, \
 map, none).
 If the tables cannot answer the question, say so in one sentence without SQL."""
@@ -48,7 +47,7 @@ def history_messages(history: list[Answer], turns: int) -> list[Message]:
 
 def build_sql_system(context: SchemaContext) -> str:
     examples = "".join(f"\nQ: {question}\n```sql\n{sql}\n```\n" for question, sql in context.examples)
-    return SQL_SYSTEM.format(schema=context.schema, examples=examples)
+    return SQL_SYSTEM.format(schema=context.schema, examples=examples, idioms=context.idioms)
 
 
 def build_sql_messages(context: SchemaContext, history: list[Answer], question: str, turns: int = 4) -> list[Message]:

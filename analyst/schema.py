@@ -7,19 +7,16 @@ or one example. Built from the live database, so uploaded tables appear automati
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, replace
 from typing import Any
 
 from analyst.datasets import COLUMN_UNITS, EARTHQUAKES_TABLE
-from analyst.sandbox import SessionDatabase, TableInfo
+from analyst.sandbox import SessionDatabase
 
 MAX_LISTED_VALUES = 8
 LOW_CARDINALITY = 12
 EXAMPLE_MAX_CHARS = 40
 SAMPLE_ROWS = 200_000
 IDENTIFIER_SHARE = 0.85
-COORDINATES = ("latitude", "longitude", "lat", "lon", "lng")
 NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "UBIGINT", "UINTEGER")
 
 
@@ -115,127 +112,3 @@ def _describe(db: SessionDatabase, table: str) -> str:
 def describe_tables(db: SessionDatabase) -> str:
     """All tables, cached until the tables change."""
     return db.memo("schema_description", lambda: "\n\n".join(_describe(db, t) for t in db.table_names()))
-
-
-@dataclass(frozen=True)
-class SchemaContext:
-    """What the SQL prompt says about the loaded tables: their description, and worked examples written
-    with their own columns (a small model copies the names and shapes it sees, so they must exist and be
-    right for the kind of question they answer)."""
-
-    schema: str
-    examples: tuple[tuple[str, str], ...]  # (question, SQL)
-
-
-@dataclass(frozen=True)
-class _Roles:
-    """Columns of one table that the examples use: a time, a measure, a category and a text column."""
-
-    table: str
-    time: str | None = None
-    time_is_date: bool = False
-    measure: str | None = None
-    category: str | None = None
-    top_value: str | None = None  # the category's most common value
-    text: str | None = None
-    word: str | None = None  # the most frequent word of the text column
-
-
-def _first(columns: tuple[tuple[str, str], ...], test: Any, preferred: tuple[str, ...] = ()) -> str | None:
-    matching = [c for c, k in columns if test(c, k)]
-    return next((c for c in matching if c.lower() in preferred), matching[0] if matching else None)
-
-
-def _roles(db: SessionDatabase, info: TableInfo) -> _Roles:
-    columns = info.columns
-    kinds = dict(columns)
-    time = _first(columns, lambda c, k: k.startswith(("TIMESTAMP", "DATE")), ("time", "date", "timestamp"))
-    measure = _first(
-        columns,
-        lambda c, k: k.split("(")[0] in NUMERIC and c.lower() not in COORDINATES and not c.lower().endswith("id"),
-        ("mag", "value", "price", "amount"),
-    )
-    daily = bool(time) and (kinds[time] == "DATE" or _whole_days(db, info.name, str(time)))
-    roles = _Roles(info.name, time, daily, measure)
-    texts = [c for c, k in columns if k == "VARCHAR" and c.lower() not in ("id", "code")]
-    if not texts or not info.rows:
-        return roles
-    tbl = quote_identifier(info.name)
-    counts = db.internal_query(
-        "SELECT " + ", ".join(f"approx_count_distinct({quote_identifier(c)})" for c in texts) + f" FROM {tbl}"
-    )[0]
-    categories = [c for c, n in zip(texts, counts, strict=True) if 1 < n <= LOW_CARDINALITY]
-    category = next((c for c in categories if c != c.lower()), categories[0] if categories else None)
-    top_value = None
-    if category:
-        col = quote_identifier(category)
-        top = db.internal_query(f"SELECT {col} FROM {tbl} WHERE {col} IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1")
-        top_value = str(top[0][0]) if top else None
-    text = next((c for c, n in zip(texts, counts, strict=True) if n > LOW_CARDINALITY), None)
-    word = None
-    if text:
-        # The most frequent word of the column (in its first rows): a value a question would plausibly name.
-        rows = db.internal_query(
-            f"SELECT w FROM (SELECT unnest(regexp_extract_all({quote_identifier(text)}, '[A-Za-z]{{4,}}')) AS w "
-            f"FROM (FROM {tbl} LIMIT 5000)) GROUP BY w ORDER BY count(*) DESC, w LIMIT 1"
-        )
-        word = rows[0][0].lower() if rows else None
-    return replace(roles, category=category, top_value=top_value, text=text if word else None, word=word)
-
-
-def _whole_days(db: SessionDatabase, table: str, column: str) -> bool:
-    """Whether every value of a timestamp column is a midnight (daily data stored as timestamps)."""
-    col, tbl = quote_identifier(column), quote_identifier(table)
-    row = db.internal_query(f"SELECT bool_and({col} = date_trunc('day', {col})) FROM (FROM {tbl} LIMIT 5000)")
-    return bool(row and row[0][0])
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def build_examples(db: SessionDatabase) -> tuple[tuple[str, str], ...]:
-    """Three worked examples over the first table (earthquakes first): a filtered, rounded average; a count per
-    period; a top N by category. Each uses that table's own columns, and is skipped when it lacks them."""
-    infos = sorted(db.tables(), key=lambda t: t.name != EARTHQUAKES_TABLE)
-    if not infos:
-        return ()
-    roles = _roles(db, infos[0])
-    tbl = quote_identifier(roles.table)
-    examples: list[tuple[str, str]] = []
-    if roles.measure and (roles.word or roles.top_value):
-        m = quote_identifier(roles.measure)
-        average = f"SELECT round(avg({m}), 2) AS avg_{_snake(roles.measure)} FROM {tbl} WHERE "
-        if roles.text and roles.word:
-            where = f"{roles.text} mentions {roles.word.title()}"
-            condition = f"{quote_identifier(roles.text)} ILIKE '%{roles.word}%'"
-        else:
-            where = f"{roles.category} is {roles.top_value}"
-            condition = f"{quote_identifier(str(roles.category))} = {_literal(str(roles.top_value))}"
-        examples.append((f"Average {roles.measure} where {where}, rounded to 2 decimals?", average + condition))
-    if roles.time:
-        t = quote_identifier(roles.time)
-        if roles.time_is_date:  # daily data: the useful grain is coarser
-            question, key = "How many rows per month?", f"date_trunc('month', {t}) AS month"
-        else:
-            question, key = "How many rows per day?", f"{t}::DATE AS day"
-        group = key.rsplit(" AS ", 1)[1]
-        examples.append((question, f"SELECT {key}, count(*) AS n FROM {tbl} GROUP BY {group} ORDER BY {group}"))
-    if roles.category:
-        c = quote_identifier(roles.category)
-        examples.append(
-            (
-                f"Which 3 {roles.category} values have the most rows?",
-                f"SELECT {c}, count(*) AS n FROM {tbl} GROUP BY {c} ORDER BY n DESC LIMIT 3",
-            )
-        )
-    return tuple(examples)
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()).strip("_") or "value"
-
-
-def build_schema_context(db: SessionDatabase) -> SchemaContext:
-    """The prompt's view of the tables, cached until the tables change."""
-    return db.memo("schema_context", lambda: SchemaContext(describe_tables(db), build_examples(db)))

@@ -14,7 +14,7 @@ from providers.endpoints import EndpointType
 from providers.settings import ProviderSettings
 from tests.conftest import FAST_RETRIES
 from tests.support.fake_endpoint import FakeEndpoint
-from tests.support.scripted_model import SMALL_MODEL_HABITS, ScriptedModel, fenced
+from tests.support.scripted_model import SMALL_MODEL_HABITS, ScriptedModel, chart_template_copied, fenced
 
 BY_TYPE = 'SELECT "magType", count(*) AS count FROM earthquakes GROUP BY "magType" ORDER BY count DESC'
 
@@ -41,6 +41,13 @@ def test_a_chart_line_inside_the_fence_is_answered_on_the_first_try(
     chart = answer.of_type(ChartPart)[0]
     assert (chart.source, chart.kind) == ("model", "bar")
     assert [c.purpose for c in answer.calls] == ["sql", "insight"]
+
+
+def test_a_copied_chart_template_is_cut_and_an_automatic_chart_drawn(endpoint, db, client) -> None:
+    endpoint.responder = ScriptedModel(default=chart_template_copied(BY_TYPE, "bar x=magType y=count"))
+    answer = answer_question("How many events per magnitude type?", [], db, client)
+    assert [(a.sql, a.error) for a in answer.of_type(SqlPart)] == [(BY_TYPE, None)]
+    assert answer.of_type(ChartPart)[0].source == "auto"
 
 
 def test_a_repair_that_repeats_the_failing_query_is_not_rerun_and_the_next_repair_asks_differently(

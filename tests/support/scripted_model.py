@@ -61,4 +61,10 @@ def chart_without_semicolon(sql: str, chart: str) -> str:
     return f"```sql\n{sql}\nchart: {chart}\n```"
 
 
+def chart_template_copied(sql: str, chart: str) -> str:
+    """The prompt's chart line copied with its list of marks, on the statement's own line."""
+    fields = chart.split(None, 1)[1] if " " in chart else ""
+    return f"```sql\n{sql} chart: bar|line|point|area|map|none {fields}\n```"
+
+
 SMALL_MODEL_HABITS = (chart_inside_fence, chart_on_statement_line, chart_without_semicolon)
