@@ -31,6 +31,7 @@ from analyst.parsing import ParsedReply, parse_reply
 from analyst.prompt_context import build_schema_context
 from analyst.prompts import (
     Message,
+    build_format_repair_messages,
     build_fresh_repair_messages,
     build_insight_messages,
     build_repair_messages,
@@ -148,6 +149,13 @@ class _QuestionRun:
         completion = self.call("sql", messages, self.options.sql_max_tokens)
         reply = shorten(completion.text)
         parsed = parse_reply(reply)
+        if not parsed.sql and not parsed.text and self.options.max_repairs:
+            # Only a chart line, or nothing: the model lost the format, it did not decline. Ask once for the SQL.
+            self.events.on_stage("Asking again for the SQL…")
+            messages = build_format_repair_messages(messages, reply)
+            reply = shorten(self.call("repair", messages, self.options.sql_max_tokens).text)
+            again = parse_reply(reply)
+            parsed = ParsedReply(again.sql, again.chart or parsed.chart, again.text)
         if not parsed.sql:
             text = (parsed.text or reply).strip()
             self.finish([TextPart(text or "The model sent an empty reply."), NoticePart(NOT_ABOUT_THE_DATA)])

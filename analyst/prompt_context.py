@@ -22,7 +22,7 @@ class SchemaContext:
     right for the kind of question they answer)."""
 
     schema: str
-    examples: tuple[tuple[str, str], ...]  # (question, SQL)
+    examples: tuple[tuple[str, str, str], ...]  # (question, SQL, chart line)
     idioms: str = ""  # DuckDB date idioms with the table's own time column
 
 
@@ -103,12 +103,12 @@ def build_idioms(info: TableInfo) -> str:
     return f"Per month: date_trunc('month', {t}); per hour: date_trunc('hour', {t}); hour of day: hour({t})."
 
 
-def build_examples(db: SessionDatabase, info: TableInfo) -> tuple[tuple[str, str], ...]:
+def build_examples(db: SessionDatabase, info: TableInfo) -> tuple[tuple[str, str, str], ...]:
     """Three worked examples over one table: a filtered, rounded average; a count per period; a top N by
     category. Each uses that table's own columns, and is skipped when it lacks them."""
     roles = _roles(db, info)
     tbl = quote_identifier(roles.table)
-    examples: list[tuple[str, str]] = []
+    examples: list[tuple[str, str, str]] = []
     if roles.measure and (roles.word or roles.top_value):
         m = quote_identifier(roles.measure)
         average = f"SELECT round(avg({m}), 2) AS avg_{_snake(roles.measure)} FROM {tbl} WHERE "
@@ -118,7 +118,8 @@ def build_examples(db: SessionDatabase, info: TableInfo) -> tuple[tuple[str, str
         else:
             where = f"{roles.category} is {roles.top_value}"
             condition = f"{quote_identifier(str(roles.category))} = {_literal(str(roles.top_value))}"
-        examples.append((f"Average {roles.measure} where {where}, rounded to 2 decimals?", average + condition))
+        question = f"Average {roles.measure} where {where}, rounded to 2 decimals?"
+        examples.append((question, average + condition, "chart: none"))
     if roles.time:
         t = quote_identifier(roles.time)
         if roles.time_is_date:  # daily data: the useful grain is coarser
@@ -126,13 +127,15 @@ def build_examples(db: SessionDatabase, info: TableInfo) -> tuple[tuple[str, str
         else:
             question, key = "How many rows per day?", f"{t}::DATE AS day"
         group = key.rsplit(" AS ", 1)[1]
-        examples.append((question, f"SELECT {key}, count(*) AS n FROM {tbl} GROUP BY {group} ORDER BY {group}"))
+        sql = f"SELECT {key}, count(*) AS n FROM {tbl} GROUP BY {group} ORDER BY {group}"
+        examples.append((question, sql, f"chart: line x={group} y=n"))
     if roles.category:
         c = quote_identifier(roles.category)
         examples.append(
             (
                 f"Which 3 {roles.category} values have the most rows?",
                 f"SELECT {c}, count(*) AS n FROM {tbl} GROUP BY {c} ORDER BY n DESC LIMIT 3",
+                f"chart: bar x={roles.category} y=n",
             )
         )
     return tuple(examples)

@@ -14,15 +14,18 @@ SQL_SYSTEM = """Write one DuckDB SELECT query that answers the question from the
 
 {schema}
 {examples}
-Select only the columns the question asks for, and name computed ones. Use WHERE, GROUP BY, ORDER BY, LIMIT and \
-round() only when the question asks for them. Quote mixed-case names. {idioms}
-Reply with one ```sql block, then one line after it: chart: bar x=<column> y=<column> (or line, point, area, \
-map, none).
+Rules:
+- Return only the columns the question asks for; name computed columns.
+- When the question says rounded to N decimals, use round(value, N).
+- Use ORDER BY and LIMIT only for top N, most, least, first or last.
+- Quote mixed-case names. {idioms}
+Reply like the examples: one ```sql block, then one chart line (bar, line, point, area, map or none).
 If the tables cannot answer the question, say so in one sentence without SQL."""
 
 REPAIR = """DuckDB rejected that query:
 {error}
-Reply with a corrected query in a ```sql block."""
+{hint}Reply with a corrected query in a ```sql block."""
+FORMAT_REPAIR = "That reply has no SQL. Write the query that answers the question, in a ```sql block."
 
 INSIGHT_SYSTEM = (
     "You explain query results to a data analyst. In 2-4 short sentences, answer the question from the "
@@ -46,7 +49,7 @@ def history_messages(history: list[Answer], turns: int) -> list[Message]:
 
 
 def build_sql_system(context: SchemaContext) -> str:
-    examples = "".join(f"\nQ: {question}\n```sql\n{sql}\n```\n" for question, sql in context.examples)
+    examples = "".join(f"\nQ: {q}\n```sql\n{sql}\n```\n{chart}\n" for q, sql, chart in context.examples)
     return SQL_SYSTEM.format(schema=context.schema, examples=examples, idioms=context.idioms)
 
 
@@ -60,11 +63,35 @@ def build_sql_messages(context: SchemaContext, history: list[Answer], question: 
 
 def build_repair_messages(previous: list[Message], reply: str, error: str) -> list[Message]:
     first_lines = "\n".join(error.strip().splitlines()[:6])
+    hint = repair_hint(error)
     return [
         *previous,
         {"role": "assistant", "content": reply},
-        {"role": "user", "content": REPAIR.format(error=first_lines)},
+        {"role": "user", "content": REPAIR.format(error=first_lines, hint=f"{hint}\n" if hint else "")},
     ]
+
+
+def build_format_repair_messages(previous: list[Message], reply: str) -> list[Message]:
+    return [*previous, {"role": "assistant", "content": reply}, {"role": "user", "content": FORMAT_REPAIR}]
+
+
+MISSING_COLUMN = re.compile(r'Referenced column "([^"]+)" not found[^\n]*\nCandidate bindings: ([^\n]+)')
+NOT_GROUPED = re.compile(r'column "([^"]+)" must appear in the GROUP BY clause')
+
+
+def repair_hint(error: str) -> str:
+    """DuckDB's message turned into the instruction a small model follows: what to use instead."""
+    missing = MISSING_COLUMN.search(error)
+    if missing:
+        candidates = [c.strip().strip('"') for c in missing.group(2).split(",")][:3]
+        return f"There is no column {missing.group(1)}. Use one of these columns instead: {', '.join(candidates)}."
+    grouped = NOT_GROUPED.search(error)
+    if grouped:
+        return (
+            f"{grouped.group(1)} is neither grouped nor aggregated. To list rows, remove GROUP BY; "
+            f"to summarise, add {grouped.group(1)} to GROUP BY or aggregate it."
+        )
+    return ""
 
 
 def failing_line(sql: str, error: str) -> str | None:
@@ -85,7 +112,8 @@ def build_fresh_repair_messages(context: SchemaContext, question: str, sql: str,
     a long conversation repeats; this one has nothing to copy but the mistake, named as such."""
     first_line = " ".join(error.strip().splitlines()[:2]) or "error"
     line = failing_line(sql, error)
-    where = f"\nThe error is in this line: {line}" if line else ""
+    hint = repair_hint(error)
+    where = (f"\nThe error is in this line: {line}" if line else "") + (f"\n{hint}" if hint else "")
     return [
         {"role": "system", "content": build_sql_system(context)},
         {

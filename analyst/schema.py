@@ -73,11 +73,12 @@ def describe_table(db: SessionDatabase, table: str) -> str:
         low, high, non_null = ranges[index * 3 : index * 3 + 3]
         distinct, example = samples[index * 2 : index * 2 + 2]
         col = quote_identifier(column)
+        unit = COLUMN_UNITS.get(table, {}).get(column)
         parts: list[str] = []
         if non_null == 0:
             parts.append("all null")
         elif _is_range_type(kind):
-            parts.append(_format_range(kind, low, high))
+            parts.append(_format_range(kind, low, high) + (f" {unit}" if unit else ""))
         elif kind == "VARCHAR" and distinct <= LOW_CARDINALITY:
             values = db.internal_query(
                 f"SELECT {col} FROM {sampled} WHERE {col} IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 "
@@ -89,8 +90,7 @@ def describe_table(db: SessionDatabase, table: str) -> str:
         null_share = 1 - non_null / info.rows
         if 0.05 <= null_share < 1:
             parts.append(f"{null_share:.0%} null")
-        unit = COLUMN_UNITS.get(table, {}).get(column)
-        lines.append(f"{col} {kind}" + (f" {unit}" if unit else "") + (f" {'; '.join(parts)}" if parts else ""))
+        lines.append(f"{col} {kind}" + (f" {'; '.join(parts)}" if parts else ""))
     return "\n".join(lines)
 
 

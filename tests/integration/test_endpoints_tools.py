@@ -141,7 +141,7 @@ def test_the_accuracy_score_counts_exactly_the_right_answers(endpoint: FakeEndpo
     assert [s.correct for s in report.scores] == [True, True, False, False]
     assert report.accuracy == 0.5
     assert report.scores[2].problem.startswith("wrong result")
-    assert report.scores[3].problem == "no SQL in the reply"
+    assert report.scores[3].problem == "no SQL in the reply: 'I cannot answer that.'"
     assert progress == [(1, 4), (2, 4), (3, 4), (4, 4)]
     assert report.total_tokens > 0 and report.latency_p90_s >= report.latency_p50_s > 0
     data = json.loads(report.to_json())

@@ -52,8 +52,8 @@ def test_the_prompt_describes_the_live_tables(endpoint, db, client) -> None:
     system = model.seen[0]["messages"][0]["content"]
     assert "Table earthquakes (1,707 rows)" in system
     assert '"magType" VARCHAR values ml, md, mb' in system
-    assert "time TIMESTAMP UTC 2018-01-31..2018-02-07" in system
-    assert "depth DOUBLE km" in system
+    assert "time TIMESTAMP 2018-01-31..2018-02-07 UTC" in system
+    assert "depth DOUBLE -2.79..574 km" in system
     assert "place VARCHAR e.g. '" in system
     assert "\nid VARCHAR\n" in system  # no example for an identifier
     assert "date_trunc" in system

@@ -20,7 +20,7 @@ def database_with(sample: str | None) -> SessionDatabase:
 
 def test_the_earthquake_examples_use_its_columns_and_run() -> None:
     db = database_with(None)
-    examples = dict(build_examples(db, db.tables()[0]))
+    examples = {q: sql for q, sql, _ in build_examples(db, db.tables()[0])}
     assert examples["Average mag where place mentions Alaska, rounded to 2 decimals?"] == (
         "SELECT round(avg(mag), 2) AS avg_mag FROM earthquakes WHERE place ILIKE '%alaska%'"
     )
@@ -42,7 +42,7 @@ def test_an_uploaded_table_gets_examples_from_its_own_columns(sample: str, expec
     db = database_with(sample)
     examples = build_examples(db, db.tables()[0])
     assert len(examples) == len(expected)
-    for (_, sql), fragment in zip(examples, expected, strict=True):
+    for (_, sql, _), fragment in zip(examples, expected, strict=True):
         assert fragment in sql
         assert db.run_query(sql).total_rows > 0  # every example is a query that answers on this table
     system = build_sql_messages(build_schema_context(db), [], "anything")[0]["content"]
@@ -59,10 +59,10 @@ def test_the_examples_come_from_the_table_the_question_is_about() -> None:
     db = database_with(None)
     db.add_table("seattle_weather", load_sample_dataset("seattle-weather"))
     about_weather = build_schema_context(db, "What was the highest temp_max in seattle_weather during 2015?")
-    assert all("seattle_weather" in sql for _, sql in about_weather.examples)
+    assert all("seattle_weather" in sql for _, sql, _ in about_weather.examples)
     assert "hour(date)" in about_weather.idioms
     by_column = build_schema_context(db, "Average precipitation on sunny days?")
-    assert all("seattle_weather" in sql for _, sql in by_column.examples)
+    assert all("seattle_weather" in sql for _, sql, _ in by_column.examples)
     about_quakes = build_schema_context(db, "How many events had a magnitude of 4 or more?")
-    assert all("earthquakes" in sql for _, sql in about_quakes.examples)
+    assert all("earthquakes" in sql for _, sql, _ in about_quakes.examples)
     assert "hour(time)" in about_quakes.idioms

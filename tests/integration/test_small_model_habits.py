@@ -92,3 +92,39 @@ def test_unaliased_aggregates_and_odd_column_names_never_break_an_answer(endpoin
     assert answer.error is None
     assert answer.of_type(TablePart)
     assert answer.of_type(ChartPart), "an automatic or suggested chart is drawn"
+
+
+def test_a_reply_with_only_a_chart_line_is_asked_again_for_the_sql(endpoint, db, client) -> None:
+    model = ScriptedModel(default="chart: bar x=updated y=n (or line, point, area, map, none).")
+    model.on("has no sql", fenced(BY_TYPE, "bar x=magType y=count"))
+    endpoint.responder = model
+    answer = answer_question("How many events per magnitude type?", [], db, client)
+    assert [c.purpose for c in answer.calls] == ["sql", "repair", "insight"]
+    assert answer.error is None and answer.table is not None and answer.table.total_rows == 7
+
+
+def test_a_reply_that_declines_in_words_is_not_asked_again(endpoint, db, client) -> None:
+    endpoint.responder = ScriptedModel(default="The tables hold no weather data, so I cannot answer that.")
+    answer = answer_question("What will the weather be in Paris tomorrow?", [], db, client)
+    assert [c.purpose for c in answer.calls] == ["sql"]
+    assert answer.table is None and answer.error is None
+
+
+def test_a_missing_column_repair_names_the_columns_to_use_instead(endpoint, db, client) -> None:
+    model = ScriptedModel(default=fenced("SELECT place, depth_km FROM earthquakes ORDER BY depth_km DESC LIMIT 1"))
+    model.on(
+        "use one of these columns instead: depth",
+        fenced("SELECT place, depth FROM earthquakes ORDER BY depth DESC LIMIT 1"),
+    )
+    endpoint.responder = model
+    answer = answer_question("What was the deepest event, with its depth in km?", [], db, client)
+    assert "There is no column depth_km" in model.seen[1]["messages"][-1]["content"]
+    assert answer.error is None and answer.table is not None
+
+
+def test_a_grouping_error_repair_says_how_to_list_rows(endpoint, db, client) -> None:
+    model = ScriptedModel(default=fenced("SELECT place, mag FROM earthquakes WHERE alert IS NOT NULL GROUP BY place"))
+    model.on("to list rows, remove group by", fenced("SELECT place, mag FROM earthquakes WHERE alert IS NOT NULL"))
+    endpoint.responder = model
+    answer = answer_question("List every event with an alert", [], db, client)
+    assert answer.error is None and answer.table is not None and answer.table.total_rows == 12
