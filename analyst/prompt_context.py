@@ -100,7 +100,7 @@ def build_idioms(info: TableInfo) -> str:
     if not time:
         return ""
     t = quote_identifier(time)
-    return f"Per month: date_trunc('month', {t}); per hour: date_trunc('hour', {t}); hour of day: hour({t})."
+    return f"Per month: date_trunc('month', {t}); hour of day: hour({t}); year: year({t})."
 
 
 def build_examples(db: SessionDatabase, info: TableInfo) -> tuple[tuple[str, str, str], ...]:
