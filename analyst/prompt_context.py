@@ -127,14 +127,15 @@ def build_examples(db: SessionDatabase, info: TableInfo) -> tuple[tuple[str, str
         else:
             question, key = "How many rows per day?", f"{t}::DATE AS day"
         group = key.rsplit(" AS ", 1)[1]
-        sql = f"SELECT {key}, count(*) AS n FROM {tbl} GROUP BY {group} ORDER BY {group}"
+        # GROUP BY ALL: small models copy it unchanged, and it groups by whatever they selected.
+        sql = f"SELECT {key}, count(*) AS n FROM {tbl} GROUP BY ALL ORDER BY {group}"
         examples.append((question, sql, f"chart: line x={group} y=n"))
     if roles.category:
         c = quote_identifier(roles.category)
         examples.append(
             (
                 f"Which 3 {roles.category} values have the most rows?",
-                f"SELECT {c}, count(*) AS n FROM {tbl} GROUP BY {c} ORDER BY n DESC LIMIT 3",
+                f"SELECT {c}, count(*) AS n FROM {tbl} GROUP BY ALL ORDER BY n DESC LIMIT 3",
                 f"chart: bar x={roles.category} y=n",
             )
         )

@@ -10,16 +10,16 @@ from analyst.prompt_context import SchemaContext
 
 Message = dict[str, Any]
 
-SQL_SYSTEM = """Write one DuckDB SELECT query that answers the question from these tables.
+SQL_SYSTEM = """Write one DuckDB SELECT query answering the question from these tables.
 
 {schema}
 {examples}
 Rules:
-- Return only the columns the question asks for; name computed columns.
-- When the question says rounded to N decimals, use round(value, N).
-- Use ORDER BY and LIMIT only for top N, most, least, first or last.
+- Only the asked-for columns, each named.
+- "Rounded to N decimals": round(value, N).
+- ORDER BY and LIMIT only for top N, most, least, first or last.
 - Quote mixed-case names. {idioms}
-Reply like the examples: one ```sql block, then one chart line (bar, line, point, area, map or none).
+Reply like the examples: a ```sql block, then a chart line (bar, line, point, area, map or none).
 If the tables cannot answer the question, say so in one sentence without SQL."""
 
 REPAIR = """DuckDB rejected that query:

@@ -26,16 +26,16 @@ def test_the_earthquake_examples_use_its_columns_and_run() -> None:
     )
     assert examples["How many rows per day?"].startswith("SELECT time::DATE AS day, count(*) AS n")
     assert examples["Which 3 magType values have the most rows?"] == (
-        'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY "magType" ORDER BY n DESC LIMIT 3'
+        'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY ALL ORDER BY n DESC LIMIT 3'
     )
 
 
 @pytest.mark.parametrize(
     ("sample", "expected"),
     [
-        ("cars", ['"Name" ILIKE', "date_trunc('month', \"Year\")", 'GROUP BY "Origin"']),
-        ("seattle-weather", ["WHERE weather = 'sun'", "date_trunc('month', date) AS month", "GROUP BY weather"]),
-        ("iris", ["WHERE species = 'setosa'", "GROUP BY species"]),
+        ("cars", ['"Name" ILIKE', "date_trunc('month', \"Year\")", 'SELECT "Origin"']),
+        ("seattle-weather", ["WHERE weather = 'sun'", "date_trunc('month', date) AS month", "SELECT weather,"]),
+        ("iris", ["WHERE species = 'setosa'", "SELECT species,"]),
     ],
 )
 def test_an_uploaded_table_gets_examples_from_its_own_columns(sample: str, expected: list[str]) -> None:
