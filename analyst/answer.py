@@ -21,6 +21,7 @@ class SqlPart:
     sql: str
     attempt: int  # 0 for the first try, then 1..max repairs; -1 for SQL the person edited
     error: str | None = None
+    note: str | None = None  # how the app changed the previous attempt, when it did (not the model)
 
 
 @dataclass

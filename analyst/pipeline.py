@@ -25,6 +25,7 @@ from analyst.answer import (
     TextPart,
 )
 from analyst.charts import build_chart
+from analyst.column_fix import suggest_column_fix
 from analyst.insight import build_result_summary, unsupported_numbers
 from analyst.model_text import remove_remote_content
 from analyst.parsing import ParsedReply, parse_reply
@@ -56,6 +57,7 @@ SHORTENED = "\n\n(reply shortened)"
 EDITED_NOTE = "Showing the result of your edited SQL; the insight was written for the model's query."
 
 
+MAX_COLUMN_FIXES = 3  # corrected column names per attempt
 TIME_PARTS = {"year", "month", "day", "hour", "week", "quarter", "minute"}
 
 
@@ -177,25 +179,21 @@ class _QuestionRun:
         for attempt in range(repairs + 1):
             sql = parsed.sql or ""
             key = " ".join(sql.split())
-            if key in failed:
+            repeated = key in failed
+            if repeated:
                 message = failed[key]
                 self.record(SqlPart(sql, attempt, f"{message}\n(The model sent the same query again; not rerun.)"))
             else:
-                self.events.on_stage("Running the query…")
-                try:
-                    result = self.db.run_query(sql)
-                except QueryError as error:
-                    message = failed[key] = error.message
-                    self.record(SqlPart(sql, attempt, message))
-                else:
-                    self.record(SqlPart(result.sql, attempt))
-                    return result, parsed
+                outcome = self.run_attempt(sql, attempt, failed)
+                if isinstance(outcome, QueryResult):
+                    return outcome, parsed
+                sql, message = outcome
             if attempt == repairs:
                 tries = "after the first try" if repairs == 0 else f"after {repairs} repairs"
                 self.finish([ErrorPart(f"The query still failed {tries}: {message}")])
                 return None
             self.events.on_stage(f"Repairing the SQL (attempt {attempt + 1} of {repairs})…")
-            if attempt > 0 and self.attempts[-1].sql.split() == self.attempts[-2].sql.split():
+            if repeated:
                 context = build_schema_context(self.db, self.answer.question)
                 messages = build_fresh_repair_messages(context, self.answer.question, sql, message)
             else:
@@ -207,6 +205,26 @@ class _QuestionRun:
                 return None
             parsed = repaired if repaired.chart else ParsedReply(repaired.sql, parsed.chart, repaired.text)
         return None
+
+    def run_attempt(self, sql: str, attempt: int, failed: dict[str, str]) -> QueryResult | tuple[str, str]:
+        """Run one attempt; a made-up column name that DuckDB can name the right column for is corrected by
+        the app and run again at once (a few times at most), without a model call. Returns the result, or
+        the last SQL tried and DuckDB's message."""
+        note, fixes = None, 0
+        while True:
+            self.events.on_stage("Running the query…")
+            try:
+                result = self.db.run_query(sql)
+            except QueryError as error:
+                failed[" ".join(sql.split())] = error.message
+                self.record(SqlPart(sql, attempt, error.message, note))
+                fix = suggest_column_fix(sql, error.message) if fixes < MAX_COLUMN_FIXES else None
+                if fix is None or " ".join(fix.sql.split()) in failed:
+                    return sql, error.message
+                sql, note, fixes = fix.sql, fix.note, fixes + 1
+            else:
+                self.record(SqlPart(result.sql, attempt, None, note))
+                return result
 
     def record(self, part: SqlPart) -> None:
         self.attempts.append(part)

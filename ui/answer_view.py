@@ -93,7 +93,7 @@ def render_sql(attempts: list[SqlPart], index: int, on_run_edited: Callable[[int
         with st.expander(f"Attempts ({len(attempts)})"):
             for attempt in attempts:
                 label = "Your edit" if attempt.attempt < 0 else f"Attempt {attempt.attempt + 1}"
-                st.caption(label)
+                st.caption(label + (f" · {escape_markdown(attempt.note)}" if attempt.note else ""))
                 st.code(attempt.sql, language="sql")
                 if attempt.error:
                     st.error(attempt.error)

@@ -102,6 +102,8 @@ def build_answer_section(number: int, answer: Answer, image_link: ImageLink) -> 
     if sql:
         lines.append(_fenced(sql, "sql"))
     for attempt in answer.of_type(SqlPart):
+        if attempt.note:
+            lines.append(f"*{escape_markdown(attempt.note)}*")
         if attempt.error and attempt.sql != sql:
             label = "Your edit" if attempt.attempt < 0 else f"Attempt {attempt.attempt + 1}"
             lines += [f"*{label} failed:* {one_line(attempt.error)}", _fenced(attempt.sql, "sql")]

@@ -101,7 +101,7 @@ def test_what_the_model_saw_is_shown(endpoint: FakeEndpoint, model: ScriptedMode
     at = ask(chat_app(endpoint), "Which magnitude type is most common?")
     assert any(e.label == "What the model saw" for e in at.expander)
     shown = "\n".join(c.value for c in at.code)
-    assert "Write one DuckDB query" in shown and "You explain query results" in shown
+    assert "Write one DuckDB SELECT query" in shown and "You explain query results" in shown
 
 
 def test_edited_sql_reruns_and_redraws(endpoint: FakeEndpoint, model: ScriptedModel) -> None:

@@ -111,15 +111,51 @@ def test_a_reply_that_declines_in_words_is_not_asked_again(endpoint, db, client)
 
 
 def test_a_missing_column_repair_names_the_columns_to_use_instead(endpoint, db, client) -> None:
-    model = ScriptedModel(default=fenced("SELECT place, depth_km FROM earthquakes ORDER BY depth_km DESC LIMIT 1"))
-    model.on(
-        "use one of these columns instead: depth",
-        fenced("SELECT place, depth FROM earthquakes ORDER BY depth DESC LIMIT 1"),
-    )
+    model = ScriptedModel(default=fenced("SELECT magnitude_type, count(*) AS n FROM earthquakes GROUP BY ALL"))
+    model.on("use one of these columns instead", fenced(BY_TYPE))
     endpoint.responder = model
-    answer = answer_question("What was the deepest event, with its depth in km?", [], db, client)
-    assert "There is no column depth_km" in model.seen[1]["messages"][-1]["content"]
+    answer = answer_question("How many events per magnitude type?", [], db, client)
+    assert (
+        "There is no column magnitude_type. Use one of these columns instead:"
+        in model.seen[1]["messages"][-1]["content"]
+    )
     assert answer.error is None and answer.table is not None
+
+
+@pytest.mark.parametrize(
+    ("made_up", "fixed"),
+    [
+        (
+            "SELECT place, depth_km, mag FROM earthquakes ORDER BY depth_km DESC LIMIT 1",
+            "SELECT place, depth, mag FROM earthquakes ORDER BY depth DESC LIMIT 1",
+        ),
+        (
+            "SELECT place, magnitude FROM earthquakes WHERE alert IS NOT NULL",
+            "SELECT place, mag FROM earthquakes WHERE alert IS NOT NULL",
+        ),
+        (
+            "SELECT 'depth_km' AS label, max(depth_km) AS deepest FROM earthquakes",
+            "SELECT 'depth_km' AS label, max(depth) AS deepest FROM earthquakes",
+        ),
+    ],
+)
+def test_a_made_up_column_with_one_close_name_is_corrected_by_the_app_without_a_model_call(
+    endpoint, db, client, made_up: str, fixed: str
+) -> None:
+    endpoint.responder = ScriptedModel(default=fenced(made_up))
+    answer = answer_question("anything", [], db, client)
+    attempts = answer.of_type(SqlPart)
+    assert [(a.sql, a.error is None) for a in attempts] == [(made_up, False), (fixed, True)]
+    assert "the app used" in attempts[1].note
+    assert [c.purpose for c in answer.calls] == ["sql", "insight"]
+
+
+def test_a_column_name_without_one_close_match_goes_to_the_model(endpoint, db, client) -> None:
+    wrong = 'SELECT "Magnitude_Type", count(*) FROM earthquakes GROUP BY 1'
+    endpoint.responder = ScriptedModel(default=fenced(wrong))
+    answer = answer_question("anything", [], db, client)
+    assert all(a.note is None for a in answer.of_type(SqlPart))
+    assert [c.purpose for c in answer.calls] == ["sql", "repair", "repair"]
 
 
 def test_a_grouping_error_repair_says_how_to_list_rows(endpoint, db, client) -> None:
