@@ -6,8 +6,6 @@ query's result (order, column names and float noise aside).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import statistics
 from collections.abc import Callable
@@ -16,6 +14,7 @@ from pathlib import Path
 
 from analyst.answer import Answer, TextPart
 from analyst.compare import results_equal
+from analyst.export.csv_safety import build_csv_rows
 from analyst.pipeline import PipelineOptions, answer_question
 from analyst.sample_datasets import load_sample_dataset
 from analyst.sandbox import QueryError, SessionDatabase
@@ -91,11 +90,8 @@ class EvalReport:
         return json.dumps({**self.summary(), "per_question": [asdict(s) for s in self.scores]}, indent=2)
 
     def to_csv(self) -> str:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(QuestionScore.__dataclass_fields__))
-        writer.writeheader()
-        writer.writerows(asdict(s) for s in self.scores)
-        return buffer.getvalue()
+        fields = list(QuestionScore.__dataclass_fields__)
+        return build_csv_rows(fields, ([asdict(s)[f] for f in fields] for s in self.scores))
 
 
 def load_questions(path: Path = QUESTIONS_FILE) -> list[EvalQuestion]:

@@ -8,6 +8,7 @@ transaction that is rolled back, and results are fetched with a row cap.
 
 from __future__ import annotations
 
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -22,9 +23,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analyst.datasets import EARTHQUAKES_PARQUET, EARTHQUAKES_TABLE, earthquakes_source
-from analyst.sql_guard import UnsafeSQL, check_read_only
+from analyst.sql_guard import UnsafeSQL, check_read_only, first_keyword
 
 T = TypeVar("T")
+OWNER_DATABASE = "owner_data"  # the attached read-only copy of the owner's Parquet file
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,28 @@ class TableInfo:
     columns: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
 
+@lru_cache(maxsize=4)
+def _owner_copy(source: str, modified: float, size: int) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="hf-data-chat-"))
+    target = folder / "earthquakes.duckdb"
+    with duckdb.connect(str(target)) as writer:
+        writer.execute(f"CREATE TABLE {EARTHQUAKES_TABLE} AS SELECT * FROM read_parquet(?)", [source])
+    target.chmod(0o444)
+    return target
+
+
+_OWNER_COPY_LOCK = threading.Lock()
+
+
+def owner_database(source: Path) -> Path:
+    """A DuckDB database file with the owner's Parquet file as table ``earthquakes``, made once per process
+    (and again when the file changes). Sessions attach it READ_ONLY, so the Parquet file itself is never
+    reachable from a session, and the copy cannot be written."""
+    stat = source.stat()
+    with _OWNER_COPY_LOCK:
+        return _owner_copy(str(source), stat.st_mtime, stat.st_size)
+
+
 @lru_cache(maxsize=1)
 def bundled_earthquakes() -> pa.Table:
     """The bundled week of earthquakes, read once per process (immutable, shared read-only)."""
@@ -87,8 +111,9 @@ class SessionDatabase:
         self, limits: SandboxLimits | None = None, *, load_bundled: bool = True, earthquakes: Path | None = None
     ) -> None:
         """A locked-down in-memory database with the ``earthquakes`` table: the bundled week in memory,
-        or a larger Parquet file (``earthquakes``, default ``EARTHQUAKES_PARQUET``) as a view that reads
-        only that one file."""
+        or the owner's larger Parquet file (``earthquakes``, default ``EARTHQUAKES_PARQUET``) as a view over
+        a read-only database copied from it once per process. No file is ever an allowed path: nothing a
+        session runs can write one."""
         self.limits = limits or SandboxLimits()
         source = earthquakes or earthquakes_source()
         external = load_bundled and source != EARTHQUAKES_PARQUET
@@ -103,8 +128,9 @@ class SessionDatabase:
                 "temp_directory": "",
             },
         )
-        if external:  # the one file the sandbox may read; must be allowed before external access goes off
-            self._connection.execute("SET allowed_paths = [?]", [str(source)])
+        if external:  # attached before external access goes off; READ_ONLY refuses every write to it
+            literal = "'" + str(owner_database(source)).replace("'", "''") + "'"
+            self._connection.execute(f"ATTACH {literal} AS {OWNER_DATABASE} (READ_ONLY)")
         self._connection.execute("SET enable_external_access = false")
         self._connection.execute("SET lock_configuration = true")
         self._cursor = self._connection.cursor()
@@ -113,8 +139,7 @@ class SessionDatabase:
         self._memo: dict[str, tuple[int, Any]] = {}
         self.external_source: Path | None = source if external else None  # until the table is replaced
         if external:
-            literal = "'" + str(source).replace("'", "''") + "'"
-            self._cursor.execute(f"CREATE VIEW {EARTHQUAKES_TABLE} AS SELECT * FROM read_parquet({literal})")
+            self._cursor.execute(f"CREATE VIEW {EARTHQUAKES_TABLE} AS FROM {OWNER_DATABASE}.{EARTHQUAKES_TABLE}")
         elif load_bundled:
             self.add_table(EARTHQUAKES_TABLE, bundled_earthquakes())
 
@@ -140,7 +165,10 @@ class SessionDatabase:
 
     def _drop_view(self, name: str) -> bool:
         """Drop ``name`` if it is a view (the Parquet-backed earthquakes); DuckDB refuses DROP VIEW on a table."""
-        views = self._cursor.execute("SELECT 1 FROM duckdb_views() WHERE view_name = ? AND NOT internal", [name])
+        views = self._cursor.execute(
+            "SELECT 1 FROM duckdb_views() WHERE view_name = ? AND NOT internal AND database_name = current_database()",
+            [name],
+        )
         if not views.fetchall():
             return False
         self._cursor.execute(f'DROP VIEW "{name}"')
@@ -173,7 +201,8 @@ class SessionDatabase:
         with self._lock:
             rows = self._cursor.execute(
                 "SELECT table_name FROM duckdb_tables() WHERE NOT internal AND NOT temporary "
-                "UNION SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary ORDER BY 1"
+                "AND database_name = current_database() UNION SELECT view_name FROM duckdb_views() "
+                "WHERE NOT internal AND NOT temporary AND database_name = current_database() ORDER BY 1"
             ).fetchall()
         return [r[0] for r in rows]
 
@@ -182,7 +211,7 @@ class SessionDatabase:
         with self._lock:
             columns = self._cursor.execute(
                 "SELECT table_name, column_name, data_type FROM duckdb_columns() "
-                "WHERE NOT internal ORDER BY table_name, column_index"
+                "WHERE NOT internal AND database_name = current_database() ORDER BY table_name, column_index"
             ).fetchall()
             infos = []
             for name in self.table_names():
@@ -206,21 +235,24 @@ class SessionDatabase:
             return self._cursor.sql(f'SELECT * FROM "{table}"').to_arrow_table()
 
     def run_query(self, sql: str) -> QueryResult:
-        """Run untrusted SQL: checked, in a rolled-back transaction, time-limited, rows capped."""
+        """Run untrusted SQL: checked, in a rolled-back transaction, rows capped, and stopped by one time limit
+        for the whole statement (a watchdog interrupts it, whatever DuckDB plans it as). Every failure is a
+        ``QueryError`` with the sandbox's own message."""
         started = time.perf_counter()
         with self._lock:
+            watchdog = threading.Timer(self.limits.time_limit_s, self._cursor.interrupt)
+            watchdog.daemon = True
+            watchdog.start()
             try:
-                statement = check_read_only(sql, self._cursor)
-            except UnsafeSQL as error:
-                raise QueryError(str(error), "refused") from None
-            except duckdb.Error as error:
-                raise QueryError(clean_duckdb_message(error)) from None
-            try:
+                statement = self._checked(sql)
                 self._cursor.execute("BEGIN TRANSACTION")
                 try:
                     frame, total = self._fetch_capped(statement)
                 finally:
+                    watchdog.cancel()
                     self._cursor.execute("ROLLBACK")
+            except QueryError:
+                raise
             except duckdb.InterruptException:
                 raise QueryError(
                     f"The query ran longer than {self.limits.time_limit_s:g} s and was stopped. "
@@ -235,7 +267,19 @@ class SessionDatabase:
                 raise QueryError(f"Refused: {clean_duckdb_message(error)}", "refused") from None
             except duckdb.Error as error:
                 raise QueryError(clean_duckdb_message(error)) from None
+            except Exception as error:  # anything else (a conversion pyarrow/pandas cannot make): no traceback
+                raise QueryError(f"The query could not run ({type(error).__name__}).") from None
+            finally:
+                watchdog.cancel()
         return QueryResult(statement, frame, total, (time.perf_counter() - started) * 1000)
+
+    def _checked(self, sql: str) -> str:
+        try:
+            return check_read_only(sql, self._cursor, set(self.table_names()))
+        except UnsafeSQL as error:
+            raise QueryError(str(error), "refused") from None
+        except duckdb.Error as error:
+            raise QueryError(clean_duckdb_message(error)) from None
 
     def _fetch_capped(self, statement: str) -> tuple[pd.DataFrame, int]:
         """The first ``row_cap`` rows, and the total: counted by DuckDB rather than by streaming every row."""
@@ -258,16 +302,16 @@ class SessionDatabase:
         if total > cap:
             if countable:
                 reader.close()  # DuckDB 2.0 refuses a new query while a result is still open
-                total = int(self._cursor.execute(f"SELECT count(*) FROM ({statement})").fetchone()[0])
+                total = int(self._cursor.execute(f"SELECT count(*) FROM (\n{statement}\n)").fetchone()[0])
             else:
                 total += sum(batch.num_rows for batch in reader)
         return table.slice(0, cap).to_pandas(), total
 
     @staticmethod
     def _can_count(statement: str) -> bool:
-        """SELECT/WITH/FROM/VALUES can be wrapped in a count; SHOW, DESCRIBE, PIVOT and EXPLAIN cannot."""
-        first = statement.lstrip().lstrip("(").split(None, 1)[0].upper() if statement.strip() else ""
-        return first in ("SELECT", "WITH", "FROM", "VALUES", "TABLE")
+        """SELECT/WITH/FROM/VALUES can be wrapped in a count; SHOW, DESCRIBE and EXPLAIN cannot. DuckDB's
+        tokenizer finds the first word, so leading comments change nothing."""
+        return first_keyword(statement) in ("SELECT", "WITH", "FROM", "VALUES", "TABLE")
 
     def close(self) -> None:
         with self._lock:

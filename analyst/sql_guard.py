@@ -1,17 +1,32 @@
-"""Which statements model-written SQL may be: one, read-only, decided from DuckDB's own parser."""
+"""Which statements visitor and model SQL may be: one read-only query over the session's own tables.
+
+Every decision is made on DuckDB's own reading of the text, never on splitting or matching it:
+``extract_statements`` says how many statements there are and of which type, ``tokenize`` says where
+keywords, comments and strings are, and ``json_serialize_sql`` gives the syntax tree in which every table,
+table function and function call is checked. What is not known to be safe is refused (allow-lists):
+
+- statement types: SELECT (and PIVOT/UNPIVOT, judged as the ``SELECT * FROM (...)`` that actually runs);
+  DESCRIBE/SUMMARIZE of a session table or of a query that passes these checks; SHOW TABLES;
+  EXPLAIN of a statement that passes them. EXPLAIN ANALYZE is refused: it executes what it wraps.
+- tables: the session's own tables and the query's own CTEs. No schema- or catalog-qualified names, so
+  ``information_schema``, ``pg_catalog`` and the built-in views (``pg_settings``, ``duckdb_settings``) are out.
+- table functions: ``range``, ``generate_series``, ``unnest``; nothing that reads files, settings or SQL.
+- query nodes: no INSERT/UPDATE/DELETE hidden in a CTE.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 
 ST = duckdb.StatementType
-READ_ONLY_TYPES = {ST.SELECT, ST.EXPLAIN}
-# A SELECT may still carry DML in a CTE (``WITH x AS (DELETE ... RETURNING *)``): its syntax tree says so.
+TOKEN = duckdb.token_type
 READ_ONLY_QUERY_NODES = {"SELECT_NODE", "SET_OPERATION_NODE", "RECURSIVE_CTE_NODE", "CTE_NODE", "BOUND_SUBQUERY_NODE"}
+SAFE_TABLE_FUNCTIONS = {"range", "generate_series", "unnest"}
 
 REFUSALS: dict[Any, str] = {
     ST.COPY: "COPY reads or writes files",
@@ -39,108 +54,245 @@ REFUSALS: dict[Any, str] = {
     ST.MERGE_INTO: "MERGE writes to the database",
 }
 
-
-# Functions that read files, run SQL from a string, or reveal the server's settings and paths.
+# Scalar functions that read files, run SQL from a string, or reveal the server's settings and paths.
 DENIED_FUNCTIONS = {
-    "query", "query_table", "glob", "current_setting", "getenv", "getvariable", "json_execute_serialized_sql",
-    "which_secret", "checkpoint", "force_checkpoint", "load_extension", "install_extension", "sql_auto_complete",
-}  # fmt: skip
+    "query",
+    "query_table",
+    "glob",
+    "current_setting",
+    "getenv",
+    "getvariable",
+    "json_execute_serialized_sql",
+    "which_secret",
+    "checkpoint",
+    "force_checkpoint",
+    "load_extension",
+    "install_extension",
+    "sql_auto_complete",
+    "current_query",
+}
 DENIED_PREFIXES = ("read_", "duckdb_", "pragma_", "parquet_", "sniff_", "iceberg_", "delta_", "sqlite_", "postgres_")
 # String builders whose size argument decides how much memory one value takes (DuckDB's memory limit
 # does not cover strings being built): only small literal sizes.
 SIZE_ARGUMENT = {"repeat": 1, "lpad": 1, "rpad": 1}
 MAX_BUILT_SIZE = 10_000
 MAX_SQL_CHARS = 50_000
+INSPECTING = ("DESCRIBE", "SUMMARIZE", "SHOW")
+QUERY_STARTS = ("SELECT", "FROM", "WITH", "VALUES", "(", "PIVOT", "UNPIVOT", "TABLE")
 
 
 class UnsafeSQL(ValueError):
     """SQL the sandbox refuses to run; ``str(error)`` says why, for the person and the model."""
 
 
-def _refusal(reason: str) -> UnsafeSQL:
+@dataclass(frozen=True)
+class Token:
+    start: int
+    end: int
+    kind: Any
+    text: str
+
+    @property
+    def word(self) -> str:
+        return self.text.upper()
+
+
+def refusal(reason: str) -> UnsafeSQL:
     return UnsafeSQL(
         f"Refused: {reason}. Only one read-only query over the loaded tables may run "
-        "(SELECT, WITH, DESCRIBE, SUMMARIZE, SHOW, EXPLAIN, PIVOT)."
+        "(SELECT, WITH, DESCRIBE, SUMMARIZE, SHOW TABLES, EXPLAIN, PIVOT)."
     )
 
 
-def _leading_keyword(sql: str) -> str:
-    text = sql.lstrip().lstrip("(").lstrip()
-    return text.split(None, 1)[0].upper() if text else ""
+def tokens(sql: str) -> list[Token]:
+    """DuckDB's tokens of ``sql`` with their text, comments left out."""
+    try:
+        found = duckdb.tokenize(sql)
+    except (duckdb.Error, RuntimeError):
+        return []
+    ends = [start for start, _ in found[1:]] + [len(sql)]
+    return [
+        Token(start, start + len(sql[start:end].rstrip()), kind, sql[start:end].rstrip())
+        for (start, kind), end in zip(found, ends, strict=True)
+        if kind != TOKEN.comment
+    ]
 
 
-def _query_node_types(tree: Any) -> Iterator[str]:
-    if isinstance(tree, dict):
-        if "modifiers" in tree and isinstance(tree.get("type"), str):
-            yield tree["type"]
-        for value in tree.values():
-            yield from _query_node_types(value)
-    elif isinstance(tree, list):
-        for item in tree:
-            yield from _query_node_types(item)
+def first_keyword(sql: str) -> str:
+    """The statement's first word, comments and parentheses aside ("SELECT", "PIVOT", ...)."""
+    words = [t for t in tokens(sql) if t.text != "("]
+    return words[0].word if words else ""
 
 
-def check_read_only(sql: str, connection: duckdb.DuckDBPyConnection) -> str:
-    """Return the single statement in ``sql`` (no trailing semicolon), or raise ``UnsafeSQL``."""
+def check_read_only(sql: str, connection: duckdb.DuckDBPyConnection, tables: set[str]) -> str:
+    """The one statement to run for ``sql``, if it is a read-only query over ``tables``; else ``UnsafeSQL``.
+
+    The returned text is exactly what was judged and what must run (a PIVOT comes back wrapped)."""
     if not sql or not sql.strip():
         raise UnsafeSQL("There is no SQL to run.")
     if len(sql) > MAX_SQL_CHARS:
-        raise _refusal(f"the query is {len(sql):,} characters long (the limit is {MAX_SQL_CHARS:,})")
+        raise refusal(f"the query is {len(sql):,} characters long (the limit is {MAX_SQL_CHARS:,})")
     try:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error as error:
         raise duckdb.ParserException(str(error)) from None
+    except ValueError:  # a statement type the Python API does not even name (UPDATE EXTENSIONS)
+        raise refusal("this kind of statement is not allowed") from None
     if len(statements) != 1:
-        raise (
-            _refusal(f"the text holds {len(statements)} statements")
-            if statements
-            else UnsafeSQL("There is no SQL to run.")
-        )
+        if not statements:
+            raise UnsafeSQL("There is no SQL to run.")
+        raise refusal(f"the text holds {len(statements)} statements")
     statement = statements[0]
-    query = statement.query.strip().rstrip(";").strip()
-    kind = statement.type
-    if kind is ST.MULTI and _leading_keyword(query) in ("PIVOT", "UNPIVOT"):
-        return query  # DuckDB plans PIVOT as several statements; the lockdown still applies
-    if kind is ST.EXPLAIN:
-        inner = query.split(None, 1)[1] if len(query.split(None, 1)) > 1 else ""
-        if inner.upper().startswith("ANALYZE"):
-            inner = inner.split(None, 1)[1] if len(inner.split(None, 1)) > 1 else ""
-        check_read_only(inner, connection)  # EXPLAIN ANALYZE runs its statement
+    try:
+        kind = statement.type
+    except ValueError:  # a statement type the Python API does not even name (UPDATE EXTENSIONS)
+        raise refusal("this kind of statement is not allowed") from None
+    return _Judge(connection, {t.lower() for t in tables}).statement(statement.query, kind)
+
+
+class _Judge:
+    def __init__(self, connection: duckdb.DuckDBPyConnection, tables: set[str]) -> None:
+        self.connection = connection
+        self.tables = tables
+
+    def statement(self, text: str, kind: Any) -> str:
+        query = _strip_semicolon(text)
+        words = tokens(query)
+        first = words[0].word if words else ""
+        if kind is ST.EXPLAIN:
+            return self.explain(query, words)
+        if first in ("PIVOT", "UNPIVOT"):
+            wrapped = f"SELECT * FROM (\n{query}\n)"
+            self.tree(wrapped, "a PIVOT must list its values (ON column IN ('a', 'b')) so it can be checked")
+            return wrapped
+        if kind is not ST.SELECT:
+            raise refusal(REFUSALS.get(kind, f"{kind.name} statements are not allowed"))
+        if first in INSPECTING:
+            self.inspection(query, words)
+            return query
+        self.tree(query, "DuckDB could not show how this query reads its data")
         return query
-    if kind not in READ_ONLY_TYPES:
-        raise _refusal(REFUSALS.get(kind, f"{kind.name} statements are not allowed"))
-    _check_no_hidden_writes(query, connection)
-    return query
+
+    def explain(self, query: str, words: list[Token]) -> str:
+        rest = words[1:]
+        if rest and rest[0].word == "ANALYZE":
+            raise refusal("EXPLAIN ANALYZE runs the statement it explains")
+        if rest and rest[0].text == "(":
+            raise refusal("EXPLAIN options are not allowed")
+        inner = query[rest[0].start :] if rest else ""
+        try:
+            inner_statements = duckdb.extract_statements(inner) if inner else []
+        except ValueError:
+            raise refusal("this kind of statement is not allowed") from None
+        if len(inner_statements) != 1:
+            raise refusal("EXPLAIN must wrap one query")
+        try:
+            kind = inner_statements[0].type
+        except ValueError:
+            raise refusal("this kind of statement is not allowed") from None
+        self.statement(inner_statements[0].query, kind)
+        return query
+
+    def inspection(self, query: str, words: list[Token]) -> None:
+        """DESCRIBE/SUMMARIZE/SHOW name a session table, wrap a query that passes the checks, or list tables."""
+        rest = words[1:]
+        if words[0].word == "SHOW" and [t.word for t in rest] in (["TABLES"], ["ALL", "TABLES"]):
+            return
+        if len(rest) == 1 and rest[0].kind == TOKEN.identifier:
+            name = rest[0].text.strip('"').replace('""', '"').lower()
+            if name in self.tables:
+                return
+            raise refusal(f"{rest[0].text} is not one of the loaded tables")
+        if rest and words[0].word != "SHOW" and rest[0].word in QUERY_STARTS:
+            inner = query[rest[0].start :]
+            self.tree(inner, "DuckDB could not show how this query reads its data")
+            return
+        raise refusal(f"{words[0].word} may only name a loaded table or wrap a query")
+
+    def tree(self, query: str, unserialisable: str) -> None:
+        row = self.connection.execute("SELECT json_serialize_sql(?::VARCHAR)", [query]).fetchone()
+        tree = json.loads(row[0]) if row and row[0] else {}
+        if tree.get("error"):
+            raise refusal(unserialisable)
+        statements = tree.get("statements") or []
+        if len(statements) != 1:
+            raise refusal("the text must hold exactly one query")
+        node = statements[0].get("node", {})
+        for kind in _query_node_types(node):
+            if kind not in READ_ONLY_QUERY_NODES:
+                action = kind.replace("_QUERY_NODE", "").replace("_NODE", "")
+                raise refusal(f"the query hides a {action} inside it")
+        ctes = {name.lower() for name in _cte_names(node)}
+        for ref in _table_refs(node):
+            self.table_ref(ref, ctes)
+        for call in _function_calls(node):
+            _check_function(call)
+
+    def table_ref(self, ref: dict[str, Any], ctes: set[str]) -> None:
+        if ref["type"] == "BASE_TABLE":
+            name = str(ref.get("table_name", ""))
+            if ref.get("schema_name") or ref.get("catalog_name"):
+                qualified = ".".join(p for p in (ref.get("catalog_name"), ref.get("schema_name"), name) if p)
+                raise refusal(f"{qualified} is not one of the loaded tables (only their plain names may be used)")
+            if name.lower() not in self.tables | ctes:
+                raise refusal(f"{name} is not one of the loaded tables")
+        elif ref["type"] == "TABLE_FUNCTION":
+            function = ref.get("function") or {}
+            name = str(function.get("function_name", "")).lower()
+            if name not in SAFE_TABLE_FUNCTIONS or function.get("schema") or function.get("catalog"):
+                raise refusal(f"the table function {name}() is not allowed (only range, generate_series, unnest)")
 
 
-def _check_no_hidden_writes(query: str, connection: duckdb.DuckDBPyConnection) -> None:
-    row = connection.execute("SELECT json_serialize_sql(?)", [query]).fetchone()
-    tree = json.loads(row[0]) if row else {}
-    if tree.get("error"):
-        return  # not serialisable (SHOW, DESCRIBE, SUMMARIZE...): DuckDB typed it SELECT, the lockdown covers it
-    for node in _query_node_types(tree):
-        if node not in READ_ONLY_QUERY_NODES:
-            action = node.replace("_QUERY_NODE", "").replace("_NODE", "")
-            raise _refusal(f"the query hides a {action} inside it")
-    for call in _function_calls(tree):
-        _check_function(call)
+def _strip_semicolon(text: str) -> str:
+    """The statement without its final ``;`` (and any comment after it): it is wrapped in other queries."""
+    text = text.strip()
+    found = tokens(text)
+    if found and found[-1].kind == TOKEN.operator and found[-1].text == ";":
+        text = text[: found[-1].start].rstrip()
+    return text
+
+
+def _walk(tree: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(tree, dict):
+        yield tree
+        for value in tree.values():
+            yield from _walk(value)
+    elif isinstance(tree, list):
+        for item in tree:
+            yield from _walk(item)
+
+
+def _query_node_types(tree: Any) -> Iterator[str]:
+    for node in _walk(tree):
+        if "modifiers" in node and isinstance(node.get("type"), str):
+            yield node["type"]
+
+
+def _cte_names(tree: Any) -> Iterator[str]:
+    for node in _walk(tree):
+        cte_map = node.get("cte_map")
+        if isinstance(cte_map, dict):
+            for entry in cte_map.get("map") or []:
+                if isinstance(entry, dict) and isinstance(entry.get("key"), str):
+                    yield entry["key"]
+
+
+def _table_refs(tree: Any) -> Iterator[dict[str, Any]]:
+    for node in _walk(tree):
+        if node.get("type") in ("BASE_TABLE", "TABLE_FUNCTION") and ("table_name" in node or "function" in node):
+            yield node
 
 
 def _function_calls(tree: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(tree, dict):
-        if isinstance(tree.get("function_name"), str):
-            yield tree
-        for value in tree.values():
-            yield from _function_calls(value)
-    elif isinstance(tree, list):
-        for item in tree:
-            yield from _function_calls(item)
+    for node in _walk(tree):
+        if isinstance(node.get("function_name"), str):
+            yield node
 
 
 def _check_function(call: dict[str, Any]) -> None:
     name = call["function_name"].lower()
     if name in DENIED_FUNCTIONS or name.startswith(DENIED_PREFIXES):
-        raise _refusal(f"{name}() reads files, runs other SQL or reveals server settings")
+        raise refusal(f"{name}() reads files, runs other SQL or reveals server settings")
     if name in SIZE_ARGUMENT:
         arguments = call.get("arguments") or call.get("children") or []
         index = SIZE_ARGUMENT[name]
@@ -149,4 +301,4 @@ def _check_function(call: dict[str, Any]) -> None:
         literal = expression.get("literal") if isinstance(expression, dict) else None
         text = literal.get("text") if isinstance(literal, dict) else None
         if not (isinstance(text, str) and text.lstrip("-").isdigit() and int(text) <= MAX_BUILT_SIZE):
-            raise _refusal(f"{name}() may only build strings of a fixed size up to {MAX_BUILT_SIZE:,} characters")
+            raise refusal(f"{name}() may only build strings of a fixed size up to {MAX_BUILT_SIZE:,} characters")

@@ -6,6 +6,7 @@ import streamlit as st
 
 from analyst.charts import build_chart
 from analyst.datasets import EARTHQUAKES_TABLE
+from analyst.export.csv_safety import build_csv
 from analyst.file_types import ACCEPTED_TYPES
 from analyst.parsing import ChartHint
 from analyst.profile import profile_table
@@ -58,7 +59,7 @@ with sql_tab:
         st.caption(f"{result.total_rows:,} rows" + (f", first {shown:,} shown" if result.left_out else "")
                    + f" · {result.elapsed_ms:.0f} ms")  # fmt: skip
         st.dataframe(result.frame, hide_index=True)
-        st.download_button("Download CSV", lambda: result.frame.to_csv(index=False).encode(), "result.csv", "text/csv")
+        st.download_button("Download CSV", lambda: build_csv(result.frame), "result.csv", "text/csv")
         columns = [NONE, *result.columns]
         numbers = [str(c) for c in result.frame.select_dtypes("number").columns]
         default_y = next((c for c in numbers if c != result.columns[0]), None) if result.columns else None

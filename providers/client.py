@@ -28,6 +28,12 @@ SERVERLESS_GONE_NOTICE = (
 )
 
 
+CALL_LIMIT_REACHED = (
+    "This demo's limit of {limit} model calls per visit is reached: the app's token is shared by every visitor. "
+    "Enter your own HuggingFace token in the sidebar to go on, or open the app again later."
+)
+
+
 @dataclass(frozen=True)
 class Completion:
     """A model reply with what it cost."""
@@ -113,6 +119,10 @@ class ModelClient:
         extra_headers: dict[str, str] | None = None,
     ) -> Completion:
         """One chat completion; streamed (each piece to ``on_text``) when ``on_text`` is given."""
+        limit = self.settings.max_calls
+        if limit and self.state.model_calls >= limit:
+            raise ProviderError(CALL_LIMIT_REACHED.format(limit=limit))
+        self.state.model_calls += 1
         started = time.monotonic()
         retries = [0]
 

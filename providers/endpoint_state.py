@@ -15,6 +15,7 @@ class EndpointState:
     serverless_gone: bool = False
     notices: list[str] = field(default_factory=list)
     auto_models: dict[str, str] = field(default_factory=dict)
+    model_calls: int = 0  # chat completions this session sent (counted against the owner's limit)
 
     def pop_notices(self) -> list[str]:
         notices, self.notices = self.notices, []

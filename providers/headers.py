@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 _TOKEN_CHARS = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-_RESERVED = {"content-length", "host", "transfer-encoding", "connection"}
+_RESERVED = {"content-length", "host", "transfer-encoding", "connection", "authorization"}
 
 
 class InvalidHeaders(ValueError):
@@ -20,7 +20,9 @@ def validate_headers(headers: dict[str, str]) -> dict[str, str]:
         if not _TOKEN_CHARS.match(name):
             raise InvalidHeaders(f"Header name {name!r} may only hold letters, digits and -_.!#$%&'*+^`|~")
         if name.lower() in _RESERVED:
-            raise InvalidHeaders(f"Header {name!r} is set by the HTTP client and cannot be overridden")
+            raise InvalidHeaders(
+                f"Header {name!r} is set by the app and cannot be overridden (the key field sets Authorization)"
+            )
         if any(ord(c) < 32 or ord(c) == 127 for c in value):
             raise InvalidHeaders(f"Header {name!r} has a newline or control character in its value")
     return headers

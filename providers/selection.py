@@ -12,6 +12,10 @@ from providers.registry import get_provider
 from providers.settings import Configuration, KeyChoice, ProviderSettings, choose_api_key
 
 MODEL_REQUIRED = "Enter a model id (for example meta-llama/Llama-3.1-8B-Instruct)"
+HEADERS_NEED_OWN_KEY = (
+    "Custom headers: they can only be sent with your own HuggingFace token. This app's token travels with the "
+    "app's own request headers only. Clear the headers, or enter your own token."
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,8 @@ def resolve_selection(selection: Selection, configuration: Configuration) -> Res
         headers = parse_headers(selection.headers_text)
     except ValueError as error:
         return Resolved(None, f"Custom headers: {error}", key)
+    if headers and key.source == "configured":
+        return Resolved(None, HEADERS_NEED_OWN_KEY, key)
     if not key.api_key:
         return Resolved(None, f"{API_KEY_REQUIRED}. {key.withheld}" if key.withheld else API_KEY_REQUIRED, key)
     if not model:
@@ -71,6 +77,7 @@ def resolve_selection(selection: Selection, configuration: Configuration) -> Res
         endpoint_url=selection.endpoint_url.strip() or None,
         headers=tuple(headers.items()),
         provider=selection.provider,
+        max_calls=configuration.max_calls_per_session if key.source == "configured" else 0,
     )
     try:
         get_provider(selection.provider).base_url(settings)

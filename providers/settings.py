@@ -21,6 +21,8 @@ API_KEY_FALLBACK = "HF_TOKEN"
 ENDPOINT_TYPE = "HUGGINGFACE_ENDPOINT_TYPE"
 ENDPOINT_URL = "HUGGINGFACE_ENDPOINT_URL"
 MODEL = "HUGGINGFACE_MODEL"
+MAX_CALLS = "HUGGINGFACE_MAX_CALLS_PER_SESSION"
+DEFAULT_MAX_CALLS = 200  # model calls one visitor may make on the owner's token (about 100 questions)
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Configuration:
     endpoint_type: EndpointType | None = None
     endpoint_url: str | None = None
     model: str | None = None
+    max_calls_per_session: int = DEFAULT_MAX_CALLS  # on the owner's token only; 0 means no limit
 
 
 def read_configuration(secrets: Mapping[str, Any] | None, environ: Mapping[str, str]) -> Configuration:
@@ -44,11 +47,13 @@ def read_configuration(secrets: Mapping[str, Any] | None, environ: Mapping[str, 
         return None
 
     kind = lookup(ENDPOINT_TYPE)
+    limit = lookup(MAX_CALLS)  # a value that is not a whole number keeps the default: the limit protects the owner
     return Configuration(
         api_key=lookup(API_KEY) or lookup(API_KEY_FALLBACK),
         endpoint_type=parse_endpoint_type(kind) if kind else None,
         endpoint_url=lookup(ENDPOINT_URL),
         model=lookup(MODEL),
+        max_calls_per_session=int(limit) if limit is not None and limit.isdigit() else DEFAULT_MAX_CALLS,
     )
 
 
@@ -63,6 +68,7 @@ class ProviderSettings:
     headers: tuple[tuple[str, str], ...] = ()
     provider: str = "huggingface"
     timeout_s: float = 120.0
+    max_calls: int = 0  # model calls this session may make with these settings (0: no limit; the owner's token)
 
     @property
     def secrets(self) -> tuple[str, ...]:

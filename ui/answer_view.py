@@ -19,6 +19,7 @@ from analyst.answer import (
     TablePart,
     TextPart,
 )
+from analyst.export.csv_safety import build_csv
 from analyst.model_text import escape_markdown
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 
 def _csv(frame: pd.DataFrame) -> Callable[[], bytes]:
-    return lambda: frame.to_csv(index=False).encode()
+    return lambda: build_csv(frame)
 
 
 def _image(spec: dict, fmt: str) -> Callable[[], bytes | str]:
@@ -55,7 +56,7 @@ def render_chart(part: ChartPart, index: int) -> None:
 def render_metric(part: MetricPart, index: int) -> None:
     value = part.value
     shown = f"{value:,.4g}" if isinstance(value, float) else f"{value:,}" if isinstance(value, int) else str(value)
-    st.metric(part.label, shown)
+    st.metric(escape_markdown(part.label), shown)  # a label may be any column alias: Markdown stays text
 
 
 def render_table(part: TablePart, index: int) -> None:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from analyst.comparison import Contender
 from providers.catalog import CUSTOM_MODEL, model_choices
-from providers.client import EndpointState, ModelClient
+from providers.client import ModelClient
 from providers.endpoints import EndpointType
 from providers.selection import Selection, resolve_selection
 from providers.wakeup import WakeJob
@@ -55,7 +55,7 @@ def render_contender_form(index: int) -> Contender:
     if resolved.problem:
         st.caption(f"⚠️ {resolved.problem}")
         return Contender(label, None, resolved.problem)
-    return Contender(label, ModelClient(resolved.settings, state=EndpointState()))
+    return Contender(label, ModelClient(resolved.settings, state=state.endpoint_state()))
 
 
 def start_wake_job(client: ModelClient, limit_minutes: float) -> WakeJob:

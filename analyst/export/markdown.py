@@ -43,7 +43,8 @@ def format_value(value: Any) -> str:
 
 
 def _cell(value: Any) -> str:
-    return one_line(format_value(value)).replace("\\", "\\\\").replace("|", "\\|")
+    """A table cell (or column name) from the data: escaped, so Markdown viewers show it as text."""
+    return escape_markdown(format_value(value))
 
 
 def build_markdown_table(frame: pd.DataFrame, rows: int = PREVIEW_ROWS) -> str:

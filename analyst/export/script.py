@@ -8,6 +8,7 @@ notebook.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -30,16 +31,26 @@ def build_chart_template(spec: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in spec.items() if key not in ("data", "datasets")}
 
 
+def _control(character: str) -> bool:
+    """Characters that are not text in source code: NUL and other controls, line and paragraph separators."""
+    return unicodedata.category(character) in ("Cc", "Zl", "Zp") and character not in "\n\t"
+
+
 def python_string(text: str) -> str:
     """A string literal for ``text``: triple-quoted when that is safe and easier to read, else repr()."""
-    unsafe = '"""' in text or "\\" in text or text.endswith('"') or "\r" in text
+    unsafe = '"""' in text or "\\" in text or text.endswith('"') or any(_control(c) for c in text)
     if unsafe or "\n" not in text.strip():
         return repr(text.strip())
     return '"""\n' + text.strip() + '\n"""'
 
 
+def comment_text(text: str) -> str:
+    """``text`` on one line that a ``#`` comment can hold: no line breaks, NUL or other control characters."""
+    return one_line("".join(" " if _control(c) or c in "\n\t" else c for c in str(text)))
+
+
 def _comment(text: str) -> str:
-    return "# " + one_line(text)
+    return "# " + comment_text(text)
 
 
 HEADER = '''"""Reproduces a conversation from "Chat with your data", exported {exported_at:%Y-%m-%d %H:%M} UTC.
@@ -100,7 +111,7 @@ def draw(number: int, result: pd.DataFrame) -> alt.TopLevelMixin:
 
 def build_answer_cell(number: int, answer: Answer) -> str:
     table = answer.table
-    lines = ["# %% [markdown]", f"# ## {number}. {one_line(answer.question)}", "", "# %%"]
+    lines = ["# %% [markdown]", f"# ## {number}. {comment_text(answer.question)}", "", "# %%"]
     if table is None:
         why = answer.error or "no query was run"
         return "\n".join([*lines, _comment(f"No result to reproduce: {why}")])

@@ -100,9 +100,9 @@ def test_refusals_say_why(db: SessionDatabase) -> None:
         db.run_query("SELECT 1; SELECT 2")
     with pytest.raises(QueryError, match="hides a DELETE"):
         db.run_query("WITH g AS (DELETE FROM earthquakes RETURNING *) SELECT * FROM g")
-    with pytest.raises(QueryError, match=r"read_csv\(\) reads files"):
+    with pytest.raises(QueryError, match=r"table function read_csv\(\) is not allowed"):
         db.run_query("SELECT * FROM read_csv('/etc/passwd')")
-    with pytest.raises(QueryError, match="file system operations are disabled"):
+    with pytest.raises(QueryError, match="/etc/secret.csv is not one of the loaded tables"):
         db.run_query("SELECT * FROM '/etc/secret.csv'")
 
 
@@ -125,7 +125,7 @@ def test_a_query_past_the_time_limit_is_stopped(db: SessionDatabase) -> None:
         "SUMMARIZE earthquakes",
         "SHOW TABLES",
         "EXPLAIN SELECT * FROM earthquakes",
-        'PIVOT (SELECT "magType", type FROM earthquakes) ON type USING count(*)',
+        "PIVOT (SELECT \"magType\", type FROM earthquakes) ON type IN ('earthquake', 'explosion') USING count(*)",
         "UNPIVOT (SELECT id, mag, depth FROM earthquakes LIMIT 3) ON mag, depth INTO NAME k VALUE v",
         "FROM earthquakes SELECT mag LIMIT 3",
         "SELECT 'a;b' AS s",
