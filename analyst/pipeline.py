@@ -40,6 +40,7 @@ from analyst.prompts import (
 )
 from analyst.sandbox import QueryError, QueryResult, SessionDatabase
 from analyst.sql_description import describe_sql
+from analyst.value_fix import suggest_value_fix
 from providers.client import Completion, ModelClient
 from providers.errors import ProviderError
 from providers.retry import RetryNotice
@@ -78,6 +79,13 @@ def safe_part(part: Part) -> Part:
     if isinstance(part, SqlPart) and part.error:
         return replace(part, error=remove_remote_content(part.error))
     return part
+
+
+def found_nothing(result: QueryResult) -> bool:
+    """No rows, or one row of nothing but nulls and zeros (a count or an aggregate over no rows)."""
+    if result.total_rows != 1:
+        return result.total_rows == 0
+    return all(value is None or value != value or value == 0 for value in result.frame.iloc[0].tolist())
 
 
 def build_table_part(result: QueryResult, db: SessionDatabase) -> TablePart:
@@ -224,7 +232,23 @@ class _QuestionRun:
                 sql, note, fixes = fix.sql, fix.note, fixes + 1
             else:
                 self.record(SqlPart(result.sql, attempt, None, note))
-                return result
+                return self.with_value_fix(result, attempt)
+
+    def with_value_fix(self, result: QueryResult, attempt: int) -> QueryResult:
+        """An empty result whose SQL compared a text with the wrong column or spelling is rerun corrected."""
+        if not found_nothing(result):
+            return result
+        fix = suggest_value_fix(result.sql, self.db)
+        if fix is None:
+            return result
+        try:
+            fixed = self.db.run_query(fix.sql)
+        except QueryError:
+            return result
+        if found_nothing(fixed):
+            return result
+        self.record(SqlPart(fixed.sql, attempt, None, fix.note))
+        return fixed
 
     def record(self, part: SqlPart) -> None:
         self.attempts.append(part)

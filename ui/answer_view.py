@@ -89,7 +89,7 @@ def render_sql(attempts: list[SqlPart], index: int, on_run_edited: Callable[[int
     """The SQL that produced the result (or the last attempt), the attempts, and the editor."""
     final = next((a for a in reversed(attempts) if not a.error), attempts[-1])
     st.code(final.sql, language="sql")
-    failed = [a for a in attempts if a.error]
+    failed = [a for a in attempts if a.error or a.note]
     if failed:
         with st.expander(f"Attempts ({len(attempts)})"):
             for attempt in attempts:

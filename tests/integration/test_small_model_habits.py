@@ -164,3 +164,48 @@ def test_a_grouping_error_repair_says_how_to_list_rows(endpoint, db, client) -> 
     endpoint.responder = model
     answer = answer_question("List every event with an alert", [], db, client)
     assert answer.error is None and answer.table is not None and answer.table.total_rows == 12
+
+
+@pytest.mark.parametrize(
+    ("wrong", "fixed", "note"),
+    [
+        (
+            """SELECT round(avg(mag), 2) AS avg_mag FROM earthquakes WHERE "magType" = 'quarry blast'""",
+            "SELECT round(avg(mag), 2) AS avg_mag FROM earthquakes WHERE type = 'quarry blast'",
+            "'quarry blast' is a value of type, not of magType",
+        ),
+        (
+            "SELECT count(*) AS n FROM earthquakes WHERE type = 'Quarry Blast'",
+            "SELECT count(*) AS n FROM earthquakes WHERE type = 'quarry blast'",
+            "the app used the stored spelling 'quarry blast'",
+        ),
+        (
+            "SELECT place FROM earthquakes WHERE status = 'Reviewed' AND mag > 4",
+            "SELECT place FROM earthquakes WHERE status = 'reviewed' AND mag > 4",
+            "stored spelling",
+        ),
+    ],
+)
+def test_text_compared_with_the_wrong_column_or_spelling_is_corrected_when_nothing_was_found(
+    endpoint, db, client, wrong: str, fixed: str, note: str
+) -> None:
+    endpoint.responder = ScriptedModel(default=fenced(wrong))
+    answer = answer_question("anything", [], db, client)
+    attempts = answer.of_type(SqlPart)
+    assert [a.sql for a in attempts] == [wrong, fixed]
+    assert note in attempts[-1].note
+    assert answer.table is not None and answer.table.sql == fixed and answer.table.total_rows > 0
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT count(*) AS n FROM earthquakes WHERE mag > 100",
+        "SELECT place FROM earthquakes WHERE \"magType\" = 'PAGER'",
+        "SELECT place FROM earthquakes WHERE place = 'Atlantis'",
+    ],
+)
+def test_an_empty_result_that_is_a_fact_about_the_data_stays_empty(endpoint, db, client, sql: str) -> None:
+    endpoint.responder = ScriptedModel(default=fenced(sql))
+    answer = answer_question("anything", [], db, client)
+    assert [a.sql for a in answer.of_type(SqlPart)] == [sql]

@@ -1,0 +1,126 @@
+"""When a query finds nothing because a text value was compared with the wrong column or in the wrong case.
+
+Small models write ``"magType" = 'quarry blast'`` (the value belongs to ``type``) or ``type = 'Quarry Blast'``
+(stored as ``quarry blast``). The query runs and answers "no rows", which reads like a fact about the data.
+When a result is empty, the app looks at DuckDB's parse of the SQL for ``column = 'text'`` comparisons on a
+loaded table, asks the data where that text really occurs, and, when it occurs in exactly one place, reruns
+the query with that column or that spelling. The person sees the correction on the attempt.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from analyst.sandbox import SessionDatabase
+from analyst.schema import quote_identifier
+
+TEXT_TYPES = ("VARCHAR",)
+
+
+@dataclass(frozen=True)
+class ValueFix:
+    sql: str
+    note: str
+
+
+@dataclass(frozen=True)
+class _Comparison:
+    column: str
+    value: str
+    column_span: tuple[int, int]  # byte offsets in the SQL, from DuckDB's parse
+    value_span: tuple[int, int]
+
+
+def _walk(tree: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(tree, dict):
+        yield tree
+        for value in tree.values():
+            yield from _walk(value)
+    elif isinstance(tree, list):
+        for item in tree:
+            yield from _walk(item)
+
+
+def _span(node: dict[str, Any]) -> tuple[int, int] | None:
+    start, length = node.get("query_location"), node.get("query_location_length")
+    if isinstance(start, int) and isinstance(length, int) and length > 0 and start < 2**62:
+        return start, start + length
+    return None
+
+
+def _comparisons(where: Any) -> Iterator[_Comparison]:
+    for node in _walk(where):
+        if node.get("class") != "COMPARISON" or node.get("type") != "COMPARE_EQUAL":
+            continue
+        sides = [node.get("left") or {}, node.get("right") or {}]
+        columns = [s for s in sides if s.get("class") == "COLUMN_REF" and len(s.get("column_names", [])) == 1]
+        texts = [s for s in sides if s.get("class") == "CONSTANT" and (s.get("literal") or {}).get("kind") == "STRING"]
+        if len(columns) == 1 and len(texts) == 1:
+            column_span, value_span = _span(columns[0]), _span(texts[0])
+            if column_span and value_span:
+                yield _Comparison(columns[0]["column_names"][0], texts[0]["literal"]["text"], column_span, value_span)
+
+
+def _single_table(node: dict[str, Any]) -> str | None:
+    table = node.get("from_table") or {}
+    return str(table["table_name"]) if table.get("type") == "BASE_TABLE" and not table.get("schema_name") else None
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _replace(sql: str, edits: list[tuple[tuple[int, int], str]]) -> str:
+    data = sql.encode()
+    for (start, end), text in sorted(edits, reverse=True):
+        data = data[:start] + text.encode() + data[end:]
+    return data.decode()
+
+
+def suggest_value_fix(sql: str, db: SessionDatabase) -> ValueFix | None:
+    """The SQL with one ``column = 'text'`` comparison corrected to where the text really is, or None."""
+    rows = db.internal_query("SELECT json_serialize_sql(?::VARCHAR)", [sql])
+    tree = json.loads(rows[0][0]) if rows and rows[0][0] else {}
+    if tree.get("error") or len(tree.get("statements", [])) != 1:
+        return None
+    node = tree["statements"][0]["node"]
+    table = _single_table(node) if node.get("type") == "SELECT_NODE" else None
+    info = next((t for t in db.tables() if table and t.name.lower() == table.lower()), None)
+    if info is None:
+        return None
+    texts = [c for c, kind in info.columns if kind in TEXT_TYPES]
+    by_name = {c.lower(): c for c in texts}
+    for comparison in _comparisons(node.get("where_clause")):
+        column = by_name.get(comparison.column.lower())
+        if column is None:
+            continue
+        found = _correction(db, info.name, texts, column, comparison)
+        if found is not None:
+            edit, note = found
+            return ValueFix(_replace(sql, [edit]), note)
+    return None
+
+
+def _correction(
+    db: SessionDatabase, table: str, texts: list[str], column: str, comparison: _Comparison
+) -> tuple[tuple[tuple[int, int], str], str] | None:
+    """(the edit to make, why) when the value is stored in another spelling, or in exactly one other column."""
+    tbl, value = quote_identifier(table), comparison.value
+    exact = ", ".join(f"bool_or({quote_identifier(c)} = $1)" for c in texts)
+    found = dict(zip(texts, db.internal_query(f"SELECT {exact} FROM {tbl}", [value])[0], strict=True))
+    if found[column]:
+        return None  # the value is there: the empty result is a fact about the data
+    col = quote_identifier(column)
+    spelled = db.internal_query(f"SELECT DISTINCT {col} FROM {tbl} WHERE lower({col}) = lower($1) LIMIT 2", [value])
+    if len(spelled) == 1:
+        right = str(spelled[0][0])
+        note = f"No {column} is {_literal(value)}; the app used the stored spelling {_literal(right)}."
+        return (comparison.value_span, _literal(right)), note
+    elsewhere = [c for c in texts if found[c]]
+    if len(elsewhere) == 1:
+        note = f"{_literal(value)} is a value of {elsewhere[0]}, not of {column}: the app compared {elsewhere[0]}."
+        return (comparison.column_span, quote_identifier(elsewhere[0])), note
+    return None
