@@ -158,7 +158,11 @@ class SessionDatabase:
                     if name == EARTHQUAKES_TABLE:
                         self.external_source = None
                 verb = "CREATE OR REPLACE TABLE" if replace else "CREATE TABLE"
-                self._cursor.execute(f'{verb} "{name}" AS SELECT * FROM "{view}"')
+                try:
+                    self._cursor.execute(f'{verb} "{name}" AS SELECT * FROM "{view}"')
+                except duckdb.Error as error:  # a column type DuckDB cannot store: say so, keep the session
+                    first_line = clean_duckdb_message(error).splitlines()[0]
+                    raise ValueError(f"{name}: DuckDB cannot store this data ({first_line}).") from None
             finally:
                 self._cursor.unregister(view)
             self.version += 1

@@ -7,7 +7,10 @@ or one example. Built from the live database, so uploaded tables appear automati
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
+
+import duckdb
 
 from analyst.datasets import COLUMN_UNITS, EARTHQUAKES_TABLE
 from analyst.sandbox import SessionDatabase
@@ -20,9 +23,17 @@ IDENTIFIER_SHARE = 0.85
 NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "UBIGINT", "UINTEGER")
 
 
+@lru_cache(maxsize=1)
+def reserved_words() -> frozenset[str]:
+    """DuckDB's reserved keywords (``select``, ``from``, ``order``...), which a bare column name cannot be."""
+    with duckdb.connect() as connection:
+        rows = connection.execute("SELECT keyword_name FROM duckdb_keywords() WHERE keyword_category = 'reserved'")
+        return frozenset(r[0].lower() for r in rows.fetchall())
+
+
 def quote_identifier(name: str) -> str:
-    """DuckDB folds unquoted names to lower case: quote anything that is not plain lower case."""
-    plain = name.isidentifier() and name == name.lower()
+    """DuckDB folds unquoted names to lower case: quote anything that is not a plain lower-case name."""
+    plain = name.isascii() and name.isidentifier() and name == name.lower() and name not in reserved_words()
     return name if plain else '"' + name.replace('"', '""') + '"'
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -167,7 +168,7 @@ def rows_to_table(rows: list[dict[str, Any]], file_name: str) -> pa.Table:
     for name, values in data.items():
         try:
             arrays[str(name)] = pa.array(values)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types: keep them as text
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # mixed types or huge integers: keep as text
             arrays[str(name)] = pa.array([None if v is None else str(v) for v in values], pa.string())
     return pa.table(arrays)
 
@@ -177,6 +178,17 @@ def _load_json(text: str, file_name: str) -> Any:
         return json.loads(text)
     except RecursionError:
         raise UploadError(f"{file_name}: the JSON is nested too deeply to read.") from None
+
+
+def _coordinate(value: Any) -> float | None:
+    """A coordinate as a number, or null when the file holds something else there ("a", null, 1e999)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def geojson_rows(document: dict[str, Any], file_name: str) -> list[dict[str, Any]]:
@@ -196,8 +208,8 @@ def geojson_rows(document: dict[str, Any], file_name: str) -> list[dict[str, Any
         row["geometry_type"] = geometry.get("type") if isinstance(geometry, dict) else None
         coordinates = geometry.get("coordinates") if isinstance(geometry, dict) else None
         is_point = row["geometry_type"] == "Point" and isinstance(coordinates, list) and len(coordinates) >= 2
-        row["longitude"] = float(coordinates[0]) if is_point else None
-        row["latitude"] = float(coordinates[1]) if is_point else None
+        row["longitude"] = _coordinate(coordinates[0]) if is_point else None
+        row["latitude"] = _coordinate(coordinates[1]) if is_point else None
         if is_point and len(coordinates) > 2 and "depth" not in row:
             row["depth"] = coordinates[2]
         rows.append(row)
@@ -262,4 +274,12 @@ def read_upload(
     else:
         table = read_json(data, display_name, kind)
     table = table.rename_columns([str(c).strip() or f"column_{i + 1}" for i, c in enumerate(table.column_names)])
-    return LoadedFile(display_name, safe_table_name(display_name, existing), table)
+    return LoadedFile(display_name, safe_table_name(display_name, existing), duckdb_ready(table))
+
+
+def duckdb_ready(table: pa.Table) -> pa.Table:
+    """Columns DuckDB cannot store as they are, widened: float16 becomes float32."""
+    for index, field in enumerate(table.schema):
+        if pa.types.is_float16(field.type):
+            table = table.set_column(index, field.name, table.column(index).cast(pa.float32()))
+    return table

@@ -71,7 +71,12 @@ def add_files(files: list, *, ask_before_replacing: bool = True, announce: bool 
             st.session_state.setdefault(PENDING_REPLACEMENTS, []).append(PendingReplacement(loaded, wanted))
             outcomes.append(f"{upload.name}: a table named {wanted} exists already — replace it or keep both?")
             continue
-        database.add_table(loaded.table_name, loaded.table)
+        try:
+            database.add_table(loaded.table_name, loaded.table)
+        except ValueError as error:
+            report("error", str(error))
+            outcomes.append(str(error))
+            continue
         report("success", f"Loaded {loaded.summary}.")
         outcomes.append(f"Loaded {loaded.summary}.")
     return outcomes
