@@ -64,6 +64,26 @@ def _comparisons(where: Any) -> Iterator[_Comparison]:
                 yield _Comparison(columns[0]["column_names"][0], texts[0]["literal"]["text"], column_span, value_span)
 
 
+@dataclass(frozen=True)
+class _Like:
+    column: str
+    pattern: str
+    operator_span: tuple[int, int]  # "LIKE '%x%'", as DuckDB locates the operator and its pattern
+
+
+def _likes(where: Any) -> Iterator[_Like]:
+    for node in _walk(where):
+        if node.get("class") != "FUNCTION" or node.get("function_name") != "~~":
+            continue
+        args = [a.get("expression", a) for a in node.get("arguments") or []]
+        if len(args) != 2 or args[0].get("class") != "COLUMN_REF" or len(args[0].get("column_names", [])) != 1:
+            continue
+        literal = args[1].get("literal") or {}
+        span = _span(node)
+        if args[1].get("class") == "CONSTANT" and literal.get("kind") == "STRING" and span:
+            yield _Like(args[0]["column_names"][0], literal["text"], span)
+
+
 def _single_table(node: dict[str, Any]) -> str | None:
     table = node.get("from_table") or {}
     return str(table["table_name"]) if table.get("type") == "BASE_TABLE" and not table.get("schema_name") else None
@@ -93,6 +113,16 @@ def suggest_value_fix(sql: str, db: SessionDatabase) -> ValueFix | None:
         return None
     texts = [c for c, kind in info.columns if kind in TEXT_TYPES]
     by_name = {c.lower(): c for c in texts}
+    for like in _likes(node.get("where_clause")):
+        column = by_name.get(like.column.lower())
+        if column is not None:
+            col, tbl = quote_identifier(column), quote_identifier(info.name)
+            exact, any_case = db.internal_query(
+                f"SELECT bool_or({col} LIKE $1), bool_or({col} ILIKE $1) FROM {tbl}", [like.pattern]
+            )[0]
+            if not exact and any_case:
+                note = f"No {column} matches {_literal(like.pattern)} in this case; the app matched it in any case."
+                return ValueFix(_replace(sql, [(like.operator_span, f"ILIKE {_literal(like.pattern)}")]), note)
     for comparison in _comparisons(node.get("where_clause")):
         column = by_name.get(comparison.column.lower())
         if column is None:

@@ -20,7 +20,8 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 SCALES = (10_000, 100_000, 1_000_000, 10_000_000)
 BUDGETS = {
     "calls_per_question": ("<=", 2),
-    "prompt_tokens_per_question": ("<=", 700),
+    # 700 until the SQL prompt carried three worked examples (+107 tokens); bench/README.md gives the trade-off.
+    "prompt_tokens_per_question": ("<=", 760),
     "overhead_ms_p50": ("<=", 40),
     "overhead_ms_p95": ("<=", 120),
     "overhead_ms_p50_10m": ("<=", 1500),

@@ -180,6 +180,11 @@ def test_a_grouping_error_repair_says_how_to_list_rows(endpoint, db, client) -> 
             "the app used the stored spelling 'quarry blast'",
         ),
         (
+            "SELECT count(*) AS n FROM earthquakes WHERE place LIKE '%alaska%'",
+            "SELECT count(*) AS n FROM earthquakes WHERE place ILIKE '%alaska%'",
+            "matched it in any case",
+        ),
+        (
             "SELECT place FROM earthquakes WHERE status = 'Reviewed' AND mag > 4",
             "SELECT place FROM earthquakes WHERE status = 'reviewed' AND mag > 4",
             "stored spelling",
