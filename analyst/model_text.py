@@ -35,3 +35,12 @@ def escape_markdown(text: str) -> str:
     """``text`` shown literally by a Markdown renderer: every character that could start markup is escaped,
     so identifiers and literals from the model or the data stay words (no link, image, HTML or LaTeX)."""
     return MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))
+
+
+INLINE_MARKUP = re.compile(r"([\\`*_\[\]<>|!$~&])")
+
+
+def escape_inline_markdown(text: str) -> str:
+    """``text`` for a Markdown table cell: the characters that start inline markup (images, links, HTML, code,
+    emphasis, maths) and the cell separator are escaped; dots, dashes and brackets stay readable."""
+    return INLINE_MARKUP.sub(r"\\\1", " ".join(str(text).split()))

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analyst.datasets import EARTHQUAKES_PARQUET, EARTHQUAKES_TABLE, earthquakes_source
-from analyst.sql_guard import UnsafeSQL, check_read_only, first_keyword
+from analyst.sql_guard import UnknownTable, UnsafeSQL, check_read_only, first_keyword
 
 T = TypeVar("T")
 OWNER_DATABASE = "owner_data"  # the attached read-only copy of the owner's Parquet file
@@ -280,6 +280,8 @@ class SessionDatabase:
     def _checked(self, sql: str) -> str:
         try:
             return check_read_only(sql, self._cursor, set(self.table_names()))
+        except UnknownTable as error:
+            raise QueryError(str(error)) from None
         except UnsafeSQL as error:
             raise QueryError(str(error), "refused") from None
         except duckdb.Error as error:

@@ -85,6 +85,10 @@ class UnsafeSQL(ValueError):
     """SQL the sandbox refuses to run; ``str(error)`` says why, for the person and the model."""
 
 
+class UnknownTable(UnsafeSQL):
+    """A table name that is not one of the session's tables: a typo as often as an attack, said plainly."""
+
+
 @dataclass(frozen=True)
 class Token:
     start: int
@@ -202,7 +206,8 @@ class _Judge:
             name = rest[0].text.strip('"').replace('""', '"').lower()
             if name in self.tables:
                 return
-            raise refusal(f"{rest[0].text} is not one of the loaded tables")
+            loaded = ", ".join(sorted(self.tables)) or "none"
+            raise UnknownTable(f"Table {rest[0].text} is not one of the loaded tables ({loaded}).")
         if rest and words[0].word != "SHOW" and rest[0].word in QUERY_STARTS:
             inner = query[rest[0].start :]
             self.tree(inner, "DuckDB could not show how this query reads its data")
@@ -222,20 +227,20 @@ class _Judge:
             if kind not in READ_ONLY_QUERY_NODES:
                 action = kind.replace("_QUERY_NODE", "").replace("_NODE", "")
                 raise refusal(f"the query hides a {action} inside it")
-        ctes = {name.lower() for name in _cte_names(node)}
-        for ref in _table_refs(node):
+        for ref, ctes in _table_refs(node, frozenset()):
             self.table_ref(ref, ctes)
         for call in _function_calls(node):
             _check_function(call)
 
-    def table_ref(self, ref: dict[str, Any], ctes: set[str]) -> None:
+    def table_ref(self, ref: dict[str, Any], ctes: frozenset[str]) -> None:
         if ref["type"] == "BASE_TABLE":
             name = str(ref.get("table_name", ""))
             if ref.get("schema_name") or ref.get("catalog_name"):
                 qualified = ".".join(p for p in (ref.get("catalog_name"), ref.get("schema_name"), name) if p)
-                raise refusal(f"{qualified} is not one of the loaded tables (only their plain names may be used)")
+                raise refusal(f"{qualified} names a schema or database; only loaded tables may be read, by plain name")
             if name.lower() not in self.tables | ctes:
-                raise refusal(f"{name} is not one of the loaded tables")
+                loaded = ", ".join(sorted(self.tables)) or "none"
+                raise UnknownTable(f"Table {name} is not one of the loaded tables ({loaded}).")
         elif ref["type"] == "TABLE_FUNCTION":
             function = ref.get("function") or {}
             name = str(function.get("function_name", "")).lower()
@@ -268,19 +273,25 @@ def _query_node_types(tree: Any) -> Iterator[str]:
             yield node["type"]
 
 
-def _cte_names(tree: Any) -> Iterator[str]:
-    for node in _walk(tree):
-        cte_map = node.get("cte_map")
-        if isinstance(cte_map, dict):
-            for entry in cte_map.get("map") or []:
-                if isinstance(entry, dict) and isinstance(entry.get("key"), str):
-                    yield entry["key"]
-
-
-def _table_refs(tree: Any) -> Iterator[dict[str, Any]]:
-    for node in _walk(tree):
-        if node.get("type") in ("BASE_TABLE", "TABLE_FUNCTION") and ("table_name" in node or "function" in node):
-            yield node
+def _table_refs(tree: Any, ctes: frozenset[str]) -> Iterator[tuple[dict[str, Any], frozenset[str]]]:
+    """Every table and table-function reference, with the CTE names in scope where it stands: a CTE named
+    like a built-in view hides it only inside its own query, not in the rest of the statement."""
+    if isinstance(tree, list):
+        for item in tree:
+            yield from _table_refs(item, ctes)
+        return
+    if not isinstance(tree, dict):
+        return
+    cte_map = tree.get("cte_map")
+    if isinstance(cte_map, dict):
+        names = {
+            e["key"].lower() for e in cte_map.get("map") or [] if isinstance(e, dict) and isinstance(e.get("key"), str)
+        }
+        ctes = ctes | names
+    if tree.get("type") in ("BASE_TABLE", "TABLE_FUNCTION") and ("table_name" in tree or "function" in tree):
+        yield tree, ctes
+    for value in tree.values():
+        yield from _table_refs(value, ctes)
 
 
 def _function_calls(tree: Any) -> Iterator[dict[str, Any]]:

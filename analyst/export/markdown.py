@@ -20,7 +20,7 @@ from analyst.answer import (
     TextPart,
     conversation_totals,
 )
-from analyst.model_text import escape_markdown
+from analyst.model_text import escape_inline_markdown, escape_markdown
 from analyst.sandbox import TableInfo
 
 PREVIEW_ROWS = 10
@@ -44,7 +44,7 @@ def format_value(value: Any) -> str:
 
 def _cell(value: Any) -> str:
     """A table cell (or column name) from the data: escaped, so Markdown viewers show it as text."""
-    return escape_markdown(format_value(value))
+    return escape_inline_markdown(format_value(value))
 
 
 def build_markdown_table(frame: pd.DataFrame, rows: int = PREVIEW_ROWS) -> str:

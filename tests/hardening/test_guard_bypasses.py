@@ -28,17 +28,19 @@ BYPASSES = [
     ("EXPLAIN SELECT * FROM pg_settings", "pg_settings is not one of the loaded tables"),
     # built-in views and catalogs, in every position
     ("SELECT * FROM pg_settings", "pg_settings is not one of the loaded tables"),
-    ("SELECT name, setting FROM pg_catalog.pg_settings", "pg_catalog.pg_settings is not"),
-    ("SELECT * FROM information_schema.tables", "information_schema.tables is not"),
+    ("SELECT name, setting FROM pg_catalog.pg_settings", "pg_catalog.pg_settings names a schema or database"),
+    ("SELECT * FROM information_schema.tables", "information_schema.tables names a schema or database"),
     ("SELECT * FROM duckdb_settings", "duckdb_settings is not one of the loaded tables"),
     ("SELECT * FROM earthquakes WHERE id IN (SELECT name FROM pg_settings)", "pg_settings is not"),
     ("SELECT (SELECT value FROM duckdb_settings() LIMIT 1)", "duckdb_settings() is not allowed"),
     ("SELECT * FROM earthquakes e JOIN pg_namespace n ON true", "pg_namespace is not"),
     ("WITH s AS (FROM duckdb_settings()) SELECT * FROM s", "duckdb_settings() is not allowed"),
-    ("SELECT * FROM system.main.earthquakes", "system.main.earthquakes is not"),
-    ("SELECT * FROM memory.main.earthquakes", "memory.main.earthquakes is not"),
-    ("SELECT * FROM owner_data.earthquakes", "owner_data.earthquakes is not"),
-    ("SELECT * FROM temp.main.duckdb_settings", "is not"),
+    ("SELECT * FROM (WITH pg_settings AS (SELECT 1 AS x) SELECT * FROM pg_settings), pg_settings",
+     "pg_settings is not one of the loaded tables"),
+    ("SELECT * FROM system.main.earthquakes", "system.main.earthquakes names a schema or database"),
+    ("SELECT * FROM memory.main.earthquakes", "memory.main.earthquakes names a schema or database"),
+    ("SELECT * FROM owner_data.earthquakes", "owner_data.earthquakes names a schema or database"),
+    ("SELECT * FROM temp.main.duckdb_settings", "names a schema or database"),
     # PIVOT and UNPIVOT get no path around the checks
     ("PIVOT (SELECT name, value FROM duckdb_settings()) ON name IN ('home_directory') USING first(value)",
      "duckdb_settings() is not allowed"),
@@ -90,7 +92,8 @@ def db() -> SessionDatabase:
 def test_a_route_around_the_guard_is_refused_for_its_reason(db: SessionDatabase, sql: str, reason: str) -> None:
     with pytest.raises(QueryError) as refused:
         db.run_query(sql)
-    assert refused.value.kind == "refused", refused.value.message
+    unknown_table = "is not one of the loaded tables" in refused.value.message
+    assert refused.value.kind == ("error" if unknown_table else "refused"), refused.value.message
     assert reason in refused.value.message
 
 

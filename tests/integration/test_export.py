@@ -39,7 +39,7 @@ SCRIPTED = {
     "map": fenced("SELECT latitude, longitude, mag, place FROM earthquakes WHERE mag >= 4"),
     "average": fenced("SELECT round(avg(mag), 3) AS avg_mag FROM earthquakes"),
     "places": fenced("SELECT place, count(*) AS n FROM earthquakes GROUP BY 1"),
-    "stations": fenced("SELECT s.name, s.elevation FROM Stations AS s ORDER BY s.elevation DESC"),
+    "stations are highest": fenced("SELECT s.name, s.elevation FROM Stations AS s ORDER BY s.elevation DESC"),
     "strings": fenced("SELECT '\"\"\"; import os' AS s, 'back\\\\slash' AS t"),
     "broken": fenced("SELECT nothing FROM nowhere"),
     "strongest": fenced("SELECT max(magnitude) AS strongest FROM earthquakes"),
@@ -146,8 +146,11 @@ def test_the_report_has_questions_insights_sql_previews_and_chart_images(convers
     assert "| A\\|B | 1200.5 |" in report  # a pipe in a value does not break the table
     assert "## 7. strings import pathlib;" in report  # the question stays on its heading line
     assert f"*{ATTACHMENT_MARK}stations.csv: Loaded stations (2 rows).*" in report
-    assert "> **Error:** The model did not send a corrected query. DuckDB said: Catalog Error" in report
-    assert "**avg_mag: " in report
+    assert (
+        "> **Error:** The model did not send a corrected query. DuckDB said: Table nowhere is not one of the loaded"
+        in report
+    )
+    assert "**avg\\_mag: " in report  # Markdown in a label stays text
     first = history[2].table.frame.iloc[0]
     assert f"| {first.latitude} | {first.longitude} |" in report  # coordinates keep every digit
     repaired = report.split("## 10. How strong was the strongest?")[1]
