@@ -75,7 +75,14 @@ class TableInfo:
 def _owner_copy(source: str, modified: float, size: int) -> Path:
     folder = Path(tempfile.mkdtemp(prefix="hf-data-chat-"))
     target = folder / "earthquakes.duckdb"
-    with duckdb.connect(str(target)) as writer:
+    # A bounded copy: the whole process shares a container's memory with every visitor's session.
+    config = {
+        "memory_limit": "384MB",
+        "threads": "2",
+        "preserve_insertion_order": "false",
+    }
+    with duckdb.connect(str(target), config=config) as writer:
+        writer.execute("SET enable_progress_bar = false")
         writer.execute(f"CREATE TABLE {EARTHQUAKES_TABLE} AS SELECT * FROM read_parquet(?)", [source])
     target.chmod(0o444)
     return target
