@@ -2,29 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-def _navigation_app(init: Callable[..., None]) -> Callable[..., None]:
-    """AppTest forgets before every run that ``app.py`` calls ``st.navigation`` and, seeing a ``pages/`` folder,
-    reruns the current page's file as a v1 multipage app, without ``app.py`` and its sidebar. The real server
-    learns it on its first run and keeps it (``PagesManager.uses_pages_directory`` is then False for good);
-    this makes every AppTest run start where the server stays."""
-
-    def init_as_navigation_app(self: PagesManager, *args: object, **kwargs: object) -> None:
-        init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    return init_as_navigation_app
-
-
-PagesManager.__init__ = _navigation_app(PagesManager.__init__)  # type: ignore[method-assign]
 
 
 def open_app(secrets: dict[str, str] | None = None, timeout: float = 30) -> AppTest:
