@@ -1,7 +1,8 @@
-"""Entry point: page config, the sidebar provider selector, and the pages (``pages/``).
+"""Entry point: page config, the sidebar provider selector, and the pages.
 
-With ``st.navigation`` here, Streamlit does not run ``pages/`` as a v1 multipage app: this script (and so
-the sidebar) runs on every page, direct URLs such as ``/explore`` included.
+The pages live in ``app_pages/``, not ``pages/``: Streamlit 1.67 still treats a ``pages/`` folder
+next to the entry script as a v1 multipage app and then runs a requested page's file directly,
+skipping this script (and so the sidebar) on every rerun.
 """
 
 import streamlit as st
@@ -12,9 +13,9 @@ st.set_page_config(page_title="Chat with your data", page_icon="🌋", layout="w
 
 navigation = st.navigation(
     [
-        st.Page("pages/chat.py", title="Chat", icon=":material/chat:", default=True),
-        st.Page("pages/explore.py", title="Explore", icon=":material/table_view:"),
-        st.Page("pages/endpoints.py", title="Endpoints", icon=":material/monitor_heart:"),
+        st.Page("app_pages/chat.py", title="Chat", icon=":material/chat:", default=True),
+        st.Page("app_pages/explore.py", title="Explore", icon=":material/table_view:"),
+        st.Page("app_pages/endpoints.py", title="Endpoints", icon=":material/monitor_heart:"),
     ]
 )
 render_sidebar()

@@ -15,7 +15,7 @@ STATIONS = b"station,region,height_m\nZermatt,Valais,1608\nDavos,Graubunden,1560
 
 def explore() -> AppTest:
     at = open_app().run()
-    return at.switch_page("pages/explore.py").run()
+    return at.switch_page("app_pages/explore.py").run()
 
 
 def button(at: AppTest, label: str):  # type: ignore[no-untyped-def]

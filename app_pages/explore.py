@@ -35,7 +35,7 @@ with tables_tab:
             with st.container(horizontal=True):
                 if st.button("Ask about this table", key=f"ask_{info.name}"):
                     session.ask(f"What does the {info.name} table contain? Show a few key figures.")
-                    st.switch_page("pages/chat.py")
+                    st.switch_page("app_pages/chat.py")
                 if info.name != EARTHQUAKES_TABLE and st.button("Remove table", key=f"drop_{info.name}"):
                     database.drop_table(info.name)
                     st.rerun()
