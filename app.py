@@ -1,8 +1,9 @@
 """Entry point: page config, the sidebar provider selector, and the pages.
 
-The pages live in ``app_pages/``, not ``pages/``: Streamlit 1.67 still treats a ``pages/`` folder
-next to the entry script as a v1 multipage app and then runs a requested page's file directly,
-skipping this script (and so the sidebar) on every rerun.
+The pages live in ``app_pages/``, not ``pages/``: with a ``pages/`` folder, Streamlit 1.67 runs the first
+script run of a fresh server process (and every AppTest run) as a v1 multipage app, so a direct link such
+as ``/explore`` opened first would run that page's file alone, without this script and its sidebar
+(``PagesManager.uses_pages_directory``; tested in ``tests/browser/test_sidebar_browser.py``).
 """
 
 import streamlit as st
