@@ -17,8 +17,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from analyst.datasets import DATA_DIR
 from analyst.parsing import ChartHint
+from sources.bundled import DATA_DIR
 
 TOP_N_BARS = 25
 MAX_COLOR_VALUES = 10

@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from analyst.sandbox import QueryResult
+from sandbox.database import QueryResult
 
 NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?")
 

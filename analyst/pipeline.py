@@ -38,12 +38,12 @@ from analyst.prompts import (
     build_repair_messages,
     build_sql_messages,
 )
-from analyst.sandbox import QueryError, QueryResult, SessionDatabase
 from analyst.sql_description import describe_sql
 from analyst.value_fix import suggest_value_fix
 from providers.client import Completion, ModelClient
 from providers.errors import ProviderError
 from providers.retry import RetryNotice
+from sandbox.database import QueryError, QueryResult, SessionDatabase
 
 NO_ROWS = (
     "The query returned no rows. Try loosening a filter (a lower magnitude, a wider time range) "

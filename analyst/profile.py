@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analyst.sandbox import SessionDatabase
 from analyst.schema import quote_identifier
+from sandbox.database import SessionDatabase
 
 PROFILE_COLUMNS = ["column_name", "column_type", "min", "max", "approx_unique", "null_percentage"]
 

@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from analyst.datasets import EARTHQUAKES_TABLE
-from analyst.sandbox import SessionDatabase, TableInfo
 from analyst.schema import LOW_CARDINALITY, NUMERIC, describe_tables, quote_identifier
+from sandbox.database import SessionDatabase, TableInfo
+from sources.bundled import EARTHQUAKES_TABLE
 
 COORDINATES = ("latitude", "longitude", "lat", "lon", "lng")
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import duckdb
 
-from analyst.datasets import COLUMN_UNITS, EARTHQUAKES_TABLE
-from analyst.sandbox import SessionDatabase
+from sandbox.database import SessionDatabase
+from sources.bundled import COLUMN_UNITS, EARTHQUAKES_TABLE
 
 MAX_LISTED_VALUES = 8
 LOW_CARDINALITY = 12

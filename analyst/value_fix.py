@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from analyst.sandbox import SessionDatabase
 from analyst.schema import quote_identifier
+from sandbox.database import SessionDatabase
 
 TEXT_TYPES = ("VARCHAR",)
 

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analyst.answer import conversation_totals
-from analyst.file_types import ACCEPTED_TYPES
+from sources.file_types import ACCEPTED_TYPES
 from ui import session
 from ui.answer_view import render_answer
 from ui.chat import EXAMPLE_QUESTIONS, add_attached_files, not_ready_message, run_edited_sql, run_question

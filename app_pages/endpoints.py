@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from analyst.comparison import Outcome, run_comparison
-from analyst.evaluation import load_questions, run_evaluation
+from evaluation.accuracy import load_questions, run_evaluation
+from evaluation.side_by_side import Outcome, run_comparison
 from providers.endpoints import EndpointType
 from providers.errors import ProviderError
 from providers.health import run_health_check

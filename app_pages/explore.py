@@ -5,13 +5,13 @@ from datetime import date, timedelta
 import streamlit as st
 
 from analyst.charts import build_chart
-from analyst.datasets import EARTHQUAKES_TABLE
-from analyst.export.csv_safety import build_csv
-from analyst.file_types import ACCEPTED_TYPES
 from analyst.parsing import ChartHint
 from analyst.profile import profile_table
-from analyst.sample_datasets import sample_dataset_names
-from analyst.sandbox import QueryError
+from exports.csv_safety import build_csv
+from sandbox.database import QueryError
+from sources.bundled import EARTHQUAKES_TABLE
+from sources.file_types import ACCEPTED_TYPES
+from sources.samples import sample_dataset_names
 from ui import data, session
 
 WORKBENCH_SQL = "workbench_sql"
@@ -107,7 +107,7 @@ with add_tab:
         replace_usgs = st.radio("Load into", ["Replace the earthquakes table", "A new table"], horizontal=True)
         load_usgs = st.form_submit_button("Load from USGS")
     if load_usgs:
-        from analyst.loaders import CatalogUnavailable
+        from sources.catalogs import CatalogUnavailable
 
         bar = st.progress(0.0, "Asking USGS how many events match…")
         try:
@@ -123,7 +123,7 @@ with add_tab:
     replace_ncal = st.radio("Load into", ["Replace the earthquakes table", "A new table"], horizontal=True,
                             key="ncal_target")  # fmt: skip
     if st.button("Load Northern California catalog"):
-        from analyst.loaders import CatalogUnavailable
+        from sources.catalogs import CatalogUnavailable
 
         bar = st.progress(0.0, "Downloading…")
         try:

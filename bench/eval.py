@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from analyst.evaluation import QUESTIONS_FILE, EvalReport, QuestionScore, load_questions, run_evaluation
+from evaluation.accuracy import QUESTIONS_FILE, EvalReport, QuestionScore, load_questions, run_evaluation
 from providers.client import ModelClient
 from providers.endpoints import EndpointType
 from providers.selection import Selection, resolve_selection

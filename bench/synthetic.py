@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from analyst.datasets import EARTHQUAKES_PARQUET
+from sources.bundled import EARTHQUAKES_PARQUET
 
 CACHE_DIR = Path(__file__).resolve().parent / ".cache"
 SECONDS_IN_TEN_YEARS = 10 * 365 * 86_400

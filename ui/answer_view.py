@@ -19,8 +19,8 @@ from analyst.answer import (
     TablePart,
     TextPart,
 )
-from analyst.export.csv_safety import build_csv
 from analyst.model_text import escape_markdown
+from exports.csv_safety import build_csv
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,7 +32,7 @@ def _csv(frame: pd.DataFrame) -> Callable[[], bytes]:
 
 def _image(spec: dict, fmt: str) -> Callable[[], bytes | str]:
     def convert() -> bytes | str:
-        from analyst.export.images import build_chart_png, build_chart_svg  # vl-convert is large: on click
+        from exports.images import build_chart_png, build_chart_svg  # vl-convert is large: on click
 
         return build_chart_png(spec) if fmt == "png" else build_chart_svg(spec)
 

@@ -12,9 +12,9 @@ from datetime import date
 import pyarrow as pa
 import streamlit as st
 
-from analyst.datasets import EARTHQUAKES_TABLE
-from analyst.sample_datasets import load_sample_dataset
-from analyst.uploads import LoadedFile, UploadError, read_upload, safe_table_name
+from sources.bundled import EARTHQUAKES_TABLE
+from sources.samples import load_sample_dataset
+from sources.uploads import LoadedFile, UploadError, read_upload, safe_table_name
 from ui import session
 
 Progress = Callable[[float, str], None]
@@ -118,13 +118,13 @@ def add_sample(name: str) -> None:
 
 # Earthquake catalogs: fetched once per argument set for every visitor (public data), then instant.
 def usgs_url() -> str:
-    from analyst.loaders import USGS_FDSN_URL
+    from sources.catalogs import USGS_FDSN_URL
 
     return os.environ.get("USGS_FDSN_URL", USGS_FDSN_URL)
 
 
 def ncal_url() -> str:
-    from analyst.loaders import NCAL_CSV_URL
+    from sources.catalogs import NCAL_CSV_URL
 
     return os.environ.get("NCAL_CSV_URL", NCAL_CSV_URL)
 
@@ -160,7 +160,7 @@ def catalog_cache() -> CatalogCache:
 
 
 def load_usgs_catalog(start: date, end: date, min_magnitude: float, progress: Progress) -> pa.Table:
-    from analyst.loaders import fetch_usgs_catalog
+    from sources.catalogs import fetch_usgs_catalog
 
     url = usgs_url()
     return catalog_cache().get_or_fetch(
@@ -170,7 +170,7 @@ def load_usgs_catalog(start: date, end: date, min_magnitude: float, progress: Pr
 
 
 def load_ncal_catalog(progress: Progress) -> pa.Table:
-    from analyst.loaders import fetch_ncal_catalog
+    from sources.catalogs import fetch_ncal_catalog
 
     url = ncal_url()
     return catalog_cache().get_or_fetch(("ncal", url), lambda: fetch_ncal_catalog(url=url, progress=progress))

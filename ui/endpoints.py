@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analyst.comparison import Contender
+from evaluation.side_by_side import Contender
 from providers.catalog import CUSTOM_MODEL, model_choices
 from providers.client import ModelClient
 from providers.endpoints import EndpointType

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from analyst.answer import Answer
-from analyst.sandbox import SessionDatabase
+from sandbox.database import SessionDatabase
 
 
 def render_export_menu(history: list[Answer], database: SessionDatabase) -> None:
-    from analyst.export.bundle import build_bundle, build_markdown_file  # vl-convert and pyarrow: on first use
+    from exports.bundle import build_bundle, build_markdown_file  # vl-convert and pyarrow: on first use
 
     stamp = datetime.now(UTC).strftime("%Y-%m-%d-%H%M")
     with st.popover("Export conversation", icon=":material/download:", width="stretch", disabled=not history):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analyst.answer import Answer
-from analyst.sandbox import SessionDatabase
+from sandbox.database import SessionDatabase
 from ui.state import session_object
 
 DATABASE = "session_database"

@@ -10,11 +10,11 @@ import pytest
 
 from analyst.answer import Answer
 from analyst.pipeline import answer_question
-from analyst.sandbox import SessionDatabase
 from providers.client import EndpointState, ModelClient
 from providers.endpoints import EndpointType
 from providers.retry import RetryPolicy
 from providers.settings import ProviderSettings
+from sandbox.database import SessionDatabase
 from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.scripted_model import ScriptedModel, fenced
 

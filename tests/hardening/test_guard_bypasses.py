@@ -11,8 +11,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from analyst.datasets import EARTHQUAKES_PARQUET
-from analyst.sandbox import QueryError, SandboxLimits, SessionDatabase
+from sandbox.database import QueryError, SandboxLimits, SessionDatabase
+from sources.bundled import EARTHQUAKES_PARQUET
 
 # (statement, what the refusal must say)
 BYPASSES = [

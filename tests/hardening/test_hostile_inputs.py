@@ -14,19 +14,19 @@ import pyarrow.parquet as pq
 import pytest
 
 from analyst.answer import Answer, MetricPart, TablePart
-from analyst.export.csv_safety import build_csv, neutralize_cell
-from analyst.export.markdown import build_markdown_table
-from analyst.export.script import build_answer_cell, comment_text, python_string
 from analyst.profile import profile_table
 from analyst.prompt_context import build_schema_context
-from analyst.sandbox import SessionDatabase
-from analyst.uploads import read_upload
+from exports.csv_safety import build_csv, neutralize_cell
+from exports.markdown import build_markdown_table
+from exports.script import build_answer_cell, comment_text, python_string
 from providers.client import ModelClient
 from providers.endpoints import EndpointType
 from providers.errors import ProviderError
 from providers.headers import InvalidHeaders, parse_headers
 from providers.selection import Selection, resolve_selection
 from providers.settings import Configuration, ProviderSettings, read_configuration
+from sandbox.database import SessionDatabase
+from sources.uploads import read_upload
 from tests.conftest import FAST_RETRIES
 from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.scripted_model import ScriptedModel

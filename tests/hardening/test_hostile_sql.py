@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analyst.sandbox import QueryError, SandboxLimits, SessionDatabase
+from sandbox.database import QueryError, SandboxLimits, SessionDatabase
 
 ROOT = Path(__file__).resolve().parents[2]
 TIME_LIMIT_S = 2.0

@@ -10,10 +10,10 @@ import pytest
 
 from analyst.answer import ChartPart
 from analyst.pipeline import answer_question
-from analyst.sandbox import SessionDatabase
 from providers.client import EndpointState, ModelClient
 from providers.endpoints import EndpointType
 from providers.settings import ProviderSettings
+from sandbox.database import SessionDatabase
 from tests.conftest import FAST_RETRIES
 from tests.support.apptest import open_app
 from tests.support.fake_endpoint import FakeEndpoint

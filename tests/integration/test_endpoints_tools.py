@@ -9,14 +9,14 @@ import sys
 import time
 from pathlib import Path
 
-from analyst.comparison import Contender, run_comparison
-from analyst.evaluation import EvalQuestion, load_questions, run_evaluation
-from analyst.sandbox import SessionDatabase
+from evaluation.accuracy import EvalQuestion, load_questions, run_evaluation
+from evaluation.side_by_side import Contender, run_comparison
 from providers.client import EndpointState, ModelClient
 from providers.endpoints import EndpointType
 from providers.retry import RetryPolicy
 from providers.settings import ProviderSettings
 from providers.wakeup import SCALE_UP_HEADER, WakeJob
+from sandbox.database import SessionDatabase
 from tests.conftest import FAST_RETRIES
 from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.scripted_model import ScriptedModel, fenced

@@ -16,15 +16,15 @@ import pandas as pd
 import pytest
 
 from analyst.answer import ATTACHMENT_MARK, Answer, ChartPart, SqlPart, TextPart, conversation_totals
-from analyst.compare import results_equal
-from analyst.datasets import EARTHQUAKES_PARQUET
-from analyst.export import bundle
-from analyst.export.bundle import build_bundle, build_markdown_file, split_exportable, tables_used
 from analyst.pipeline import answer_question
-from analyst.sandbox import SessionDatabase
+from evaluation.results import results_equal
+from exports import bundle
+from exports.bundle import build_bundle, build_markdown_file, split_exportable, tables_used
 from providers.client import ModelClient
 from providers.endpoints import EndpointType
 from providers.settings import ProviderSettings
+from sandbox.database import SessionDatabase
+from sources.bundled import EARTHQUAKES_PARQUET
 from tests.conftest import FAST_RETRIES
 from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.scripted_model import ScriptedModel, fenced

@@ -8,8 +8,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from analyst.sandbox import QueryError, SandboxLimits, SessionDatabase, bundled_earthquakes
 from analyst.schema import describe_tables
+from sandbox.database import QueryError, SandboxLimits, SessionDatabase, bundled_earthquakes
 
 
 @pytest.fixture(scope="module")

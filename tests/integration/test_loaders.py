@@ -12,9 +12,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from analyst import loaders
-from analyst.datasets import EARTHQUAKES_PARQUET
-from analyst.loaders import (
+from sources import catalogs as catalog_module
+from sources.bundled import EARTHQUAKES_PARQUET
+from sources.catalogs import (
     CatalogUnavailable,
     fetch_ncal_catalog,
     fetch_usgs_catalog,
@@ -244,7 +244,7 @@ def test_the_ncal_table_has_the_bundled_tables_types_and_is_sorted_by_time(catal
 def test_the_ncal_download_reports_progress_from_content_length(
     catalogs: FakeCatalogs, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(loaders, "READ_BLOCK_BYTES", 256)  # several blocks from a small fixture
+    monkeypatch.setattr(catalog_module, "READ_BLOCK_BYTES", 256)  # several blocks from a small fixture
     reports: list[tuple[float, str]] = []
     fetch_ncal_catalog(url=catalogs.ncal_url, progress=lambda f, t: reports.append((f, t)))
     downloading = [f for f, t in reports if " of " in t and t.startswith("Downloading")]

@@ -6,10 +6,10 @@ import pytest
 
 from analyst.answer import ChartPart, MetricPart, NoticePart, SqlPart, TablePart, TextPart
 from analyst.pipeline import NO_ROWS, NOT_ABOUT_THE_DATA, Events, PipelineOptions, answer_question, rerun_sql
-from analyst.sandbox import SessionDatabase
 from providers.client import ModelClient
 from providers.endpoints import EndpointType
 from providers.settings import ProviderSettings
+from sandbox.database import SessionDatabase
 from tests.conftest import FAST_RETRIES
 from tests.support.fake_endpoint import Failure, FakeEndpoint
 from tests.support.scripted_model import ScriptedModel, fenced

@@ -7,8 +7,8 @@ import pytest
 
 from analyst.prompt_context import build_examples, build_schema_context
 from analyst.prompts import build_sql_messages
-from analyst.sample_datasets import load_sample_dataset
-from analyst.sandbox import SessionDatabase
+from sandbox.database import SessionDatabase
+from sources.samples import load_sample_dataset
 
 
 def database_with(sample: str | None) -> SessionDatabase:

@@ -8,10 +8,10 @@ import pytest
 
 from analyst.answer import ChartPart, SqlPart, TablePart
 from analyst.pipeline import answer_question
-from analyst.sandbox import SessionDatabase
 from providers.client import ModelClient
 from providers.endpoints import EndpointType
 from providers.settings import ProviderSettings
+from sandbox.database import SessionDatabase
 from tests.conftest import FAST_RETRIES
 from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.scripted_model import SMALL_MODEL_HABITS, ScriptedModel, chart_template_copied, fenced

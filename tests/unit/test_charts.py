@@ -11,7 +11,7 @@ import vl_convert
 
 from analyst.charts import build_chart
 from analyst.parsing import ChartHint
-from analyst.sandbox import SessionDatabase
+from sandbox.database import SessionDatabase
 
 
 @pytest.fixture(scope="module")

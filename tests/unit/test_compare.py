@@ -1,6 +1,6 @@
 import pandas as pd
 
-from analyst.compare import results_equal
+from evaluation.results import results_equal
 
 
 def test_order_and_column_names_do_not_matter() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analyst.sandbox import SessionDatabase
 from analyst.sql_description import describe_sql
+from sandbox.database import SessionDatabase
 
 
 @pytest.fixture(scope="module")

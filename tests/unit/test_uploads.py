@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from analyst.uploads import MAX_COLUMNS, UploadError, read_upload, safe_table_name
+from sources.uploads import MAX_COLUMNS, UploadError, read_upload, safe_table_name
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from analyst.answer import Answer, ErrorPart
-from analyst.compare import results_equal
 from analyst.pipeline import PipelineOptions, answer_question
-from analyst.sandbox import SessionDatabase
+from evaluation.results import results_equal
 from providers.client import ModelClient
+from sandbox.database import SessionDatabase
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from analyst.answer import Answer, TextPart
-from analyst.compare import results_equal
-from analyst.export.csv_safety import build_csv_rows
 from analyst.pipeline import PipelineOptions, answer_question
-from analyst.sample_datasets import load_sample_dataset
-from analyst.sandbox import QueryError, SessionDatabase
+from evaluation.results import results_equal
+from exports.csv_safety import build_csv_rows
 from providers.client import ModelClient
+from sandbox.database import QueryError, SessionDatabase
+from sources.samples import load_sample_dataset
 
 QUESTIONS_FILE = Path(__file__).resolve().parents[1] / "bench" / "questions.json"
 EVAL_OPTIONS = PipelineOptions(write_insight=False)  # the score is about SQL: no insight calls

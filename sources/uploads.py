@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from analyst.file_types import ACCEPTED_TYPES, EXTENSIONS
+from sources.file_types import ACCEPTED_TYPES, EXTENSIONS
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024  # Streamlit's default server.maxUploadSize
 MAX_COLUMNS = 2_000

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from analyst.answer import Answer, ChartPart, MetricPart, TablePart
-from analyst.export.markdown import one_line
+from exports.markdown import one_line
 
 SCRIPT_NAME = "reproduce.py"
 DATA_FOLDER = "data"

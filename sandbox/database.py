@@ -22,8 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from analyst.datasets import EARTHQUAKES_PARQUET, EARTHQUAKES_TABLE, earthquakes_source
-from analyst.sql_guard import UnknownTable, UnsafeSQL, check_read_only, first_keyword
+from sandbox.guard import UnknownTable, UnsafeSQL, check_read_only, first_keyword
+from sources.bundled import EARTHQUAKES_PARQUET, EARTHQUAKES_TABLE, earthquakes_source
 
 T = TypeVar("T")
 OWNER_DATABASE = "owner_data"  # the attached read-only copy of the owner's Parquet file

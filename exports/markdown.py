@@ -21,7 +21,7 @@ from analyst.answer import (
     conversation_totals,
 )
 from analyst.model_text import escape_inline_markdown, escape_markdown
-from analyst.sandbox import TableInfo
+from sandbox.database import TableInfo
 
 PREVIEW_ROWS = 10
 ImageLink = Callable[[int, ChartPart], str | None]  # (question number, chart) -> image address, None if not drawn

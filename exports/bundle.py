@@ -18,9 +18,9 @@ import duckdb
 import pyarrow.parquet as pq
 
 from analyst.answer import Answer, ChartPart
-from analyst.export.images import build_chart_png
-from analyst.export.markdown import build_markdown
-from analyst.export.script import (
+from exports.images import build_chart_png
+from exports.markdown import build_markdown
+from exports.script import (
     DATA_FOLDER,
     SCRIPT_NAME,
     answers_with_tables,
@@ -28,7 +28,7 @@ from analyst.export.script import (
     build_script,
     chart_file,
 )
-from analyst.sandbox import SessionDatabase
+from sandbox.database import SessionDatabase
 
 MAX_EXPORT_ROWS = 1_000_000  # bigger tables are named in the script, not copied into the zip
 SCRIPT_PACKAGES = ("duckdb", "altair", "pandas", "pyarrow", "vl-convert-python")  # vl-convert: PNG and offline HTML
