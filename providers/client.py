@@ -14,8 +14,9 @@ from providers.debug import RequestRecord, logger
 from providers.endpoint_state import EndpointState
 from providers.endpoints import EndpointType
 from providers.errors import ProviderError, describe_error
+from providers.provider import Provider
 from providers.redaction import redact
-from providers.registry import Provider, get_provider
+from providers.registry import get_provider
 from providers.retry import RetryCallback, RetryNotice, RetryPolicy, build_retrying
 from providers.settings import ProviderSettings
 

@@ -14,7 +14,7 @@ from providers.endpoints import (
     parse_endpoint_type,
 )
 from providers.headers import validate_headers
-from providers.registry import Provider, register
+from providers.provider import Provider
 
 if TYPE_CHECKING:
     import openai
@@ -126,4 +126,4 @@ class HuggingFaceProvider(Provider):
         return {self.serverless_url, self.router_url}
 
 
-HUGGINGFACE = register(HuggingFaceProvider())
+HUGGINGFACE = HuggingFaceProvider()
