@@ -9,9 +9,9 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_CODE = [ROOT / "app.py", *[p for folder in ("app_pages", "providers", "analyst", "ui")
+APP_CODE = [ROOT / "app.py", *[p for folder in ("app_pages", "providers", "analyst", "sandbox", "sources", "exports", "evaluation", "ui")
                                for p in (ROOT / folder).rglob("*.py")]]  # fmt: skip
-LOCAL = {"app_pages", "providers", "analyst", "ui"}
+LOCAL = {"app_pages", "providers", "analyst", "sandbox", "sources", "exports", "evaluation", "ui"}
 
 
 def normalized(name: str) -> str:

@@ -14,14 +14,13 @@ import time
 
 import pytest
 
-from tests.support.browser import ARTIFACTS
 from tests.support.fake_endpoint import Failure, FakeEndpoint
 from tests.support.streamlit_server import running_app_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.load, pytest.mark.timeout(900)]
 
 SESSIONS = int(os.environ.get("LOAD_SESSIONS", "20"))  # at least 20 in CI; fewer only to debug
-ROUNDS = 5
+ROUNDS = 3  # the session's own table, another session's, and the shared bundled one
 FAILURE_RATE = 0.2
 MESSAGE = "[data-testid='stChatMessage']"
 RUNNING = "[data-testid='stApp'][data-test-script-state='running']"
@@ -43,10 +42,8 @@ def model(body: dict) -> str:
 def questions(index: int) -> list[str]:
     own, other = f"s{index:02d}", f"s{(index + 1) % SESSIONS:02d}"
     return [
-        f"How many rows are in table {own}?",
         f"What is the average value in table {own}?",
         f"How many rows are in table {other}?",  # someone else's: must not be visible
-        f"How many rows are in table {own} now?",
         "How many rows are in table earthquakes?",
     ]
 
@@ -92,7 +89,6 @@ def test_twenty_sessions_at_once(browser, endpoint: FakeEndpoint, tmp_path, caps
                 time.sleep(0.5)  # polling twenty pages costs CPU the server needs
             assert not submitted, f"round {round_number + 1}: sessions {sorted(submitted)} never answered"
         for index, page in enumerate(pages):
-            page.wait_for_timeout(200)
             last_answers = page.locator(MESSAGE).all_inner_texts()[3::2]
             for text in last_answers:
                 if "Result (" in text or re.search(r"\bn\b|average", text) and "failed" not in text:
@@ -100,13 +96,12 @@ def test_twenty_sessions_at_once(browser, endpoint: FakeEndpoint, tmp_path, caps
                 else:
                     failed += 1
                     assert re.search(r"(still failed|not found|does not exist|overloaded|Rate limited)", text), text
-            page.screenshot(path=str(ARTIFACTS / f"load-session-{index:02d}.png"), full_page=True)
             main_text = page.locator("body").inner_text()
             captions = next(line for line in main_text.splitlines() if line.startswith("Tables:"))
             assert f"s{index:02d} ({index + 3} rows)" in captions
             others = [f"s{j:02d}" for j in range(SESSIONS) if j != index]
             assert not any(other in captions for other in others), captions
-            foreign = last_answers[2]
+            foreign = last_answers[1]
             assert "Result (" not in foreign, f"session {index} saw another session's table"
             html = page.content()
             assert "connection is busy" not in html and "Resource In Use" not in html

@@ -42,7 +42,7 @@ def test_other_endpoints_never_receive_the_owner_token(endpoint: FakeEndpoint, s
 
 
 def test_logs_and_errors_never_hold_the_token(endpoint: FakeEndpoint, caplog: pytest.LogCaptureFixture) -> None:
-    endpoint.fail_next(1, 503)
+    endpoint.fail_next(1, 503, body={"error": "Model is currently loading", "estimated_time": 0.01})
     endpoint.fail_next(1, 401, body={"error": f"Bad token {OWNER} for this endpoint"})
     client = ModelClient(ProviderSettings(EndpointType.DEDICATED, "tgi", api_key=OWNER, endpoint_url=endpoint.url),
                          state=EndpointState(), debug=True)  # fmt: skip
