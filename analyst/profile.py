@@ -18,10 +18,23 @@ def profile_table(db: SessionDatabase, table: str) -> pd.DataFrame:
 
     def compute() -> pd.DataFrame:
         rows = db.internal_query(f"SUMMARIZE {quote_identifier(table)}")
-        frame = pd.DataFrame(rows, columns=[
-            "column_name", "column_type", "min", "max", "approx_unique", "avg", "std",
-            "q25", "q50", "q75", "count", "null_percentage",
-        ])  # fmt: skip
+        frame = pd.DataFrame(
+            rows,
+            columns=[
+                "column_name",
+                "column_type",
+                "min",
+                "max",
+                "approx_unique",
+                "avg",
+                "std",
+                "q25",
+                "q50",
+                "q75",
+                "count",
+                "null_percentage",
+            ],
+        )
         # SUMMARIZE's distinct count is a HyperLogLog estimate: it can exceed the rows there are.
         frame["approx_unique"] = frame[["approx_unique", "count"]].min(axis=1)
         frame = frame[PROFILE_COLUMNS].rename(

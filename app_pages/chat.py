@@ -45,8 +45,9 @@ if not history and not question:  # the empty state goes as soon as a first ques
     st.markdown("**Try one of these:**")
     columns = st.columns(2)
     for number, example in enumerate(EXAMPLE_QUESTIONS):
-        columns[number % 2].button(example, key=f"example_{number}", width="stretch", on_click=session.ask,
-                                   args=(example,))  # fmt: skip
+        columns[number % 2].button(
+            example, key=f"example_{number}", width="stretch", on_click=session.ask, args=(example,)
+        )
 
 for index, answer in enumerate(history):
     with st.chat_message("user"):

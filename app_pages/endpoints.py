@@ -46,8 +46,10 @@ with health_tab:
                 st.dataframe({"model": served}, hide_index=True)
 
         st.subheader("Wake up a scaled-to-zero endpoint")
-        st.caption("Sends requests with X-Scale-Up-Timeout and retries with backoff in the background; "
-                   "the chat stays usable meanwhile.")  # fmt: skip
+        st.caption(
+            "Sends requests with X-Scale-Up-Timeout and retries with backoff in the background; "
+            "the chat stays usable meanwhile."
+        )
         limit = st.number_input("Give up after (minutes)", 1, 60, 10, 1)
 
         @st.fragment(run_every=1.0)
@@ -116,8 +118,10 @@ with compare_tab:
 
 with score_tab:
     questions = load_questions()
-    st.caption(f"{len(questions)} reference questions about the bundled week of earthquakes (bench/questions.json). "
-               "A question is right when the answer's rows equal the reference query's rows.")  # fmt: skip
+    st.caption(
+        f"{len(questions)} reference questions about the bundled week of earthquakes (bench/questions.json). "
+        "A question is right when the answer's rows equal the reference query's rows."
+    )
     if problem or client is None:
         st.info(problem)
     elif st.button("Run accuracy score", type="primary"):
@@ -136,8 +140,17 @@ with score_tab:
         d.metric("Tokens", f"{report.total_tokens:,}")
         st.caption(f"{right} of {len(report.scores)} right · model {report.model} · wrong answers first")
         wrong_first = sorted(report.scores, key=lambda s: s.correct)
-        rows = [{"id": s.id, "right": s.correct, "problem": s.problem, "question": s.question, "sql": s.sql,
-                 "seconds": round(s.latency_s, 2)} for s in wrong_first]  # fmt: skip
+        rows = [
+            {
+                "id": s.id,
+                "right": s.correct,
+                "problem": s.problem,
+                "question": s.question,
+                "sql": s.sql,
+                "seconds": round(s.latency_s, 2),
+            }
+            for s in wrong_first
+        ]
         st.dataframe(rows, hide_index=True)
         with st.container(horizontal=True):
             st.download_button("Download CSV", report.to_csv(), "accuracy.csv", "text/csv")

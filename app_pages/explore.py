@@ -56,8 +56,11 @@ with sql_tab:
         st.error(result.message)
     elif result is not None:
         shown = len(result.frame)
-        st.caption(f"{result.total_rows:,} rows" + (f", first {shown:,} shown" if result.left_out else "")
-                   + f" · {result.elapsed_ms:.0f} ms")  # fmt: skip
+        st.caption(
+            f"{result.total_rows:,} rows"
+            + (f", first {shown:,} shown" if result.left_out else "")
+            + f" · {result.elapsed_ms:.0f} ms"
+        )
         st.dataframe(result.frame, hide_index=True)
         st.download_button("Download CSV", lambda: build_csv(result.frame), "result.csv", "text/csv")
         columns = [NONE, *result.columns]
@@ -120,8 +123,9 @@ with add_tab:
         st.rerun()
 
     st.markdown("**Northern California 1967–2018** (54,936 events, the SQLRooms example's catalog)")
-    replace_ncal = st.radio("Load into", ["Replace the earthquakes table", "A new table"], horizontal=True,
-                            key="ncal_target")  # fmt: skip
+    replace_ncal = st.radio(
+        "Load into", ["Replace the earthquakes table", "A new table"], horizontal=True, key="ncal_target"
+    )
     if st.button("Load Northern California catalog"):
         from sources.catalogs import CatalogUnavailable
 

@@ -63,8 +63,10 @@ def main(argv: list[str] | None = None) -> int:
             path = ensure_synthetic(rows)
             scaling[rows] = scaled_overhead(harness, path)
             row = scaling[rows]
-            print(f"scale {rows:>10,} rows: overhead p50 {row['overhead_ms_p50']} ms, p95 {row['overhead_ms_p95']} ms, "
-                  f"first question {row['first_question_ms']} ms")  # fmt: skip
+            print(
+                f"scale {rows:>10,} rows: overhead p50 {row['overhead_ms_p50']} ms, p95 {row['overhead_ms_p95']} ms, "
+                f"first question {row['first_question_ms']} ms"
+            )
     finally:
         harness.stop()
     results["overhead_ms_p50_10m"] = scaling[10_000_000]["overhead_ms_p50"]
@@ -86,8 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": round(time.monotonic() - started, 1),
     }
     RESULTS.write_text(json.dumps(payload, indent=2) + "\n")
-    print(f"\nwrote {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS} "
-          f"in {payload['seconds']} s")  # fmt: skip
+    print(
+        f"\nwrote {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS} "
+        f"in {payload['seconds']} s"
+    )
     return 0 if all(verdict(k, v, results) != "OVER" for k, v in results.items()) else 1
 
 

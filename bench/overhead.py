@@ -43,8 +43,9 @@ class Harness:
         self.server.models = ["bench-model"]
 
     def client(self) -> ModelClient:
-        settings = ProviderSettings(EndpointType.DEDICATED, "bench-model", api_key="hf_bench_local_only",
-                                    endpoint_url=self.server.url)  # fmt: skip
+        settings = ProviderSettings(
+            EndpointType.DEDICATED, "bench-model", api_key="hf_bench_local_only", endpoint_url=self.server.url
+        )
         return ModelClient(settings, state=EndpointState())
 
     def ask(

@@ -45,8 +45,9 @@ class WakeJob:
         max_wait_s: float = 30.0,
     ) -> None:
         # Our own client without retries: this loop is the retry policy here.
-        self.client = ModelClient(client.settings, state=client.state, policy=RetryPolicy(max_retries=0),
-                                  debug=client.debug)  # fmt: skip
+        self.client = ModelClient(
+            client.settings, state=client.state, policy=RetryPolicy(max_retries=0), debug=client.debug
+        )
         self.limit_s = limit_s
         self.scale_up_timeout_s = scale_up_timeout_s
         self.base_wait_s = base_wait_s

@@ -104,8 +104,12 @@ def render_pending_replacements() -> None:
             f"A table named **{choice.existing_name}** already exists. What should {choice.loaded.file_name} do?"
         )
         with st.container(horizontal=True):
-            st.button(f"Replace {choice.existing_name}", key=f"replace_{index}", on_click=resolve_replacement,
-                      args=(index, True))  # fmt: skip
+            st.button(
+                f"Replace {choice.existing_name}",
+                key=f"replace_{index}",
+                on_click=resolve_replacement,
+                args=(index, True),
+            )
             st.button("Keep both", key=f"keep_{index}", on_click=resolve_replacement, args=(index, False))
 
 

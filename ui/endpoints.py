@@ -36,7 +36,7 @@ def render_contender_form(index: int) -> Contender:
             key=f"cmp_type_{index}",
             index=[t.value for t in EndpointType].index(default_type),
             format_func=lambda v: EndpointType(v).label,
-        )  # fmt: skip
+        )
     )
     url = ""
     if kind.needs_url:

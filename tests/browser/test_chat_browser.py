@@ -26,8 +26,11 @@ INSIGHT = (
 
 def test_asking_a_question_shows_sql_table_and_chart_and_exports_it(page, endpoint: FakeEndpoint, tmp_path) -> None:  # type: ignore[no-untyped-def]
     endpoint.responder = ScriptedModel(insight=INSIGHT).on("each day", fenced(BY_DAY, "line x=day y=earthquakes"))
-    env = {"HUGGINGFACE_API_KEY": "hf_BrowserChat000000001", "HUGGINGFACE_ENDPOINT_URL": endpoint.url,
-           "HUGGINGFACE_MODEL": "meta-llama/Llama-3.1-8B-Instruct"}  # fmt: skip
+    env = {
+        "HUGGINGFACE_API_KEY": "hf_BrowserChat000000001",
+        "HUGGINGFACE_ENDPOINT_URL": endpoint.url,
+        "HUGGINGFACE_MODEL": "meta-llama/Llama-3.1-8B-Instruct",
+    }
     with running_app(env) as url:
         page.set_viewport_size({"width": 1400, "height": 1900})
         page.goto(url)

@@ -18,8 +18,11 @@ def test_compare_two_endpoints_in_the_browser(page, endpoint: FakeEndpoint, seco
     endpoint.responder = ScriptedModel(default=fenced(BY_TYPE))
     second_endpoint.responder = ScriptedModel(default=fenced("SELECT type, count(*) AS n FROM earthquakes GROUP BY 1"))
     second_endpoint.delay = 0.5
-    env = {"HUGGINGFACE_API_KEY": "hf_BrowserCompare000001", "HUGGINGFACE_ENDPOINT_URL": endpoint.url,
-           "HUGGINGFACE_MODEL": "tgi"}  # fmt: skip
+    env = {
+        "HUGGINGFACE_API_KEY": "hf_BrowserCompare000001",
+        "HUGGINGFACE_ENDPOINT_URL": endpoint.url,
+        "HUGGINGFACE_MODEL": "tgi",
+    }
     with running_app(env) as url:
         page.set_viewport_size({"width": 1400, "height": 1600})
         page.goto(f"{url}/endpoints")

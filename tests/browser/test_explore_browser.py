@@ -19,8 +19,11 @@ def test_upload_a_csv_and_ask_about_it(page, endpoint: FakeEndpoint, tmp_path) -
     endpoint.responder = ScriptedModel(insight="Valais has two stations.").on("stations table", fenced(BY_REGION))
     csv_file = tmp_path / "stations.csv"
     csv_file.write_text(STATIONS)
-    env = {"HUGGINGFACE_API_KEY": "hf_BrowserExplore0000001", "HUGGINGFACE_ENDPOINT_URL": endpoint.url,
-           "HUGGINGFACE_MODEL": "tgi"}  # fmt: skip
+    env = {
+        "HUGGINGFACE_API_KEY": "hf_BrowserExplore0000001",
+        "HUGGINGFACE_ENDPOINT_URL": endpoint.url,
+        "HUGGINGFACE_MODEL": "tgi",
+    }
     with running_app(env) as url:
         page.goto(f"{url}/explore")
         page.get_by_role("tab", name="Add data").click()

@@ -43,8 +43,17 @@ def cloud_environment(folder: Path) -> str:
     """A new virtual environment with requirements.txt only; returns its python."""
     subprocess.run([sys.executable, "-m", "venv", str(folder / "venv")], check=True)
     python = str(folder / "venv" / "bin" / "python")
-    install = [python, "-m", "pip", "install", "--quiet", "--no-compile", "--only-binary=:all:", "-r",
-               str(folder / "app" / "requirements.txt")]  # fmt: skip
+    install = [
+        python,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--no-compile",
+        "--only-binary=:all:",
+        "-r",
+        str(folder / "app" / "requirements.txt"),
+    ]
     done = subprocess.run(install, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     return python
@@ -65,8 +74,10 @@ def test_a_fresh_environment_with_only_requirements_txt_serves_the_app(page, end
         page.get_by_role("heading", name="Explore your data").wait_for()
         page.get_by_role("tab", name="SQL workbench").wait_for()
 
-    endpoint.responder = ScriptedModel().on("magnitude type", fenced(
-        'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC', "bar x=magType y=n"))  # fmt: skip
+    endpoint.responder = ScriptedModel().on(
+        "magnitude type",
+        fenced('SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC', "bar x=magType y=n"),
+    )
     (app / ".streamlit" / "secrets.toml").write_text(
         f'HUGGINGFACE_API_KEY = "{TOKEN}"\nHUGGINGFACE_ENDPOINT_TYPE = "dedicated"\n'
         f'HUGGINGFACE_ENDPOINT_URL = "{endpoint.url}"\nHUGGINGFACE_MODEL = "tgi"\n'

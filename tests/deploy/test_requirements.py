@@ -9,8 +9,14 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_CODE = [ROOT / "app.py", *[p for folder in ("app_pages", "providers", "analyst", "sandbox", "sources", "exports", "evaluation", "ui")
-                               for p in (ROOT / folder).rglob("*.py")]]  # fmt: skip
+APP_CODE = [
+    ROOT / "app.py",
+    *[
+        p
+        for folder in ("app_pages", "providers", "analyst", "sandbox", "sources", "exports", "evaluation", "ui")
+        for p in (ROOT / folder).rglob("*.py")
+    ],
+]
 LOCAL = {"app_pages", "providers", "analyst", "sandbox", "sources", "exports", "evaluation", "ui"}
 
 

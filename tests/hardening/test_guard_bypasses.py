@@ -35,22 +35,28 @@ BYPASSES = [
     ("SELECT (SELECT value FROM duckdb_settings() LIMIT 1)", "duckdb_settings() is not allowed"),
     ("SELECT * FROM earthquakes e JOIN pg_namespace n ON true", "pg_namespace is not"),
     ("WITH s AS (FROM duckdb_settings()) SELECT * FROM s", "duckdb_settings() is not allowed"),
-    ("SELECT * FROM (WITH pg_settings AS (SELECT 1 AS x) SELECT * FROM pg_settings), pg_settings",
-     "pg_settings is not one of the loaded tables"),
+    (
+        "SELECT * FROM (WITH pg_settings AS (SELECT 1 AS x) SELECT * FROM pg_settings), pg_settings",
+        "pg_settings is not one of the loaded tables",
+    ),
     ("SELECT * FROM system.main.earthquakes", "system.main.earthquakes names a schema or database"),
     ("SELECT * FROM memory.main.earthquakes", "memory.main.earthquakes names a schema or database"),
     ("SELECT * FROM owner_data.earthquakes", "owner_data.earthquakes names a schema or database"),
     ("SELECT * FROM temp.main.duckdb_settings", "names a schema or database"),
     # PIVOT and UNPIVOT get no path around the checks
-    ("PIVOT (SELECT name, value FROM duckdb_settings()) ON name IN ('home_directory') USING first(value)",
-     "duckdb_settings() is not allowed"),
+    (
+        "PIVOT (SELECT name, value FROM duckdb_settings()) ON name IN ('home_directory') USING first(value)",
+        "duckdb_settings() is not allowed",
+    ),
     ("PIVOT pg_settings ON name IN ('home_directory') USING first(setting)", "pg_settings is not"),
     ("PIVOT (FROM query('SELECT 1 AS a')) ON a IN (1) USING count(*)", "query() is not allowed"),
     ("UNPIVOT (SELECT * FROM read_csv('/etc/passwd')) ON COLUMNS(*) INTO NAME k VALUE v", "read_csv() is not allowed"),
     ("PIVOT earthquakes ON net USING count(*)", "must list its values"),
     ("PIVOT (SELECT range AS v FROM range(90000)) ON v USING count(*)", "must list its values"),
-    ("PIVOT earthquakes ON net IN ('ak') USING sum(length(current_setting('home_directory')))",
-     "current_setting() reads files"),
+    (
+        "PIVOT earthquakes ON net IN ('ak') USING sum(length(current_setting('home_directory')))",
+        "current_setting() reads files",
+    ),
     # table functions: an allow-list
     ("SELECT * FROM query_table('earthquakes')", "query_table() is not allowed"),
     ("SELECT * FROM which_secret('s3://x', 's3')", "which_secret() is not allowed"),
@@ -80,7 +86,7 @@ BYPASSES = [
     ("DETACH owner_data", "DETACH"),
     ("USE owner_data", "SET/RESET/USE"),
     ("COPY FROM DATABASE memory TO owner_data", "Refused"),
-]  # fmt: skip
+]
 
 
 @pytest.fixture(scope="module")

@@ -25,8 +25,10 @@ def parquet_bomb(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 def hostile_files(parquet_bomb: bytes) -> list[tuple[str, bytes, str]]:
     rng = random.Random(11)
-    noise = [(f"noise.{ext}", bytes(rng.randrange(256) for _ in range(4096)), "random bytes") for ext in
-             ("csv", "tsv", "parquet", "json", "ndjson", "geojson")]  # fmt: skip
+    noise = [
+        (f"noise.{ext}", bytes(rng.randrange(256) for _ in range(4096)), "random bytes")
+        for ext in ("csv", "tsv", "parquet", "json", "ndjson", "geojson")
+    ]
     return [
         *noise,
         ("bomb.parquet", parquet_bomb, "more than this app holds"),

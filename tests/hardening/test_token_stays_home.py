@@ -19,8 +19,9 @@ from tests.support.streamlit_server import running_app_process
 OWNER = "hf_OwnerSecretToken000000001"
 
 
-def test_other_endpoints_never_receive_the_owner_token(endpoint: FakeEndpoint, second_endpoint: FakeEndpoint,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_other_endpoints_never_receive_the_owner_token(
+    endpoint: FakeEndpoint, second_endpoint: FakeEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HUGGINGFACE_API_KEY", OWNER)
     monkeypatch.setenv("HUGGINGFACE_ENDPOINT_URL", endpoint.url)
     second_endpoint.responder = ScriptedModel(default=fenced("SELECT 1 AS x"))
@@ -44,8 +45,11 @@ def test_other_endpoints_never_receive_the_owner_token(endpoint: FakeEndpoint, s
 def test_logs_and_errors_never_hold_the_token(endpoint: FakeEndpoint, caplog: pytest.LogCaptureFixture) -> None:
     endpoint.fail_next(1, 503, body={"error": "Model is currently loading", "estimated_time": 0.01})
     endpoint.fail_next(1, 401, body={"error": f"Bad token {OWNER} for this endpoint"})
-    client = ModelClient(ProviderSettings(EndpointType.DEDICATED, "tgi", api_key=OWNER, endpoint_url=endpoint.url),
-                         state=EndpointState(), debug=True)  # fmt: skip
+    client = ModelClient(
+        ProviderSettings(EndpointType.DEDICATED, "tgi", api_key=OWNER, endpoint_url=endpoint.url),
+        state=EndpointState(),
+        debug=True,
+    )
     client.policy = client.policy.__class__(base_wait_s=0.01)
     with caplog.at_level(logging.DEBUG), pytest.raises(ProviderError) as caught:
         client.complete([{"role": "user", "content": "hi"}])
@@ -59,8 +63,12 @@ def test_logs_and_errors_never_hold_the_token(endpoint: FakeEndpoint, caplog: py
 def test_the_token_is_not_in_the_page_or_the_server_log(page, endpoint: FakeEndpoint) -> None:  # type: ignore[no-untyped-def]
     endpoint.responder = ScriptedModel(default=fenced("SELECT count(*) AS n FROM earthquakes"))
     endpoint.fail_next(1, 401, body={"error": f"token {OWNER} rejected"})
-    env = {"HUGGINGFACE_API_KEY": OWNER, "HUGGINGFACE_ENDPOINT_URL": endpoint.url, "HUGGINGFACE_MODEL": "tgi",
-           "DEBUG": "huggingface-provider"}  # fmt: skip
+    env = {
+        "HUGGINGFACE_API_KEY": OWNER,
+        "HUGGINGFACE_ENDPOINT_URL": endpoint.url,
+        "HUGGINGFACE_MODEL": "tgi",
+        "DEBUG": "huggingface-provider",
+    }
     with running_app_process(env) as (url, process):
         page.goto(f"{url}/?debug=huggingface-provider")
         box = page.get_by_placeholder("Ask a question about the data, or attach a file")

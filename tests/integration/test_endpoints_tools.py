@@ -88,8 +88,12 @@ class TestComparison:
                 Contender("B", client_for(second_endpoint)),
                 Contender("C", client_for(broken)),
             ]
-            outcomes = run_comparison("types?", contenders, SessionDatabase(),
-                                      on_done=lambda i, o: finished.append((o.label, time.monotonic() - started)))  # fmt: skip
+            outcomes = run_comparison(
+                "types?",
+                contenders,
+                SessionDatabase(),
+                on_done=lambda i, o: finished.append((o.label, time.monotonic() - started)),
+            )
         finally:
             broken.stop()
         order = [label for label, _ in finished]
@@ -103,14 +107,18 @@ class TestComparison:
     def test_different_results_are_told_apart(self, endpoint: FakeEndpoint, second_endpoint: FakeEndpoint) -> None:
         endpoint.responder = ScriptedModel(default=fenced(BY_TYPE))
         second_endpoint.responder = ScriptedModel(default=fenced("SELECT type, count(*) FROM earthquakes GROUP BY 1"))
-        outcomes = run_comparison("q", [Contender("A", client_for(endpoint)), Contender("B", client_for(second_endpoint))],
-                                  SessionDatabase())  # fmt: skip
+        outcomes = run_comparison(
+            "q", [Contender("A", client_for(endpoint)), Contender("B", client_for(second_endpoint))], SessionDatabase()
+        )
         assert outcomes[0].same_as == [] and outcomes[1].same_as == []
 
     def test_an_unconfigured_contender_says_why(self, endpoint: FakeEndpoint) -> None:
         endpoint.responder = ScriptedModel(default=fenced(BY_TYPE))
-        outcomes = run_comparison("q", [Contender("A", client_for(endpoint)), Contender("B", None, "HuggingFace API key required")],
-                                  SessionDatabase())  # fmt: skip
+        outcomes = run_comparison(
+            "q",
+            [Contender("A", client_for(endpoint)), Contender("B", None, "HuggingFace API key required")],
+            SessionDatabase(),
+        )
         assert outcomes[1].answer.error == "HuggingFace API key required"
 
 
@@ -168,8 +176,21 @@ def test_the_command_line_prints_the_same_figures(endpoint: FakeEndpoint, tmp_pa
     endpoint.responder = half_right_model()
     env = {**os.environ, "HUGGINGFACE_API_KEY": TOKEN}
     out = tmp_path / "report.json"
-    command = [sys.executable, "-m", "bench.eval", "--endpoint-type", "dedicated", "--url", endpoint.url,
-               "--model", "tgi", "--questions", str(questions), "--json", str(out)]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "bench.eval",
+        "--endpoint-type",
+        "dedicated",
+        "--url",
+        endpoint.url,
+        "--model",
+        "tgi",
+        "--questions",
+        str(questions),
+        "--json",
+        str(out),
+    ]
     completed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert completed.returncode == 0, completed.stderr
     assert "execution accuracy   50.0% (2/4)" in completed.stdout
@@ -179,7 +200,13 @@ def test_the_command_line_prints_the_same_figures(endpoint: FakeEndpoint, tmp_pa
 
 def test_the_command_line_needs_a_key_from_the_environment(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("HUGGINGFACE_API_KEY", "HF_TOKEN")}
-    completed = subprocess.run([sys.executable, "-m", "bench.eval", "--url", "http://127.0.0.1:9"], cwd=ROOT, env=env,
-                               capture_output=True, text=True, timeout=60)  # fmt: skip
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.eval", "--url", "http://127.0.0.1:9"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert completed.returncode == 2
     assert "HuggingFace API key required" in completed.stderr

@@ -34,7 +34,7 @@ HOSTILE_QUESTION = 'strings\nimport pathlib; pathlib.Path("pwned").touch()  # a 
 SCRIPTED = {
     "magnitude type": fenced(
         'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC', "bar x=magType y=n"
-    ),  # fmt: skip
+    ),
     "each day": fenced("SELECT time::DATE AS day, count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY 1"),
     "map": fenced("SELECT latitude, longitude, mag, place FROM earthquakes WHERE mag >= 4"),
     "average": fenced("SELECT round(avg(mag), 3) AS avg_mag FROM earthquakes"),
@@ -47,9 +47,18 @@ SCRIPTED = {
         fenced("SELECT max(mag) AS strongest FROM earthquakes") if "magnitude" in json.dumps(body) else "Sorry."
     ),
 }
-QUESTIONS = ["Which magnitude type is most common?", "How many happened each day?", "Show a map of strong ones",
-             "What is the average magnitude?", "Which places are most common?", "Which stations are highest?",
-             HOSTILE_QUESTION, "What is the capital of France?", "broken one", "How strong was the strongest?"]  # fmt: skip
+QUESTIONS = [
+    "Which magnitude type is most common?",
+    "How many happened each day?",
+    "Show a map of strong ones",
+    "What is the average magnitude?",
+    "Which places are most common?",
+    "Which stations are highest?",
+    HOSTILE_QUESTION,
+    "What is the capital of France?",
+    "broken one",
+    "How strong was the strongest?",
+]
 
 
 @pytest.fixture(scope="module")

@@ -32,8 +32,13 @@ def test_a_question_gets_sql_table_chart_and_insight_in_two_calls(endpoint, db, 
     endpoint.responder = ScriptedModel().on("magnitude type", fenced(BY_TYPE, "bar x=magType y=n"))
     stages: list[str] = []
     streamed: list[str] = []
-    answer = answer_question("Which magnitude type is most common?", [], db, client,
-                             events=Events(on_stage=stages.append, on_insight=streamed.append))  # fmt: skip
+    answer = answer_question(
+        "Which magnitude type is most common?",
+        [],
+        db,
+        client,
+        events=Events(on_stage=stages.append, on_insight=streamed.append),
+    )
     kinds = [type(p) for p in answer.parts]
     assert kinds == [TextPart, ChartPart, TablePart, SqlPart]
     assert answer.of_type(TextPart)[0].text == "The result has 7 rows."

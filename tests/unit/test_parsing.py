@@ -12,22 +12,34 @@ REPLIES: list[tuple[str, str | None]] = [
     ("```duckdb\nSELECT max(mag) FROM earthquakes;\n```", "SELECT max(mag) FROM earthquakes"),
     ("```\nSELECT min(depth) FROM earthquakes\n```", "SELECT min(depth) FROM earthquakes"),
     ("```sql SELECT-only\nSELECT 1\n```", "SELECT 1"),
-    ("Sure! Here is the query:\n\n```sql\nSELECT place FROM earthquakes ORDER BY mag DESC LIMIT 5;\n```\n\nIt lists them.",
-     "SELECT place FROM earthquakes ORDER BY mag DESC LIMIT 5"),
-    ('{"sql": "SELECT count(*) AS n FROM earthquakes", "explanation": "counts rows"}',
-     "SELECT count(*) AS n FROM earthquakes"),
-    ('```json\n{"query": "SELECT \\"magType\\", count(*) FROM earthquakes GROUP BY 1"}\n```',
-     'SELECT "magType", count(*) FROM earthquakes GROUP BY 1'),
+    (
+        "Sure! Here is the query:\n\n```sql\nSELECT place FROM earthquakes ORDER BY mag DESC LIMIT 5;\n```\n\nIt lists them.",
+        "SELECT place FROM earthquakes ORDER BY mag DESC LIMIT 5",
+    ),
+    (
+        '{"sql": "SELECT count(*) AS n FROM earthquakes", "explanation": "counts rows"}',
+        "SELECT count(*) AS n FROM earthquakes",
+    ),
+    (
+        '```json\n{"query": "SELECT \\"magType\\", count(*) FROM earthquakes GROUP BY 1"}\n```',
+        'SELECT "magType", count(*) FROM earthquakes GROUP BY 1',
+    ),
     ('Answer: {"sql_query": "SELECT 42 AS answer;"}', "SELECT 42 AS answer"),
     ("You can run SELECT avg(mag) FROM earthquakes; to get the average.", "SELECT avg(mag) FROM earthquakes"),
     ("SELECT count(*) FROM earthquakes WHERE mag >= 4", "SELECT count(*) FROM earthquakes WHERE mag >= 4"),
-    ("The query:\nWITH daily AS (SELECT time::DATE AS day, count(*) AS n FROM earthquakes GROUP BY 1)\n"
-     "SELECT * FROM daily ORDER BY day\n\nThis shows each day.",
-     "WITH daily AS (SELECT time::DATE AS day, count(*) AS n FROM earthquakes GROUP BY 1)\nSELECT * FROM daily ORDER BY day"),
-    ("```sql\n-- strongest first\nSELECT place, mag FROM earthquakes /* all */ ORDER BY mag DESC\n```",
-     "-- strongest first\nSELECT place, mag FROM earthquakes /* all */ ORDER BY mag DESC"),
-    ("```sql\nSELECT 'a;b' AS s, count(*) FROM earthquakes WHERE place LIKE '%;%'\n```",
-     "SELECT 'a;b' AS s, count(*) FROM earthquakes WHERE place LIKE '%;%'"),
+    (
+        "The query:\nWITH daily AS (SELECT time::DATE AS day, count(*) AS n FROM earthquakes GROUP BY 1)\n"
+        "SELECT * FROM daily ORDER BY day\n\nThis shows each day.",
+        "WITH daily AS (SELECT time::DATE AS day, count(*) AS n FROM earthquakes GROUP BY 1)\nSELECT * FROM daily ORDER BY day",
+    ),
+    (
+        "```sql\n-- strongest first\nSELECT place, mag FROM earthquakes /* all */ ORDER BY mag DESC\n```",
+        "-- strongest first\nSELECT place, mag FROM earthquakes /* all */ ORDER BY mag DESC",
+    ),
+    (
+        "```sql\nSELECT 'a;b' AS s, count(*) FROM earthquakes WHERE place LIKE '%;%'\n```",
+        "SELECT 'a;b' AS s, count(*) FROM earthquakes WHERE place LIKE '%;%'",
+    ),
     ("```sql\nSELECT 'it`s' AS s, `mag` FROM earthquakes\n```", "SELECT 'it`s' AS s, `mag` FROM earthquakes"),
     ("```sql\nSELECT 1\n```\nOr better:\n```sql\nSELECT 2\n```", "SELECT 2"),
     ("```sql\nSELECT 1;\nSELECT 3;\n```", "SELECT 3"),
@@ -36,15 +48,20 @@ REPLIES: list[tuple[str, str | None]] = [
     ("I can only answer questions about the earthquake data.", None),
     ("", None),
     ('{"name": "run_sql", "arguments": "{\\"sql\\": \\"SELECT 5\\"}"}', "SELECT 5"),
-    ('```json\n{"sql": "SELECT 6", "chart": {"mark": "bar", "x": "a", "y": "b"}}\n```\n```sql\nSELECT 7\n```', "SELECT 6"),
+    (
+        '```json\n{"sql": "SELECT 6", "chart": {"mark": "bar", "x": "a", "y": "b"}}\n```\n```sql\nSELECT 7\n```',
+        "SELECT 6",
+    ),
     ("```python\nprint('SELECT 1')\n```\n```sql\nSELECT 8\n```", "SELECT 8"),
-    ("```sql\nselect \"magType\" as mt from earthquakes\n```", 'select "magType" as mt from earthquakes'),
+    ('```sql\nselect "magType" as mt from earthquakes\n```', 'select "magType" as mt from earthquakes'),
     ("```sql\nSELECT count(*) FROM earthquakes WHERE mag >", "SELECT count(*) FROM earthquakes WHERE mag >"),
     ("Here:\n```sql\nFROM earthquakes SELECT count(*)\n```", "FROM earthquakes SELECT count(*)"),
     ("```sql\nSUMMARIZE earthquakes\n```", "SUMMARIZE earthquakes"),
-    ('```sql\nSELECT "place" FROM earthquakes WHERE place = \'O\'\'Higgins\'\n```',
-     "SELECT \"place\" FROM earthquakes WHERE place = 'O''Higgins'"),
-]  # fmt: skip
+    (
+        "```sql\nSELECT \"place\" FROM earthquakes WHERE place = 'O''Higgins'\n```",
+        "SELECT \"place\" FROM earthquakes WHERE place = 'O''Higgins'",
+    ),
+]
 
 
 @pytest.mark.parametrize(("reply", "expected"), REPLIES)
