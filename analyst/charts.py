@@ -23,7 +23,9 @@ from sources.bundled import DATA_DIR
 TOP_N_BARS = 25
 MAX_COLOR_VALUES = 10
 FORBIDDEN_KEYS = {"url", "href", "$schema", "usermeta", "image", "loader"}
-TIME_NAMES = {"time", "date", "day", "week", "month", "year", "hour", "datetime", "timestamp", "period", "minute"}
+# Date parts (what EXTRACT, year() or hour() return): numbers that name a time, never quantities.
+TIME_PARTS = frozenset({"year", "quarter", "month", "week", "day", "hour", "minute"})
+TIME_NAMES = TIME_PARTS | {"time", "date", "datetime", "timestamp", "period"}
 MARK_ALIASES = {"scatter": "point", "circle": "point", "pie": "arc", "column": "bar", "histogram": "bar"}
 
 
@@ -213,7 +215,7 @@ def build_automatic(frame: pd.DataFrame) -> tuple[alt.TopLevelMixin | dict[str, 
     if lat_lon:
         return build_map(frame, *lat_lon), "map"
     temporal = [c for c in columns if is_temporal(frame, c)]
-    values = [c for c in numeric if c not in temporal and c.lower() not in ("year", "hour", "month", "day", "week")]
+    values = [c for c in numeric if c not in temporal and c.lower() not in TIME_PARTS]
     categories = [c for c in columns if c not in numeric and c not in temporal]
     color = next((c for c in categories if frame[c].nunique() <= MAX_COLOR_VALUES), None)
     if temporal and values:
@@ -226,7 +228,7 @@ def build_automatic(frame: pd.DataFrame) -> tuple[alt.TopLevelMixin | dict[str, 
             )
         )
         return (chart.encode(color=channel(alt.Color, color, "nominal")) if color else chart), "line"
-    ordinal = [c for c in numeric if c.lower() in ("year", "hour", "month", "day", "week")]
+    ordinal = [c for c in numeric if c.lower() in TIME_PARTS]
     if (categories or ordinal) and values:
         x, y = (categories or ordinal)[0], values[0]
         sort = "ascending" if x in ordinal else "-y"

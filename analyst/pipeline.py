@@ -24,7 +24,7 @@ from analyst.answer import (
     TablePart,
     TextPart,
 )
-from analyst.charts import build_chart
+from analyst.charts import TIME_PARTS, build_chart
 from analyst.column_fix import suggest_column_fix
 from analyst.insight import build_result_summary, unsupported_numbers
 from analyst.model_text import remove_remote_content
@@ -59,7 +59,6 @@ EDITED_NOTE = "Showing the result of your edited SQL; the insight was written fo
 
 
 MAX_COLUMN_FIXES = 3  # corrected column names per attempt
-TIME_PARTS = {"year", "month", "day", "hour", "week", "quarter", "minute"}
 
 
 def metric_column(frame: Any) -> str:
@@ -119,7 +118,6 @@ class Events:
     on_stage: Callable[[str], None] = _ignore
     on_retry: Callable[[RetryNotice], None] = _ignore
     on_insight: Callable[[str], None] = _ignore
-    on_sql: Callable[[SqlPart], None] = _ignore
 
 
 @dataclass
@@ -252,7 +250,6 @@ class _QuestionRun:
 
     def record(self, part: SqlPart) -> None:
         self.attempts.append(part)
-        self.events.on_sql(part)
 
     def result_parts(self, result: QueryResult, parsed: ParsedReply) -> list[Part]:
         if result.total_rows == 0:

@@ -6,7 +6,7 @@ from analyst.answer import conversation_totals
 from sources.file_types import ACCEPTED_TYPES
 from ui import session
 from ui.answer_view import render_answer
-from ui.chat import EXAMPLE_QUESTIONS, add_attached_files, not_ready_message, run_edited_sql, run_question
+from ui.conversation import EXAMPLE_QUESTIONS, add_attached_files, not_ready_message, run_edited_sql, run_question
 from ui.export import render_export_menu
 
 # The input first: it is drawn at the bottom anyway, and a person can start typing while the rest loads.

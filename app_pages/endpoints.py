@@ -4,13 +4,13 @@ import streamlit as st
 
 from evaluation.accuracy import load_questions, run_evaluation
 from evaluation.side_by_side import Outcome, run_comparison
-from providers.endpoints import EndpointType
+from providers.endpoint_types import EndpointType
 from providers.errors import ProviderError
 from providers.health import run_health_check
 from ui import session, state
 from ui.answer_view import plural
-from ui.chat import EXAMPLE_QUESTIONS, not_ready_message
-from ui.endpoints import render_contender_form, start_wake_job, wake_job
+from ui.conversation import EXAMPLE_QUESTIONS, not_ready_message
+from ui.endpoint_tools import render_contender_form, start_wake_job, wake_job
 from ui.sidebar import render_health_report
 
 EVAL_REPORT = "eval_report"

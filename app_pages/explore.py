@@ -18,7 +18,6 @@ WORKBENCH_SQL = "workbench_sql"
 WORKBENCH_RESULT = "workbench_result"
 NONE = "(none)"
 MARKS = ["auto", "bar", "line", "point", "area", "map", "none"]
-DEFAULT_SQL = 'SELECT "magType", count(*) AS n\nFROM earthquakes\nGROUP BY 1\nORDER BY n DESC'
 
 st.title("Explore your data")
 database = session.session_database()

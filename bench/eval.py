@@ -15,7 +15,7 @@ from pathlib import Path
 
 from evaluation.accuracy import QUESTIONS_FILE, EvalReport, QuestionScore, load_questions, run_evaluation
 from providers.client import ModelClient
-from providers.endpoints import EndpointType
+from providers.endpoint_types import EndpointType
 from providers.selection import Selection, resolve_selection
 from providers.settings import read_configuration
 

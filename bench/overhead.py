@@ -12,7 +12,7 @@ from analyst.pipeline import answer_question
 from bench.scenario import QUESTIONS, REPAIR_QUESTION, BenchQuestion, model_reply
 from bench.tokens import count_messages
 from providers.client import EndpointState, ModelClient
-from providers.endpoints import EndpointType
+from providers.endpoint_types import EndpointType
 from providers.settings import ProviderSettings
 from sandbox.database import SessionDatabase
 from tests.support.fake_endpoint import FakeEndpoint

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from providers.endpoints import EndpointType
+from providers.endpoint_types import EndpointType
 
 AUTO_MODEL = "auto"
 CUSTOM_MODEL = "custom"

@@ -12,7 +12,7 @@ import openai
 from providers.catalog import AUTO_MODEL, hf_inference_model
 from providers.debug import RequestRecord, logger
 from providers.endpoint_state import EndpointState
-from providers.endpoints import EndpointType
+from providers.endpoint_types import EndpointType
 from providers.errors import ProviderError, describe_error
 from providers.provider import Provider
 from providers.redaction import redact

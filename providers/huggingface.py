@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from providers.endpoints import (
+from providers.endpoint_types import (
     ROUTER_BASE_URL,
     SERVERLESS_BASE_URL,
     EndpointType,

@@ -12,11 +12,6 @@ _TOKEN_PATTERNS = (
 MASK = "hf_***"
 
 
-def mask_token(token: str | None) -> str:
-    """What a token looks like on screen: never more than its prefix."""
-    return MASK if token else ""
-
-
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     """Replace the given secrets and anything token-shaped in ``text``."""
     for secret in secrets:

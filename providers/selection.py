@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from providers.catalog import AUTO_MODEL, CUSTOM_MODEL, model_choices
-from providers.endpoints import EndpointType
+from providers.endpoint_types import EndpointType
 from providers.headers import parse_headers
 from providers.huggingface import API_KEY_REQUIRED, HuggingFaceConfigError
 from providers.registry import get_provider

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from providers.endpoints import (
+from providers.endpoint_types import (
     EndpointType,
     InvalidEndpointURL,
     normalize_endpoint_url,

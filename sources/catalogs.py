@@ -33,7 +33,6 @@ import pyarrow.csv as pacsv
 
 USGS_FDSN_URL = "https://earthquake.usgs.gov/fdsnws/event/1"
 NCAL_CSV_URL = "https://raw.githubusercontent.com/keplergl/kepler.gl-data/refs/heads/master/earthquakes/data.csv"
-NCAL_EXPECTED_ROWS = 54_936  # the file's size when it was chosen; informative, not enforced
 
 Progress = Callable[[float, str], None]  # fraction 0..1, a short status text
 

@@ -10,7 +10,7 @@ import streamlit as st
 from analyst.model_text import remove_remote_content
 from providers.catalog import AUTO_MODEL, CATALOG, CUSTOM_MODEL, model_choices
 from providers.debug import debug_requested, enable_debug_logging
-from providers.endpoints import EndpointType
+from providers.endpoint_types import EndpointType
 from providers.registry import get_provider, provider_names
 from providers.selection import Resolved, Selection, default_selection, resolve_selection
 from providers.settings import Configuration

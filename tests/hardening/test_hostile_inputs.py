@@ -20,7 +20,7 @@ from exports.csv_safety import build_csv, neutralize_cell
 from exports.markdown import build_markdown_table
 from exports.script import build_answer_cell, comment_text, python_string
 from providers.client import ModelClient
-from providers.endpoints import EndpointType
+from providers.endpoint_types import EndpointType
 from providers.errors import ProviderError
 from providers.headers import InvalidHeaders, parse_headers
 from providers.selection import Selection, resolve_selection

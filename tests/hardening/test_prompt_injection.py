@@ -11,7 +11,7 @@ import pytest
 from analyst.answer import ChartPart
 from analyst.pipeline import answer_question
 from providers.client import EndpointState, ModelClient
-from providers.endpoints import EndpointType
+from providers.endpoint_types import EndpointType
 from providers.settings import ProviderSettings
 from sandbox.database import SessionDatabase
 from tests.conftest import FAST_RETRIES

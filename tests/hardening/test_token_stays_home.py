@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from providers.client import EndpointState, ModelClient
-from providers.endpoints import EndpointType
+from providers.endpoint_types import EndpointType
 from providers.errors import ProviderError
 from providers.settings import ProviderSettings
 from tests.support.apptest import open_app

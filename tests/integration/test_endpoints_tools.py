@@ -12,7 +12,7 @@ from pathlib import Path
 from evaluation.accuracy import EvalQuestion, load_questions, run_evaluation
 from evaluation.side_by_side import Contender, run_comparison
 from providers.client import EndpointState, ModelClient
-from providers.endpoints import EndpointType
+from providers.endpoint_types import EndpointType
 from providers.retry import RetryPolicy
 from providers.settings import ProviderSettings
 from providers.wakeup import SCALE_UP_HEADER, WakeJob

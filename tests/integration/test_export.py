@@ -21,7 +21,7 @@ from evaluation.results import results_equal
 from exports import bundle
 from exports.bundle import build_bundle, build_markdown_file, split_exportable, tables_used
 from providers.client import ModelClient
-from providers.endpoints import EndpointType
+from providers.endpoint_types import EndpointType
 from providers.settings import ProviderSettings
 from sandbox.database import SessionDatabase
 from sources.bundled import EARTHQUAKES_PARQUET

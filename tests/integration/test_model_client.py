@@ -8,7 +8,7 @@ import time
 import pytest
 
 from providers.client import EndpointState, ModelClient
-from providers.endpoints import EndpointType
+from providers.endpoint_types import EndpointType
 from providers.errors import ProviderError
 from providers.health import run_health_check
 from providers.huggingface import HuggingFaceProvider

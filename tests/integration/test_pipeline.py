@@ -7,7 +7,7 @@ import pytest
 from analyst.answer import ChartPart, MetricPart, NoticePart, SqlPart, TablePart, TextPart
 from analyst.pipeline import NO_ROWS, NOT_ABOUT_THE_DATA, Events, PipelineOptions, answer_question, rerun_sql
 from providers.client import ModelClient
-from providers.endpoints import EndpointType
+from providers.endpoint_types import EndpointType
 from providers.settings import ProviderSettings
 from sandbox.database import SessionDatabase
 from tests.conftest import FAST_RETRIES

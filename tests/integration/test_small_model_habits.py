@@ -9,7 +9,7 @@ import pytest
 from analyst.answer import ChartPart, SqlPart, TablePart
 from analyst.pipeline import answer_question
 from providers.client import ModelClient
-from providers.endpoints import EndpointType
+from providers.endpoint_types import EndpointType
 from providers.settings import ProviderSettings
 from sandbox.database import SessionDatabase
 from tests.conftest import FAST_RETRIES

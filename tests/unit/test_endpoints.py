@@ -1,6 +1,6 @@
 import pytest
 
-from providers.endpoints import ROUTER_BASE_URL, SERVERLESS_BASE_URL, EndpointType, parse_endpoint_type
+from providers.endpoint_types import ROUTER_BASE_URL, SERVERLESS_BASE_URL, EndpointType, parse_endpoint_type
 from providers.huggingface import HuggingFaceConfigError, create_huggingface
 
 

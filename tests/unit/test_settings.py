@@ -1,7 +1,7 @@
 import pytest
 
 from providers.catalog import AUTO_MODEL, CUSTOM_MODEL, PREDEFINED_MODELS, hf_inference_model, model_choices
-from providers.endpoints import EndpointType
+from providers.endpoint_types import EndpointType
 from providers.selection import MODEL_REQUIRED, Selection, default_selection, resolve_selection
 from providers.settings import Configuration, ProviderSettings, choose_api_key, read_configuration
 

@@ -7,7 +7,7 @@ import streamlit as st
 from evaluation.side_by_side import Contender
 from providers.catalog import CUSTOM_MODEL, model_choices
 from providers.client import ModelClient
-from providers.endpoints import EndpointType
+from providers.endpoint_types import EndpointType
 from providers.selection import Selection, resolve_selection
 from providers.wakeup import WakeJob
 from ui import state
@@ -16,10 +16,6 @@ from ui.config import load_configuration
 WAKE_JOB = "wake_job"
 LABELS = ("A", "B", "C")
 KEY_HELP = "Kept only in this browser session. Empty: the app's token, where the token guard allows it."
-
-
-def _type_label(value: str) -> str:
-    return EndpointType(value).label
 
 
 def render_contender_form(index: int) -> Contender:
