@@ -4,7 +4,7 @@ import streamlit as st
 
 from analyst.answer import conversation_totals
 from sources.file_types import ACCEPTED_TYPES
-from ui import session
+from ui import state
 from ui.answer_view import render_answer
 from ui.conversation import EXAMPLE_QUESTIONS, add_attached_files, not_ready_message, run_edited_sql, run_question
 from ui.export import render_export_menu
@@ -14,7 +14,7 @@ submitted = st.chat_input(
     "Ask a question about the data, or attach a file", accept_file="multiple", file_type=ACCEPTED_TYPES
 )
 st.title("Chat with your data")
-database = session.session_database()
+database = state.session_database()
 tables = ", ".join(f"{t.name} ({t.rows:,} rows)" for t in database.tables())
 st.caption(f"Tables: {tables}. Answers come as DuckDB SQL, a table, a chart and a short insight.")
 
@@ -22,13 +22,13 @@ with st.sidebar:
     st.toggle(
         "Share result rows with the model",
         value=True,
-        key=session.SHARE_ROWS,
+        key=state.SHARE_ROWS,
         help="When off, the insight is written from column statistics only.",
     )
-    if st.button("Clear chat", width="stretch", disabled=not session.conversation()):
-        session.clear_conversation()
-    render_export_menu(session.conversation(), database)
-    totals = conversation_totals(session.conversation())
+    if st.button("Clear chat", width="stretch", disabled=not state.conversation()):
+        state.clear_conversation()
+    render_export_menu(state.conversation(), database)
+    totals = conversation_totals(state.conversation())
     if totals.calls:
         st.caption(f"This session: {totals.describe()}")
 
@@ -36,8 +36,8 @@ problem = not_ready_message()
 if problem:
     st.info(problem)
 
-history = session.conversation()
-question = (submitted.text if submitted else None) or session.take_pending_question()
+history = state.conversation()
+question = (submitted.text if submitted else None) or state.take_pending_question()
 if not history and not question:  # the empty state goes as soon as a first question is on its way
     with st.expander("Preview the data"):
         table = st.selectbox("Table", database.table_names(), label_visibility="collapsed")
@@ -46,7 +46,7 @@ if not history and not question:  # the empty state goes as soon as a first ques
     columns = st.columns(2)
     for number, example in enumerate(EXAMPLE_QUESTIONS):
         columns[number % 2].button(
-            example, key=f"example_{number}", width="stretch", on_click=session.ask, args=(example,)
+            example, key=f"example_{number}", width="stretch", on_click=state.ask, args=(example,)
         )
 
 for index, answer in enumerate(history):

@@ -7,13 +7,11 @@ from evaluation.side_by_side import Outcome, run_comparison
 from providers.endpoint_types import EndpointType
 from providers.errors import ProviderError
 from providers.health import run_health_check
-from ui import session, state
+from ui import state
 from ui.answer_view import plural
 from ui.conversation import EXAMPLE_QUESTIONS, not_ready_message
 from ui.endpoint_tools import render_contender_form, start_wake_job, wake_job
 from ui.sidebar import render_health_report
-
-EVAL_REPORT = "eval_report"
 
 st.title("Endpoints")
 client = state.model_client()
@@ -28,18 +26,18 @@ with health_tab:
         st.caption(f"{settings.endpoint_type.label} · {client.base_url()} · model {settings.model}")
         if st.button("Run health check", type="primary"):
             with st.spinner("Asking the endpoint…"):
-                st.session_state["endpoint_health"] = run_health_check(client)
-        report = st.session_state.get("endpoint_health")
+                state.store_result(state.HEALTH_REPORT, run_health_check(client))
+        report = state.result(state.HEALTH_REPORT)
         if report is not None:
             render_health_report(report)
         if settings.endpoint_type is EndpointType.DEDICATED:
             st.subheader("Served models")
             if st.button("List models (/v1/models)"):
                 try:
-                    st.session_state["served_models"] = client.list_models()
+                    state.store_result(state.SERVED_MODELS, client.list_models())
                 except ProviderError as error:
-                    st.session_state["served_models"] = error
-            served = st.session_state.get("served_models")
+                    state.store_result(state.SERVED_MODELS, error)
+            served = state.result(state.SERVED_MODELS)
             if isinstance(served, ProviderError):
                 st.error(str(served))
             elif served is not None:
@@ -89,11 +87,11 @@ with compare_tab:
         def show(index: int, outcome: Outcome) -> None:
             slots[index].caption(f"{outcome.label}: done in {outcome.seconds:.1f} s")
 
-        database = session.session_database()
-        st.session_state["comparison"] = run_comparison(question, contenders, database, on_done=show)
+        database = state.session_database()
+        state.store_result(state.COMPARISON, run_comparison(question, contenders, database, on_done=show))
         for slot in slots:
             slot.empty()
-    outcomes = st.session_state.get("comparison")
+    outcomes = state.result(state.COMPARISON)
     if outcomes:
         for column, outcome in zip(st.columns(len(outcomes)), outcomes, strict=True):
             with column, st.container(border=True):
@@ -129,8 +127,8 @@ with score_tab:
         report = run_evaluation(
             client, questions, on_progress=lambda done, total, score: bar.progress(done / total, f"{done}/{total}")
         )
-        st.session_state[EVAL_REPORT] = report
-    report = st.session_state.get(EVAL_REPORT)
+        state.store_result(state.ACCURACY_REPORT, report)
+    report = state.result(state.ACCURACY_REPORT)
     if report is not None:
         a, b, c, d = st.columns(4)
         right = sum(s.correct for s in report.scores)

@@ -12,15 +12,13 @@ from sandbox.database import QueryError
 from sources.bundled import EARTHQUAKES_TABLE
 from sources.file_types import ACCEPTED_TYPES
 from sources.samples import sample_dataset_names
-from ui import data, session
+from ui import data, state
 
-WORKBENCH_SQL = "workbench_sql"
-WORKBENCH_RESULT = "workbench_result"
 NONE = "(none)"
 MARKS = ["auto", "bar", "line", "point", "area", "map", "none"]
 
 st.title("Explore your data")
-database = session.session_database()
+database = state.session_database()
 
 tables_tab, sql_tab, add_tab = st.tabs(["Tables", "SQL workbench", "Add data"])
 
@@ -33,7 +31,7 @@ with tables_tab:
             st.dataframe(database.preview(info.name, 20), hide_index=True)
             with st.container(horizontal=True):
                 if st.button("Ask about this table", key=f"ask_{info.name}"):
-                    session.ask(f"What does the {info.name} table contain? Show a few key figures.")
+                    state.ask(f"What does the {info.name} table contain? Show a few key figures.")
                     st.switch_page("app_pages/chat.py")
                 if info.name != EARTHQUAKES_TABLE and st.button("Remove table", key=f"drop_{info.name}"):
                     database.drop_table(info.name)
@@ -41,16 +39,16 @@ with tables_tab:
 
 with sql_tab:
     st.caption("Runs in the same sandbox as the chat: one read-only query, 10 s, at most 5,000 rows fetched.")
-    st.session_state.setdefault(
-        WORKBENCH_SQL, 'SELECT "magType", count(*) AS n\nFROM earthquakes\nGROUP BY 1\nORDER BY n DESC'
+    state.prefill_widget(
+        state.WORKBENCH_SQL, 'SELECT "magType", count(*) AS n\nFROM earthquakes\nGROUP BY 1\nORDER BY n DESC'
     )
-    sql = st.text_area("SQL", key=WORKBENCH_SQL, height=160)
+    sql = st.text_area("SQL", key=state.WORKBENCH_SQL, height=160)
     if st.button("Run", type="primary"):
         try:
-            st.session_state[WORKBENCH_RESULT] = database.run_query(sql)
+            state.store_result(state.WORKBENCH_RESULT, database.run_query(sql))
         except QueryError as error:
-            st.session_state[WORKBENCH_RESULT] = error
-    result = st.session_state.get(WORKBENCH_RESULT)
+            state.store_result(state.WORKBENCH_RESULT, error)
+    result = state.result(state.WORKBENCH_RESULT)
     if isinstance(result, QueryError):
         st.error(result.message)
     elif result is not None:

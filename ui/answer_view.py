@@ -21,6 +21,7 @@ from analyst.answer import (
 )
 from analyst.model_text import escape_markdown
 from exports.csv_safety import build_csv
+from ui import state
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -103,7 +104,7 @@ def render_sql(attempts: list[SqlPart], index: int, on_run_edited: Callable[[int
     st.button(
         "Run edited SQL",
         key=f"sql_run_{index}",
-        on_click=lambda: on_run_edited(index, st.session_state[editor]),
+        on_click=lambda: on_run_edited(index, state.widget_value(editor)),
     )
     last = attempts[-1]
     if last.attempt < 0 and last.error:

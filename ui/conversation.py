@@ -8,7 +8,7 @@ import streamlit as st
 
 from analyst.answer import ATTACHMENT_MARK, Answer, ErrorPart, TextPart
 from analyst.model_text import remove_remote_content
-from ui import session, state
+from ui import state
 
 if TYPE_CHECKING:
     from providers.retry import RetryNotice
@@ -40,7 +40,7 @@ def run_question(question: str) -> None:
     """Answer ``question`` with live progress, append it to the conversation (errors included)."""
     from analyst.pipeline import Events, PipelineOptions, answer_question  # heavy: first needed here
 
-    history = session.conversation()
+    history = state.conversation()
     with st.chat_message("user"):
         st.markdown(question)
     with st.chat_message("assistant"):
@@ -62,8 +62,8 @@ def run_question(question: str) -> None:
             status.write(str(notice))
 
         events = Events(on_stage=lambda text: status.update(label=text), on_retry=on_retry, on_insight=on_insight)
-        options = PipelineOptions(share_rows=bool(st.session_state.get(session.SHARE_ROWS, True)))
-        answer = answer_question(question, list(history), session.session_database(), client, options, events)
+        options = PipelineOptions(share_rows=state.share_rows())
+        answer = answer_question(question, list(history), state.session_database(), client, options, events)
         insight_box.empty()  # the conversation is redrawn from the record right after
         status.update(label="Done" if not answer.error else "Failed", state="error" if answer.error else "complete")
         history.append(answer)
@@ -79,11 +79,11 @@ def add_attached_files(files: list) -> None:
     outcomes = add_files(files, ask_before_replacing=False, announce=False)
     parts = [TextPart(line) if line.startswith("Loaded") else ErrorPart(line) for line in outcomes]
     parts = parts or [TextPart("Those files are loaded already.")]
-    session.conversation().append(Answer(f"{ATTACHMENT_MARK}{names}", parts))
+    state.conversation().append(Answer(f"{ATTACHMENT_MARK}{names}", parts))
 
 
 def run_edited_sql(index: int, sql: str) -> None:
     from analyst.pipeline import rerun_sql
 
-    history = session.conversation()
-    history[index] = rerun_sql(history[index], sql, session.session_database())
+    history = state.conversation()
+    history[index] = rerun_sql(history[index], sql, state.session_database())

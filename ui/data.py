@@ -15,12 +15,9 @@ import streamlit as st
 from sources.bundled import EARTHQUAKES_TABLE
 from sources.samples import load_sample_dataset
 from sources.uploads import LoadedFile, UploadError, read_upload, safe_table_name
-from ui import session
+from ui import state
 
 Progress = Callable[[float, str], None]
-PROCESSED_UPLOADS = "processed_uploads"
-PENDING_REPLACEMENTS = "pending_replacements"
-LOAD_MESSAGES = "load_messages"
 
 
 @dataclass(frozen=True)
@@ -34,7 +31,7 @@ def upload_limit_bytes() -> int:
 
 
 def _messages() -> list[tuple[str, str]]:
-    return st.session_state.setdefault(LOAD_MESSAGES, [])
+    return state.load_messages()
 
 
 def say(kind: str, text: str) -> None:
@@ -45,15 +42,15 @@ def say(kind: str, text: str) -> None:
 def render_messages() -> None:
     for kind, text in _messages():
         (st.success if kind == "success" else st.error)(text)
-    st.session_state[LOAD_MESSAGES] = []
+    state.clear_load_messages()
 
 
 def add_files(files: list, *, ask_before_replacing: bool = True, announce: bool = True) -> list[str]:
     """Load each new uploaded file; a clashing name waits for the person's choice. Returns what happened
     (and, with ``announce``, shows it on the page's next run)."""
     report = say if announce else (lambda kind, text: None)
-    database = session.session_database()
-    processed: set[str] = st.session_state.setdefault(PROCESSED_UPLOADS, set())
+    database = state.session_database()
+    processed = state.processed_uploads()
     outcomes = []
     for upload in files:
         if upload.file_id in processed:
@@ -68,7 +65,7 @@ def add_files(files: list, *, ask_before_replacing: bool = True, announce: bool 
             continue
         wanted = safe_table_name(upload.name)
         if ask_before_replacing and wanted in existing and wanted != EARTHQUAKES_TABLE:
-            st.session_state.setdefault(PENDING_REPLACEMENTS, []).append(PendingReplacement(loaded, wanted))
+            state.pending_replacements().append(PendingReplacement(loaded, wanted))
             outcomes.append(f"{upload.name}: a table named {wanted} exists already — replace it or keep both?")
             continue
         try:
@@ -83,11 +80,11 @@ def add_files(files: list, *, ask_before_replacing: bool = True, announce: bool 
 
 
 def resolve_replacement(index: int, replace: bool) -> None:
-    pending: list[PendingReplacement] = st.session_state.get(PENDING_REPLACEMENTS, [])
+    pending: list[PendingReplacement] = state.pending_replacements()
     if index >= len(pending):
         return
     choice = pending.pop(index)
-    database = session.session_database()
+    database = state.session_database()
     if replace:
         database.add_table(choice.existing_name, choice.loaded.table, replace=True)
         say("success", f"Replaced table {choice.existing_name} with {choice.loaded.file_name}.")
@@ -98,7 +95,7 @@ def resolve_replacement(index: int, replace: bool) -> None:
 
 
 def render_pending_replacements() -> None:
-    pending: list[PendingReplacement] = st.session_state.get(PENDING_REPLACEMENTS, [])
+    pending: list[PendingReplacement] = state.pending_replacements()
     for index, choice in enumerate(pending):
         st.warning(
             f"A table named **{choice.existing_name}** already exists. What should {choice.loaded.file_name} do?"
@@ -114,7 +111,7 @@ def render_pending_replacements() -> None:
 
 
 def add_sample(name: str) -> None:
-    database = session.session_database()
+    database = state.session_database()
     table_name = safe_table_name(name, database.table_names())
     database.add_table(table_name, load_sample_dataset(name))
     say("success", f"Added the {name} sample as table {table_name}.")
@@ -181,7 +178,7 @@ def load_ncal_catalog(progress: Progress) -> pa.Table:
 
 
 def store_catalog(table: pa.Table, replace_earthquakes: bool, new_name: str, source: str) -> None:
-    database = session.session_database()
+    database = state.session_database()
     if replace_earthquakes:
         database.add_table(EARTHQUAKES_TABLE, table, replace=True)
         say("success", f"The earthquakes table now holds {table.num_rows:,} events from {source}.")

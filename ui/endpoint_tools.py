@@ -13,7 +13,6 @@ from providers.wakeup import WakeJob
 from ui import state
 from ui.config import load_configuration
 
-WAKE_JOB = "wake_job"
 LABELS = ("A", "B", "C")
 KEY_HELP = "Kept only in this browser session. Empty: the app's token, where the token guard allows it."
 
@@ -43,7 +42,7 @@ def render_contender_form(index: int) -> Contender:
     default = choices.index(sidebar_model) if sidebar_model in choices else min(index + 1, len(choices) - 2)
     if sidebar_model and sidebar_model not in choices:
         default = choices.index(CUSTOM_MODEL)
-        st.session_state.setdefault(f"cmp_custom_{index}", sidebar_model)
+        state.prefill_widget(f"cmp_custom_{index}", sidebar_model)
     model = st.selectbox("Model", choices, key=f"cmp_model_{index}", index=default)
     custom = st.text_input("Model id", key=f"cmp_custom_{index}") if model == CUSTOM_MODEL else ""
     key = st.text_input("API key (optional)", type="password", key=f"cmp_key_{index}", help=KEY_HELP)
@@ -56,9 +55,9 @@ def render_contender_form(index: int) -> Contender:
 
 def start_wake_job(client: ModelClient, limit_minutes: float) -> WakeJob:
     job = WakeJob(client, limit_s=limit_minutes * 60).start()
-    st.session_state[WAKE_JOB] = job
+    state.store_result(state.WAKE_JOB, job)
     return job
 
 
 def wake_job() -> WakeJob | None:
-    return st.session_state.get(WAKE_JOB)
+    return state.result(state.WAKE_JOB)

@@ -20,7 +20,6 @@ from ui.config import load_configuration
 if TYPE_CHECKING:
     from providers.health import HealthReport
 
-HEALTH_REPORT = "health_report"
 MODEL_NOTES = {m.model_id: m.note for m in CATALOG} | {AUTO_MODEL: "ask the endpoint", CUSTOM_MODEL: "any model id"}
 
 
@@ -36,17 +35,17 @@ def _init_defaults(selection: Selection, debug_default: bool) -> None:
         "sb_debug": debug_default,
     }
     for key, value in defaults.items():
-        st.session_state.setdefault(key, value)
+        state.prefill_widget(key, value)
 
 
 def _reset_model_for_type(configuration: Configuration) -> None:
     """A new endpoint type starts on its own default model ("auto" for dedicated endpoints)."""
-    kind = EndpointType(st.session_state["sb_endpoint_type"])
+    kind = EndpointType(state.widget_value("sb_endpoint_type"))
     defaults = default_selection(replace(configuration, endpoint_type=kind, model=None))
     if configuration.model and configuration.endpoint_type is kind:
         defaults = default_selection(configuration)
-    st.session_state["sb_model"] = defaults.model_choice
-    st.session_state["sb_custom_model"] = defaults.custom_model
+    state.set_widget_value("sb_model", defaults.model_choice)
+    state.set_widget_value("sb_custom_model", defaults.custom_model)
 
 
 def render_sidebar() -> Resolved:
@@ -80,8 +79,8 @@ def render_sidebar() -> Resolved:
         )
         typed_key = st.text_input("API key", type="password", key="sb_key", help=key_help, placeholder="hf_...")
         choices = model_choices(kind)
-        if st.session_state.get("sb_model") not in choices:
-            st.session_state["sb_model"] = choices[0]
+        if state.widget_value("sb_model") not in choices:
+            state.set_widget_value("sb_model", choices[0])
         model_choice = st.selectbox(
             "Model", choices, key="sb_model", format_func=lambda m: f"{m} — {MODEL_NOTES.get(m, '')}".rstrip(" —")
         )
@@ -93,20 +92,19 @@ def render_sidebar() -> Resolved:
         with st.expander("Advanced"):
             headers_text = st.text_area("Custom headers", key="sb_headers", help="One 'Name: value' per line.")
             debug = st.toggle("Debug mode", key="sb_debug", help="Log each request (huggingface-provider).")
-        st.session_state[state.DEBUG] = debug
         if debug:
             enable_debug_logging()
 
         selection = Selection(kind, url, typed_key, model_choice, custom_model, headers_text, provider_name)
         resolved = resolve_selection(selection, configuration)
-        st.session_state[state.RESOLVED] = resolved
+        state.store_resolved_provider(resolved, debug)
         if resolved.problem:
             st.warning(resolved.problem)
         elif resolved.key.source == "configured":
             st.caption("Using the app's configured token.")
         if st.button("Test connection", disabled=resolved.settings is None, width="stretch"):
             _run_test_connection()
-        report = st.session_state.get(HEALTH_REPORT)
+        report = state.result(state.HEALTH_REPORT)
         if report is not None:
             render_health_report(report)
         for notice in state.endpoint_state().notices:
@@ -129,7 +127,7 @@ def _run_test_connection() -> None:
         status.update(
             label="Connection works" if report.ok else "Connection failed", state="complete" if report.ok else "error"
         )
-    st.session_state[HEALTH_REPORT] = report
+    state.store_result(state.HEALTH_REPORT, report)
 
 
 def render_health_report(report: HealthReport) -> None:

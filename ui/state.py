@@ -1,24 +1,45 @@
-"""Typed access to what one browser session keeps in ``st.session_state``."""
+"""Everything one browser session keeps in ``st.session_state``: each key is named here once, and the rest of
+the app (pages included) reads and writes it through these functions, never through raw keys."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import streamlit as st
 
+from analyst.answer import Answer
 from providers.endpoint_state import EndpointState
 from providers.selection import Resolved
+from sandbox.database import SessionDatabase
 
 if TYPE_CHECKING:
     from providers.client import ModelClient
 
 T = TypeVar("T")
 
+# The session's own objects
+DATABASE = "session_database"
+CONVERSATION = "conversation"
+PENDING_QUESTION = "pending_question"
 RESOLVED = "provider_resolved"
 ENDPOINT_STATE = "endpoint_state"
 MODEL_CLIENT = "model_client"
 DEBUG = "debug_mode"
+# Results a page shows until replaced
+HEALTH_REPORT = "health_report"  # the sidebar's "Test connection" and the Endpoints page share it
+SERVED_MODELS = "served_models"
+COMPARISON = "comparison"
+ACCURACY_REPORT = "accuracy_report"
+WORKBENCH_RESULT = "workbench_result"
+WAKE_JOB = "wake_job"
+# Data intake
+PROCESSED_UPLOADS = "processed_uploads"
+PENDING_REPLACEMENTS = "pending_replacements"
+LOAD_MESSAGES = "load_messages"
+# Widget keys that code reads or pre-fills (the widgets own their values)
+SHARE_ROWS = "share_rows"
+WORKBENCH_SQL = "workbench_sql"
 
 
 def session_object(key: str, create: Callable[[], T]) -> T:
@@ -28,12 +49,41 @@ def session_object(key: str, create: Callable[[], T]) -> T:
     return st.session_state[key]
 
 
+# Database and conversation ------------------------------------------------------------------------
+def session_database() -> SessionDatabase:
+    """This session's DuckDB database, created on first use with the bundled earthquakes."""
+    return session_object(DATABASE, SessionDatabase)
+
+
+def conversation() -> list[Answer]:
+    return session_object(CONVERSATION, list)
+
+
+def clear_conversation() -> None:
+    st.session_state[CONVERSATION] = []
+
+
+def ask(question: str) -> None:
+    """Queue a question (from an example button or another page) for the chat page's next run."""
+    st.session_state[PENDING_QUESTION] = question
+
+
+def take_pending_question() -> str | None:
+    return st.session_state.pop(PENDING_QUESTION, None)
+
+
+# The model endpoint ---------------------------------------------------------------------------------
 def endpoint_state() -> EndpointState:
     return session_object(ENDPOINT_STATE, EndpointState)
 
 
 def resolved_provider() -> Resolved | None:
     return st.session_state.get(RESOLVED)
+
+
+def store_resolved_provider(resolved: Resolved, debug: bool) -> None:
+    st.session_state[RESOLVED] = resolved
+    st.session_state[DEBUG] = debug
 
 
 def model_client() -> ModelClient | None:
@@ -50,3 +100,49 @@ def model_client() -> ModelClient | None:
         st.session_state[MODEL_CLIENT] = cached
     cached.debug = debug
     return cached
+
+
+# Results kept between reruns --------------------------------------------------------------------------
+def result(key: str) -> Any:
+    """The last result stored under one of the result keys above (``HEALTH_REPORT``, ``COMPARISON``...)."""
+    return st.session_state.get(key)
+
+
+def store_result(key: str, value: Any) -> None:
+    st.session_state[key] = value
+
+
+# Data intake ----------------------------------------------------------------------------------------
+def load_messages() -> list[tuple[str, str]]:
+    return st.session_state.setdefault(LOAD_MESSAGES, [])
+
+
+def clear_load_messages() -> None:
+    st.session_state[LOAD_MESSAGES] = []
+
+
+def processed_uploads() -> set[str]:
+    return st.session_state.setdefault(PROCESSED_UPLOADS, set())
+
+
+def pending_replacements() -> list[Any]:
+    return st.session_state.setdefault(PENDING_REPLACEMENTS, [])
+
+
+# Widgets --------------------------------------------------------------------------------------------
+def widget_value(key: str, default: Any = None) -> Any:
+    """The current value of the widget with ``key`` (for callbacks and pre-filled forms)."""
+    return st.session_state.get(key, default)
+
+
+def set_widget_value(key: str, value: Any) -> None:
+    st.session_state[key] = value
+
+
+def prefill_widget(key: str, value: Any) -> None:
+    """Give a widget its starting value, once: what the person changes afterwards stays."""
+    st.session_state.setdefault(key, value)
+
+
+def share_rows() -> bool:
+    return bool(st.session_state.get(SHARE_ROWS, True))
