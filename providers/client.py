@@ -9,10 +9,9 @@ from typing import Any
 
 import openai
 
-from providers.catalog import AUTO_MODEL, hf_inference_model
+from providers.catalog import AUTO_MODEL
 from providers.debug import RequestRecord, logger
 from providers.endpoint_state import EndpointState
-from providers.endpoint_types import EndpointType
 from providers.errors import ProviderError, describe_error
 from providers.provider import Provider
 from providers.redaction import redact
@@ -22,11 +21,6 @@ from providers.settings import ProviderSettings
 
 Message = dict[str, Any]
 TextCallback = Callable[[str], None]
-
-SERVERLESS_GONE_NOTICE = (
-    "HuggingFace retired the old serverless API (api-inference.huggingface.co answers 410 Gone). "
-    "This session now uses the Inference Providers router with the model pinned to the hf-inference provider ({model})."
-)
 
 
 CALL_LIMIT_REACHED = (
@@ -70,18 +64,19 @@ class ModelClient:
 
     # Where requests go -------------------------------------------------------------------
     @property
-    def using_router_fallback(self) -> bool:
-        return self.settings.endpoint_type is EndpointType.SERVERLESS and self.state.serverless_gone
+    def using_fallback(self) -> bool:
+        """Whether the provider said this session's API is retired (then its fallback URL and model apply)."""
+        return self.state.api_retired
 
     def base_url(self) -> str:
-        if self.using_router_fallback:
-            return self.provider.router_url
+        if self.using_fallback:
+            return self.provider.fallback_base_url(self.settings)
         return self.provider.base_url(self.settings)
 
     def _client(self) -> openai.OpenAI:
         url = self.base_url()
         if url not in self._clients:
-            override = url if self.using_router_fallback else None
+            override = url if self.using_fallback else None
             self._clients[url] = self.provider.create_client(self.settings, base_url=override)
         return self._clients[url]
 
@@ -96,7 +91,7 @@ class ModelClient:
                     raise ProviderError("The endpoint lists no models: choose a model id in the sidebar.")
                 self.state.auto_models[url] = models[0]
             model = self.state.auto_models[url]
-        return hf_inference_model(model) if self.using_router_fallback else model
+        return self.provider.fallback_model(model) if self.using_fallback else model
 
     # Calls ---------------------------------------------------------------------------------
     def list_models(self, on_retry: RetryCallback | None = None) -> list[str]:
@@ -146,13 +141,9 @@ class ModelClient:
         try:
             response = self._with_retries(request, "POST", "/chat/completions", count)
         except openai.APIStatusError as error:
-            if (
-                error.status_code == 410
-                and self.settings.endpoint_type is EndpointType.SERVERLESS
-                and not self.state.serverless_gone
-            ):
-                self.state.serverless_gone = True
-                self.state.notices.append(SERVERLESS_GONE_NOTICE.format(model=self.model_id()))
+            if self.provider.retired(self.settings, error.status_code) and not self.state.api_retired:
+                self.state.api_retired = True
+                self.state.notices.append(self.provider.retirement_notice(self.model_id()))
                 return self.complete(
                     messages,
                     max_tokens=max_tokens,

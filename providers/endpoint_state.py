@@ -12,7 +12,7 @@ class EndpointState:
     """What one browser session remembers about its endpoints (kept in its session state)."""
 
     request_log: RequestLog = field(default_factory=RequestLog)
-    serverless_gone: bool = False
+    api_retired: bool = False
     notices: list[str] = field(default_factory=list)
     auto_models: dict[str, str] = field(default_factory=dict)
     model_calls: int = 0  # chat completions this session sent (counted against the owner's limit)

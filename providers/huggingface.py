@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from providers.catalog import hf_inference_model
 from providers.endpoint_types import (
     ROUTER_BASE_URL,
     SERVERLESS_BASE_URL,
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
     from providers.settings import ProviderSettings
 
 DEFAULT_TIMEOUT_S = 120.0
+SERVERLESS_GONE_NOTICE = (
+    "HuggingFace retired the old serverless API (api-inference.huggingface.co answers 410 Gone). "
+    "This session now uses the Inference Providers router with the model pinned to the hf-inference provider ({model})."
+)
 
 
 class HuggingFaceConfigError(ValueError):
@@ -121,6 +126,19 @@ class HuggingFaceProvider(Provider):
             router_url=self.router_url,
         )
         return client.with_options(base_url=base_url) if base_url else client
+
+    def retired(self, settings: ProviderSettings, status: int) -> bool:
+        """The old serverless host answers 410 Gone: HuggingFace retired it in favour of the router."""
+        return status == 410 and settings.endpoint_type is EndpointType.SERVERLESS
+
+    def fallback_base_url(self, settings: ProviderSettings) -> str:
+        return self.router_url
+
+    def fallback_model(self, model: str) -> str:
+        return hf_inference_model(model)
+
+    def retirement_notice(self, model: str) -> str:
+        return SERVERLESS_GONE_NOTICE.format(model=model)
 
     def trusted_base_urls(self) -> set[str]:
         return {self.serverless_url, self.router_url}

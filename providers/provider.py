@@ -34,3 +34,19 @@ class Provider:
     def trusted_base_urls(self) -> set[str]:
         """Where the owner's configured token may go when the configuration names no URL."""
         return set()
+
+    def retired(self, settings: ProviderSettings, status: int) -> bool:
+        """Whether a response with ``status`` says these settings' API is gone for good (then ``fallback_*``)."""
+        return False
+
+    def fallback_base_url(self, settings: ProviderSettings) -> str:
+        """Where requests go once the API is retired."""
+        raise NotImplementedError
+
+    def fallback_model(self, model: str) -> str:
+        """The model id to send once the API is retired."""
+        return model
+
+    def retirement_notice(self, model: str) -> str:
+        """What the person reads, once, when the session switches to the fallback."""
+        return ""
