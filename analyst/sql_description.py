@@ -8,8 +8,9 @@ page then shows the SQL alone.
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+from sandbox.syntax_tree import parse_tree
 
 Tree = dict[str, Any]
 
@@ -111,15 +112,6 @@ FORMAT_GRAINS = (
 
 class Undescribable(Exception):
     """A shape this module does not put into words."""
-
-
-def parse_tree(sql: str, run: Any) -> Tree | None:
-    """DuckDB's parse of ``sql`` as a dict, or None; ``run(sql, params)`` returns rows (e.g. ``internal_query``)."""
-    rows = run("SELECT json_serialize_sql(?::VARCHAR)", [sql])
-    tree = json.loads(rows[0][0]) if rows and rows[0][0] else {}
-    if tree.get("error") or len(tree.get("statements", [])) != 1:
-        return None
-    return tree["statements"][0]["node"]
 
 
 def describe_sql(sql: str, run: Any) -> str | None:

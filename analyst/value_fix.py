@@ -9,13 +9,13 @@ the query with that column or that spelling. The person sees the correction on t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from analyst.schema import quote_identifier
 from sandbox.database import SessionDatabase
+from sandbox.syntax_tree import parse_tree, walk
 
 TEXT_TYPES = ("VARCHAR",)
 
@@ -34,16 +34,6 @@ class _Comparison:
     value_span: tuple[int, int]
 
 
-def _walk(tree: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(tree, dict):
-        yield tree
-        for value in tree.values():
-            yield from _walk(value)
-    elif isinstance(tree, list):
-        for item in tree:
-            yield from _walk(item)
-
-
 def _span(node: dict[str, Any]) -> tuple[int, int] | None:
     start, length = node.get("query_location"), node.get("query_location_length")
     if isinstance(start, int) and isinstance(length, int) and length > 0 and start < 2**62:
@@ -52,7 +42,7 @@ def _span(node: dict[str, Any]) -> tuple[int, int] | None:
 
 
 def _comparisons(where: Any) -> Iterator[_Comparison]:
-    for node in _walk(where):
+    for node in walk(where):
         if node.get("class") != "COMPARISON" or node.get("type") != "COMPARE_EQUAL":
             continue
         sides = [node.get("left") or {}, node.get("right") or {}]
@@ -72,7 +62,7 @@ class _Like:
 
 
 def _likes(where: Any) -> Iterator[_Like]:
-    for node in _walk(where):
+    for node in walk(where):
         if node.get("class") != "FUNCTION" or node.get("function_name") != "~~":
             continue
         args = [a.get("expression", a) for a in node.get("arguments") or []]
@@ -102,12 +92,8 @@ def _replace(sql: str, edits: list[tuple[tuple[int, int], str]]) -> str:
 
 def suggest_value_fix(sql: str, db: SessionDatabase) -> ValueFix | None:
     """The SQL with one ``column = 'text'`` comparison corrected to where the text really is, or None."""
-    rows = db.internal_query("SELECT json_serialize_sql(?::VARCHAR)", [sql])
-    tree = json.loads(rows[0][0]) if rows and rows[0][0] else {}
-    if tree.get("error") or len(tree.get("statements", [])) != 1:
-        return None
-    node = tree["statements"][0]["node"]
-    table = _single_table(node) if node.get("type") == "SELECT_NODE" else None
+    node = parse_tree(sql, db.internal_query)
+    table = _single_table(node) if node is not None and node.get("type") == "SELECT_NODE" else None
     info = next((t for t in db.tables() if table and t.name.lower() == table.lower()), None)
     if info is None:
         return None

@@ -23,6 +23,8 @@ from typing import Any
 
 import duckdb
 
+from sandbox.syntax_tree import walk
+
 ST = duckdb.StatementType
 TOKEN = duckdb.token_type
 READ_ONLY_QUERY_NODES = {"SELECT_NODE", "SET_OPERATION_NODE", "RECURSIVE_CTE_NODE", "CTE_NODE", "BOUND_SUBQUERY_NODE"}
@@ -257,18 +259,8 @@ def _strip_semicolon(text: str) -> str:
     return text
 
 
-def _walk(tree: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(tree, dict):
-        yield tree
-        for value in tree.values():
-            yield from _walk(value)
-    elif isinstance(tree, list):
-        for item in tree:
-            yield from _walk(item)
-
-
 def _query_node_types(tree: Any) -> Iterator[str]:
-    for node in _walk(tree):
+    for node in walk(tree):
         if "modifiers" in node and isinstance(node.get("type"), str):
             yield node["type"]
 
@@ -295,7 +287,7 @@ def _table_refs(tree: Any, ctes: frozenset[str]) -> Iterator[tuple[dict[str, Any
 
 
 def _function_calls(tree: Any) -> Iterator[dict[str, Any]]:
-    for node in _walk(tree):
+    for node in walk(tree):
         if isinstance(node.get("function_name"), str):
             yield node
 

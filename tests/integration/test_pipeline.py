@@ -6,26 +6,10 @@ import pytest
 
 from analyst.answer import ChartPart, MetricPart, NoticePart, SqlPart, TablePart, TextPart
 from analyst.pipeline import NO_ROWS, NOT_ABOUT_THE_DATA, Events, PipelineOptions, answer_question, rerun_sql
-from providers.client import ModelClient
-from providers.endpoint_types import EndpointType
-from providers.settings import ProviderSettings
-from sandbox.database import SessionDatabase
-from tests.conftest import FAST_RETRIES
-from tests.support.fake_endpoint import Failure, FakeEndpoint
+from tests.support.fake_endpoint import Failure
 from tests.support.scripted_model import ScriptedModel, fenced
 
 BY_TYPE = 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC'
-
-
-@pytest.fixture
-def db() -> SessionDatabase:
-    return SessionDatabase()
-
-
-@pytest.fixture
-def client(endpoint: FakeEndpoint) -> ModelClient:
-    settings = ProviderSettings(EndpointType.DEDICATED, "tgi", api_key="hf_PipelineTest0001", endpoint_url=endpoint.url)
-    return ModelClient(settings, policy=FAST_RETRIES)
 
 
 def test_a_question_gets_sql_table_chart_and_insight_in_two_calls(endpoint, db, client) -> None:

@@ -8,26 +8,9 @@ import pytest
 
 from analyst.answer import ChartPart, SqlPart, TablePart
 from analyst.pipeline import answer_question
-from providers.client import ModelClient
-from providers.endpoint_types import EndpointType
-from providers.settings import ProviderSettings
-from sandbox.database import SessionDatabase
-from tests.conftest import FAST_RETRIES
-from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.scripted_model import SMALL_MODEL_HABITS, ScriptedModel, chart_template_copied, fenced
 
 BY_TYPE = 'SELECT "magType", count(*) AS count FROM earthquakes GROUP BY "magType" ORDER BY count DESC'
-
-
-@pytest.fixture
-def db() -> SessionDatabase:
-    return SessionDatabase()
-
-
-@pytest.fixture
-def client(endpoint: FakeEndpoint) -> ModelClient:
-    settings = ProviderSettings(EndpointType.DEDICATED, "tgi", api_key="hf_HabitsTest00001", endpoint_url=endpoint.url)
-    return ModelClient(settings, policy=FAST_RETRIES)
 
 
 @pytest.mark.parametrize("habit", SMALL_MODEL_HABITS, ids=lambda h: h.__name__)

@@ -1,0 +1,32 @@
+"""DuckDB's own parse of a statement (``json_serialize_sql``), and walking it: what the guard, the corrections
+and the "Computed:" line decide on, instead of matching text."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+Tree = dict[str, Any]
+RunQuery = Callable[[str, list[Any]], list[tuple[Any, ...]]]
+
+
+def walk(tree: Any) -> Iterator[Tree]:
+    """Every object in a parse tree, depth first."""
+    if isinstance(tree, dict):
+        yield tree
+        for value in tree.values():
+            yield from walk(value)
+    elif isinstance(tree, list):
+        for item in tree:
+            yield from walk(item)
+
+
+def parse_tree(sql: str, run: RunQuery) -> Tree | None:
+    """The query node of ``sql``'s one statement, or None (not one statement, or not a query DuckDB can
+    serialize); ``run(sql, params)`` returns rows, e.g. ``SessionDatabase.internal_query``."""
+    rows = run("SELECT json_serialize_sql(?::VARCHAR)", [sql])
+    tree = json.loads(rows[0][0]) if rows and rows[0][0] else {}
+    if tree.get("error") or len(tree.get("statements", [])) != 1:
+        return None
+    return tree["statements"][0]["node"]
