@@ -19,7 +19,7 @@ from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.scripted_model import ScriptedModel, fenced
 from tests.support.streamlit_server import running_app
 
-pytestmark = [pytest.mark.browser, pytest.mark.deploy, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.browser, pytest.mark.deploy, pytest.mark.timeout(900), pytest.mark.xdist_group("heavy")]
 
 TOKEN = "hf_DeployOwnerToken0000001"
 IGNORED = shutil.ignore_patterns(".git", ".venv", "test-artifacts", ".cache", "__pycache__", "secrets.toml")

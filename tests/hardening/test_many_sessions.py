@@ -17,7 +17,8 @@ import pytest
 from tests.support.fake_endpoint import Failure, FakeEndpoint
 from tests.support.streamlit_server import running_app_process
 
-pytestmark = [pytest.mark.browser, pytest.mark.load, pytest.mark.timeout(900)]
+# One xdist worker runs the heavy tests one after the other (load, deploy); the other runs the rest.
+pytestmark = [pytest.mark.browser, pytest.mark.load, pytest.mark.timeout(900), pytest.mark.xdist_group("heavy")]
 
 SESSIONS = int(os.environ.get("LOAD_SESSIONS", "20"))  # at least 20 in CI; fewer only to debug
 ROUNDS = 3  # the session's own table, another session's, and the shared bundled one
