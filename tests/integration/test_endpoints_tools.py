@@ -97,8 +97,8 @@ class TestComparison:
         finally:
             broken.stop()
         order = [label for label, _ in finished]
+        # The slow one held neither the fast nor the failing one back (run one after the other, C would be last).
         assert order.index("A") < order.index("B") and order.index("C") < order.index("B")
-        assert dict(finished)["A"] < 0.8  # the slow one did not hold the fast one back
         a, b, c = outcomes
         assert a.same_as == ["B"] and b.same_as == ["A"]
         assert c.answer.error.startswith("Internal server error") and c.same_as is None
