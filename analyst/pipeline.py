@@ -203,7 +203,9 @@ class _QuestionRun:
                 context = build_schema_context(self.db, self.answer.question)
                 messages = build_fresh_repair_messages(context, self.answer.question, sql, message)
             else:
-                messages = build_repair_messages(messages, reply, message)
+                # When the app corrected the model's SQL, the model is shown the query that actually failed.
+                failing = reply if sql == parsed.sql else f"```sql\n{sql}\n```"
+                messages = build_repair_messages(messages, failing, message)
             reply = shorten(self.call("repair", messages, self.options.sql_max_tokens).text)
             repaired = parse_reply(reply)
             if not repaired.sql:

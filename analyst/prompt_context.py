@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from analyst.schema import LOW_CARDINALITY, NUMERIC, describe_tables, quote_identifier
+from analyst.schema import LOW_CARDINALITY, NUMERIC, describe_tables, quote_identifier, quote_literal
 from sandbox.database import SessionDatabase, TableInfo
 from sources.bundled import EARTHQUAKES_TABLE
 
@@ -89,10 +89,6 @@ def _whole_days(db: SessionDatabase, table: str, column: str) -> bool:
     return bool(row and row[0][0])
 
 
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def build_idioms(info: TableInfo) -> str:
     """Date idioms written with the table's time column ("hour(time)"), or "" when it has none."""
     columns = info.columns
@@ -117,7 +113,7 @@ def build_examples(db: SessionDatabase, info: TableInfo) -> tuple[tuple[str, str
             condition = f"{quote_identifier(roles.text)} ILIKE '%{roles.word}%'"
         else:
             where = f"{roles.category} is {roles.top_value}"
-            condition = f"{quote_identifier(str(roles.category))} = {_literal(str(roles.top_value))}"
+            condition = f"{quote_identifier(str(roles.category))} = {quote_literal(str(roles.top_value))}"
         question = f"Average {roles.measure} where {where}, rounded to 2 decimals?"
         examples.append((question, average + condition, "chart: none"))
     if roles.time:

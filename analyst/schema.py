@@ -31,6 +31,11 @@ def reserved_words() -> frozenset[str]:
         return frozenset(r[0].lower() for r in rows.fetchall())
 
 
+def quote_literal(value: str) -> str:
+    """A SQL string literal holding ``value`` exactly (quotes doubled)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def quote_identifier(name: str) -> str:
     """DuckDB folds unquoted names to lower case: quote anything that is not a plain lower-case name."""
     plain = name.isascii() and name.isidentifier() and name == name.lower() and name not in reserved_words()

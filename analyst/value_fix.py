@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from analyst.schema import quote_identifier
+from analyst.schema import quote_identifier, quote_literal
 from sandbox.database import SessionDatabase
 from sandbox.syntax_tree import parse_tree, walk
 
@@ -79,10 +79,6 @@ def _single_table(node: dict[str, Any]) -> str | None:
     return str(table["table_name"]) if table.get("type") == "BASE_TABLE" and not table.get("schema_name") else None
 
 
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _replace(sql: str, edits: list[tuple[tuple[int, int], str]]) -> str:
     data = sql.encode()
     for (start, end), text in sorted(edits, reverse=True):
@@ -107,8 +103,10 @@ def suggest_value_fix(sql: str, db: SessionDatabase) -> ValueFix | None:
                 f"SELECT bool_or({col} LIKE $1), bool_or({col} ILIKE $1) FROM {tbl}", [like.pattern]
             )[0]
             if not exact and any_case:
-                note = f"No {column} matches {_literal(like.pattern)} in this case; the app matched it in any case."
-                return ValueFix(_replace(sql, [(like.operator_span, f"ILIKE {_literal(like.pattern)}")]), note)
+                note = (
+                    f"No {column} matches {quote_literal(like.pattern)} in this case; the app matched it in any case."
+                )
+                return ValueFix(_replace(sql, [(like.operator_span, f"ILIKE {quote_literal(like.pattern)}")]), note)
     for comparison in _comparisons(node.get("where_clause")):
         column = by_name.get(comparison.column.lower())
         if column is None:
@@ -133,10 +131,10 @@ def _correction(
     spelled = db.internal_query(f"SELECT DISTINCT {col} FROM {tbl} WHERE lower({col}) = lower($1) LIMIT 2", [value])
     if len(spelled) == 1:
         right = str(spelled[0][0])
-        note = f"No {column} is {_literal(value)}; the app used the stored spelling {_literal(right)}."
-        return (comparison.value_span, _literal(right)), note
+        note = f"No {column} is {quote_literal(value)}; the app used the stored spelling {quote_literal(right)}."
+        return (comparison.value_span, quote_literal(right)), note
     elsewhere = [c for c in texts if found[c]]
     if len(elsewhere) == 1:
-        note = f"{_literal(value)} is a value of {elsewhere[0]}, not of {column}: the app compared {elsewhere[0]}."
+        note = f"{quote_literal(value)} is a value of {elsewhere[0]}, not of {column}: the app compared {elsewhere[0]}."
         return (comparison.column_span, quote_identifier(elsewhere[0])), note
     return None

@@ -197,3 +197,12 @@ def test_an_empty_result_that_is_a_fact_about_the_data_stays_empty(endpoint, db,
     endpoint.responder = ScriptedModel(default=fenced(sql))
     answer = answer_question("anything", [], db, client)
     assert [a.sql for a in answer.of_type(SqlPart)] == [sql]
+
+
+def test_a_repair_after_an_app_correction_shows_the_model_the_query_that_failed(endpoint, db, client) -> None:
+    made_up = "SELECT place, nope FROM earthquakes WHERE depth_km > 1"  # depth_km is corrected, nope is not
+    endpoint.responder = ScriptedModel(default=fenced(made_up))
+    answer_question("anything", [], db, client)
+    repair = endpoint.chat_requests()[1].body["messages"]
+    assert "SELECT place, nope FROM earthquakes WHERE depth > 1" in repair[-2]["content"]
+    assert 'column "nope"' in repair[-1]["content"]
