@@ -3,6 +3,7 @@
 import streamlit as st
 
 from analyst.answer import conversation_totals
+from analyst.model_text import escape_markdown
 from sources.file_types import ACCEPTED_TYPES
 from ui import state
 from ui.answer_view import render_answer
@@ -51,7 +52,7 @@ if not history and not question:  # the empty state goes as soon as a first ques
 
 for index, answer in enumerate(history):
     with st.chat_message("user"):
-        st.markdown(answer.question)
+        st.markdown(escape_markdown(answer.question))
     with st.chat_message("assistant"):
         render_answer(answer, index, run_edited_sql)
 

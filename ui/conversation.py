@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from analyst.answer import ATTACHMENT_MARK, Answer, ErrorPart, TextPart
-from analyst.model_text import remove_remote_content
+from analyst.answer import ATTACHMENT_MARK, Answer, ErrorPart, NoticePart, TextPart
+from analyst.model_text import escape_markdown, remove_remote_content
 from ui import state
 
 if TYPE_CHECKING:
@@ -36,13 +36,16 @@ def not_ready_message() -> str | None:
     )
 
 
+INTERRUPTED = "A new question arrived before this one was answered; ask it again to get its answer."
+
+
 def run_question(question: str) -> None:
     """Answer ``question`` with live progress, append it to the conversation (errors included)."""
     from analyst.pipeline import Events, PipelineOptions, answer_question  # heavy: first needed here
 
     history = state.conversation()
     with st.chat_message("user"):
-        st.markdown(question)
+        st.markdown(escape_markdown(question))  # the person's words, shown as typed: no image, link or HTML
     with st.chat_message("assistant"):
         problem = not_ready_message()
         client = state.model_client()
@@ -63,10 +66,16 @@ def run_question(question: str) -> None:
 
         events = Events(on_stage=lambda text: status.update(label=text), on_retry=on_retry, on_insight=on_insight)
         options = PipelineOptions(share_rows=state.share_rows())
-        answer = answer_question(question, list(history), state.session_database(), client, options, events)
+        # Stored before the model is asked: a new question sent meanwhile reruns the page and ends this run,
+        # and the question must still be there (marked unanswered) when the page is drawn again.
+        placeholder = Answer(question, [NoticePart(INTERRUPTED)])
+        earlier = list(history)
+        history.append(placeholder)
+        answer = answer_question(question, earlier, state.session_database(), client, options, events)
+        history[next(i for i, a in enumerate(history) if a is placeholder)] = answer
         insight_box.empty()  # the conversation is redrawn from the record right after
         status.update(label="Done" if not answer.error else "Failed", state="error" if answer.error else "complete")
-        history.append(answer)
+
     for notice in state.endpoint_state().pop_notices():
         st.toast(notice)
 
