@@ -18,7 +18,7 @@ BY_TYPE = 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1'
 def endpoints_page(endpoint: FakeEndpoint) -> AppTest:
     secrets = {"HUGGINGFACE_API_KEY": TOKEN, "HUGGINGFACE_ENDPOINT_URL": endpoint.url, "HUGGINGFACE_MODEL": "tgi"}
     at = open_app(secrets=secrets).run()
-    return at.switch_page("app_pages/endpoints.py").run()
+    return at.switch_page("pages/endpoints.py").run()
 
 
 def click(at: AppTest, label: str) -> AppTest:
@@ -26,7 +26,7 @@ def click(at: AppTest, label: str) -> AppTest:
 
 
 def test_without_a_key_the_page_says_what_to_configure() -> None:
-    at = open_app().run().switch_page("app_pages/endpoints.py").run()
+    at = open_app().run().switch_page("pages/endpoints.py").run()
     assert not at.exception
     assert texts(at.info)[0].startswith("HuggingFace API key required")
     assert [t.label for t in at.tabs] == ["Health and wake-up", "Compare", "Accuracy score"]

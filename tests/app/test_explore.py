@@ -15,7 +15,7 @@ STATIONS = b"station,region,height_m\nZermatt,Valais,1608\nDavos,Graubunden,1560
 
 def explore() -> AppTest:
     at = open_app().run()
-    return at.switch_page("app_pages/explore.py").run()
+    return at.switch_page("pages/explore.py").run()
 
 
 def button(at: AppTest, label: str):  # type: ignore[no-untyped-def]
@@ -158,3 +158,12 @@ class TestEarthquakeCatalogs:
         labels = [e.label for e in at.expander]
         assert "**ncal_earthquakes** — 31 rows · 14 columns" in labels
         assert "**earthquakes** — 1,707 rows · 30 columns" in labels
+
+
+def test_a_page_opened_on_its_own_still_runs_app_py_and_its_sidebar() -> None:
+    """AppTest runs every script run as a v1 multipage app (as a fresh server does): the page runs app.py."""
+    at = open_app().switch_page("pages/explore.py").run()
+    assert not at.exception
+    assert "Explore your data" in texts(at.title)
+    assert any(b.label == "Test connection" for b in at.sidebar.button)
+    assert len([t for t in at.title if t.value == "Explore your data"]) == 1  # drawn once, not twice

@@ -35,8 +35,8 @@ def test_the_app_opens_without_any_key(page) -> None:  # type: ignore[no-untyped
 
 
 def test_a_direct_url_as_a_fresh_server_s_first_request_runs_app_py(page) -> None:  # type: ignore[no-untyped-def]
-    """Why the pages live in app_pages/: with a pages/ folder, Streamlit 1.67 runs a fresh process's first
-    script run as a v1 multipage app, so a shared link to /explore would open without app.py's sidebar."""
+    """With a pages/ folder, Streamlit 1.67 runs a fresh process's first script run as a v1 multipage app;
+    run_inside_app() makes the page run app.py, so a shared link to /explore keeps the sidebar."""
     with running_app() as url:
         page.goto(f"{url}/explore")  # the first request this server process ever gets
         page.get_by_text("Explore your data").first.wait_for()

@@ -41,7 +41,7 @@ def hostile_files(parquet_bomb: bytes) -> list[tuple[str, bytes, str]]:
 
 
 def test_hostile_uploads_are_refused_clearly_and_nothing_partial_loads(parquet_bomb: bytes) -> None:
-    at = open_app().run().switch_page("app_pages/explore.py").run()
+    at = open_app().run().switch_page("pages/explore.py").run()
     refused = 0
     for name, data, message in hostile_files(parquet_bomb):
         at.file_uploader[0].set_value((name, data, "application/octet-stream")).run()

@@ -33,7 +33,7 @@ def test_other_endpoints_never_receive_the_owner_token(
     assert at.error[0].value.startswith("HuggingFace API key required.")
     assert second_endpoint.requests == []
     # The Endpoints page's comparison follows the same rule.
-    at.switch_page("app_pages/endpoints.py").run()
+    at.switch_page("pages/endpoints.py").run()
     at.selectbox(key="cmp_type_1").set_value("dedicated").run()
     at.text_input(key="cmp_url_1").input(second_endpoint.url).run()
     compare = next(b for b in at.button if b.label == "Compare")

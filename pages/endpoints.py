@@ -11,7 +11,10 @@ from ui import state
 from ui.answer_view import plural
 from ui.conversation import EXAMPLE_QUESTIONS, not_ready_message
 from ui.endpoint_tools import render_contender_form, start_wake_job, wake_job
+from ui.navigation import run_inside_app
 from ui.sidebar import render_health_report
+
+run_inside_app()
 
 st.title("Endpoints")
 client = state.model_client()

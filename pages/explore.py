@@ -13,6 +13,9 @@ from sources.bundled import EARTHQUAKES_TABLE
 from sources.file_types import ACCEPTED_TYPES
 from sources.samples import sample_dataset_names
 from ui import data, state
+from ui.navigation import CHAT_PAGE, run_inside_app
+
+run_inside_app()
 
 NONE = "(none)"
 MARKS = ["auto", "bar", "line", "point", "area", "map", "none"]
@@ -32,7 +35,7 @@ with tables_tab:
             with st.container(horizontal=True):
                 if st.button("Ask about this table", key=f"ask_{info.name}"):
                     state.ask(f"What does the {info.name} table contain? Show a few key figures.")
-                    st.switch_page("app_pages/chat.py")
+                    st.switch_page(CHAT_PAGE)
                 if info.name != EARTHQUAKES_TABLE and st.button("Remove table", key=f"drop_{info.name}"):
                     database.drop_table(info.name)
                     st.rerun()

@@ -9,11 +9,15 @@ from ui import state
 from ui.answer_view import render_answer
 from ui.conversation import EXAMPLE_QUESTIONS, add_attached_files, not_ready_message, run_edited_sql, run_question
 from ui.export import render_export_menu
+from ui.navigation import run_inside_app
+
+run_inside_app()
 
 # The input first: it is drawn at the bottom anyway, and a person can start typing while the rest loads.
 submitted = st.chat_input(
     "Ask a question about the data, or attach a file", accept_file="multiple", file_type=ACCEPTED_TYPES
 )
+
 st.title("Chat with your data")
 database = state.session_database()
 tables = ", ".join(f"{t.name} ({t.rows:,} rows)" for t in database.tables())
