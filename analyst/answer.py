@@ -53,7 +53,10 @@ class NoticePart:
 @dataclass
 class ErrorPart:
     message: str
+    endpoint: bool = False  # the endpoint failed (not the query): the page links to the Endpoints page
 
+
+QUEUED, RUNNING, DONE = "queued", "running", "done"  # an answer's status while a session's AnswerQueue works
 
 ATTACHMENT_MARK = "📎 "  # starts the "question" of a record that only reports attached files
 
@@ -80,6 +83,8 @@ class Answer:
     calls: list[CallRecord] = field(default_factory=list)
     asked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     total_s: float = 0.0
+    status: str = DONE
+    stopped: bool = False  # the person stopped it: its parts are what was finished by then
 
     @property
     def is_attachment(self) -> bool:

@@ -40,7 +40,7 @@ from analyst.prompts import (
 )
 from analyst.sql_description import describe_sql
 from analyst.value_fix import suggest_value_fix
-from providers.client import Completion, ModelClient
+from providers.client import Completion, ModelClient, StopRequested
 from providers.errors import ProviderError
 from providers.retry import RetryNotice
 from sandbox.database import QueryError, QueryResult, SessionDatabase
@@ -56,6 +56,8 @@ NOT_ABOUT_THE_DATA = (
 MAX_REPLY_CHARS = 20_000  # a reply longer than this is broken, not an answer: keep the page and parser light
 SHORTENED = "\n\n(reply shortened)"
 EDITED_NOTE = "Showing the result of your edited SQL; the insight was written for the model's query."
+STOPPED = "Stopped before it finished: below is what it had finished."
+STOPPED_INSIGHT = "Stopped while the insight was being written."
 
 
 MAX_COLUMN_FIXES = 3  # corrected column names per attempt
@@ -111,13 +113,24 @@ class PipelineOptions:
     write_insight: bool = True
 
 
+def _never() -> bool:
+    return False
+
+
 @dataclass
 class Events:
-    """What the page hears while an answer is being made."""
+    """What the page hears while an answer is being made, and how it asks the answer to stop."""
 
     on_stage: Callable[[str], None] = _ignore
     on_retry: Callable[[RetryNotice], None] = _ignore
     on_insight: Callable[[str], None] = _ignore
+    on_sql: Callable[[str], None] = _ignore  # the SQL about to run, as soon as it is read from the reply
+    on_update: Callable[[Answer], None] = _ignore  # the answer so far, each time a part is finished
+    should_stop: Callable[[], bool] = _never
+
+
+class AnswerStopped(Exception):
+    """The person stopped the answer; what was finished stays."""
 
 
 @dataclass
@@ -129,11 +142,28 @@ class _QuestionRun:
     answer: Answer
     attempts: list[SqlPart] = field(default_factory=list)
     notices: list[NoticePart] = field(default_factory=list)
+    body: list[Part] = field(default_factory=list)  # the finished result parts: insight, chart, table
+    streamed: list[str] = field(default_factory=list)  # the insight so far, kept if the person stops it
+
+    def checkpoint(self) -> None:
+        if self.events.should_stop():
+            raise AnswerStopped
+
+    def publish(self) -> None:
+        """Show what is finished so far, in display order."""
+        self.answer.parts = [safe_part(p) for p in [*self.notices, *self.body, *self.attempts]]
+        self.events.on_update(self.answer)
+
+    def on_text(self, piece: str) -> None:
+        if self.events.should_stop():
+            raise StopRequested
+        self.streamed.append(piece)
+        self.events.on_insight(piece)
 
     def call(self, purpose: str, messages: list[Message], max_tokens: int, stream: bool = False) -> Completion:
-        on_text = self.events.on_insight if stream else None
+        self.checkpoint()
         completion = self.client.complete(
-            messages, max_tokens=max_tokens, on_retry=self.events.on_retry, on_text=on_text
+            messages, max_tokens=max_tokens, on_retry=self.events.on_retry, on_text=self.on_text if stream else None
         )
         self.answer.calls.append(
             CallRecord(
@@ -146,6 +176,8 @@ class _QuestionRun:
                 list(messages),
             )
         )
+        self.publish()
+        self.checkpoint()
         return completion
 
     def run(self, history: list[Answer]) -> None:
@@ -220,6 +252,7 @@ class _QuestionRun:
         the last SQL tried and DuckDB's message."""
         note, fixes = None, 0
         while True:
+            self.events.on_sql(sql)
             self.events.on_stage("Running the query…")
             try:
                 result = self.db.run_query(sql)
@@ -252,24 +285,27 @@ class _QuestionRun:
 
     def record(self, part: SqlPart) -> None:
         self.attempts.append(part)
+        self.publish()
 
     def result_parts(self, result: QueryResult, parsed: ParsedReply) -> list[Part]:
+        """The table first, then the chart (each shown as soon as it exists), then the insight above them."""
         if result.total_rows == 0:
             return [TextPart(NO_ROWS), self.table(result)]
+        self.body = [self.table(result)]
+        self.publish()
+        self.events.on_stage("Drawing the chart…")
         chart = build_chart(result.frame, parsed.chart)
         if chart.note:
             self.notices.append(NoticePart(chart.note))
-        parts: list[Part] = []
-        insight = self.insight(result) if self.options.write_insight else None
-        if insight:
-            parts.append(insight)
         if chart.spec is not None:
-            parts.append(ChartPart(chart.spec, chart.kind, chart.source))
+            self.body.insert(0, ChartPart(chart.spec, chart.kind, chart.source))
         elif chart.kind == "metric":
             column = metric_column(result.frame)
-            parts.append(MetricPart(column, result.frame[column].iloc[0]))
-        parts.append(self.table(result))
-        return parts
+            self.body.insert(0, MetricPart(column, result.frame[column].iloc[0]))
+        self.publish()
+        self.checkpoint()
+        insight = self.insight(result) if self.options.write_insight else None
+        return [insight, *self.body] if insight else list(self.body)
 
     def table(self, result: QueryResult) -> TablePart:
         return build_table_part(result, self.db)
@@ -295,6 +331,15 @@ class _QuestionRun:
         errors = [p for p in parts if isinstance(p, ErrorPart)]
         body = [p for p in parts if not isinstance(p, ErrorPart)]
         self.answer.parts = [safe_part(p) for p in [*self.notices, *body, *self.attempts, *errors]]
+        self.events.on_update(self.answer)
+
+    def finish_stopped(self) -> None:
+        """Keep every finished part, the insight written so far, and say that the person stopped it."""
+        self.answer.stopped = True
+        self.notices.append(NoticePart(STOPPED))
+        text = "".join(self.streamed).strip()
+        insight = [TextPart(shorten(text), STOPPED_INSIGHT)] if text else []
+        self.finish([*insight, *self.body])
 
 
 def answer_question(
@@ -310,8 +355,10 @@ def answer_question(
     run = _QuestionRun(db, client, options or PipelineOptions(), events or Events(), Answer(question))
     try:
         run.run(history)
+    except (AnswerStopped, StopRequested):
+        run.finish_stopped()
     except ProviderError as error:
-        run.finish([ErrorPart(str(error))])
+        run.finish([ErrorPart(str(error), endpoint=True)])
     run.answer.total_s = time.perf_counter() - started
     return run.answer
 

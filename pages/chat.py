@@ -2,12 +2,22 @@
 
 import streamlit as st
 
-from analyst.answer import conversation_totals
+from analyst.answer import DONE, conversation_totals
 from analyst.model_text import escape_markdown
 from sources.file_types import ACCEPTED_TYPES
 from ui import state
-from ui.answer_view import render_answer
-from ui.conversation import EXAMPLE_QUESTIONS, add_attached_files, not_ready_message, run_edited_sql, run_question
+from ui.answer_view import render_answer, render_live_answer
+from ui.conversation import (
+    EXAMPLE_QUESTIONS,
+    add_attached_files,
+    answer_progress,
+    can_retry,
+    not_ready_message,
+    retry_answer,
+    run_edited_sql,
+    stop_answer,
+    submit_question,
+)
 from ui.export import render_export_menu
 from ui.navigation import run_inside_app
 
@@ -58,11 +68,18 @@ for index, answer in enumerate(history):
     with st.chat_message("user"):
         st.markdown(escape_markdown(answer.question))
     with st.chat_message("assistant"):
+        if answer.status != DONE:
+            render_live_answer(answer, answer_progress, stop_answer)
+            continue
         render_answer(answer, index, run_edited_sql)
+        if can_retry(answer):
+            st.button("Retry", key=f"retry_{index}", icon=":material/refresh:", on_click=retry_answer, args=(index,))
 
 if submitted and submitted.files:
     add_attached_files(submitted.files)
 if question:
-    run_question(question)
+    submit_question(question)
 if submitted or question:
     st.rerun()
+for notice in state.endpoint_state().pop_notices():
+    st.toast(notice)

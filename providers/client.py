@@ -29,6 +29,10 @@ CALL_LIMIT_REACHED = (
 )
 
 
+class StopRequested(Exception):
+    """Raised by a caller's ``on_text`` to end a streamed reply early; the stream is closed, not retried."""
+
+
 @dataclass(frozen=True)
 class Completion:
     """A model reply with what it cost."""
@@ -194,6 +198,8 @@ class ModelClient:
                             first_token_s = time.monotonic() - started
                         pieces.append(piece)
                         on_text(piece)
+        except StopRequested:
+            raise
         except Exception as error:
             reason = describe_error(error, self.settings.secrets).message
             if not pieces:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import email.utils
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC
 
 import openai
 import tenacity
@@ -31,19 +33,30 @@ RetryCallback = Callable[[RetryNotice], None]
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """At most ``max_retries`` retries after the first request, waits doubling from ``base_wait_s``."""
+    """At most ``max_retries`` retries after the first request. Each wait is the endpoint's ``Retry-After``
+    (seconds or an HTTP date) or HuggingFace's ``estimated_time`` plus up to ``jitter_s``; without a usable
+    hint, tenacity's exponential backoff with jitter from ``base_wait_s``. Never more than ``max_wait_s``.
 
-    max_retries: int = 3
-    base_wait_s: float = 1.0
-    max_wait_s: float = 30.0
+    The defaults wait about a minute in all (2, 4, 8, 16, 32 s): enough for a serverless model to load; a
+    scaled-to-zero dedicated endpoint is also held by its proxy (``X-Scale-Up-Timeout``) while it starts."""
+
+    max_retries: int = 5
+    base_wait_s: float = 2.0
+    max_wait_s: float = 60.0
+    jitter_s: float = 1.0
     sleep: Callable[[float], None] = time.sleep
 
-    def wait_for(self, error: BaseException, retry_number: int) -> float:
-        """Seconds to wait before retry ``retry_number`` (1-based) after ``error``."""
-        exponential = self.base_wait_s * 2 ** (retry_number - 1)
-        suggested = suggested_wait(error)
-        wait = suggested if suggested is not None else exponential
-        return max(0.0, min(wait, self.max_wait_s))
+    def wait_strategy(self) -> Callable[[tenacity.RetryCallState], float]:
+        backoff = tenacity.wait_exponential_jitter(initial=self.base_wait_s, max=self.max_wait_s, jitter=self.jitter_s)
+        jitter = tenacity.wait_random(0, self.jitter_s)
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            error = state.outcome.exception() if state.outcome is not None else None
+            suggested = suggested_wait(error) if error is not None else None
+            chosen = backoff(state) if suggested is None else suggested + jitter(state)
+            return max(0.0, min(chosen, self.max_wait_s))
+
+        return wait
 
 
 def is_retryable(error: BaseException) -> bool:
@@ -56,18 +69,33 @@ def suggested_wait(error: BaseException) -> float | None:
     """The endpoint's own hint: ``Retry-After`` (seconds or a date), else HF's ``estimated_time``."""
     if not isinstance(error, openai.APIStatusError):
         return None
-    header = error.response.headers.get("retry-after")
-    if header:
-        try:
-            return float(header)
-        except ValueError:
-            parsed = email.utils.parsedate_to_datetime(header) if header else None
-            if parsed is not None:
-                return max(0.0, parsed.timestamp() - time.time())
+    wait = retry_after_seconds(error.response.headers.get("retry-after"))
+    if wait is not None:
+        return wait
     body = error_body(error)
     if isinstance(body, dict) and isinstance(body.get("estimated_time"), (int, float)):
         return float(body["estimated_time"])
     return None
+
+
+def retry_after_seconds(header: str | None) -> float | None:
+    """``Retry-After`` as seconds from now: a number, or an HTTP date; None for anything else ("soon")."""
+    text = (header or "").strip()
+    if not text:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            moment = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if moment is None:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return max(0.0, moment.timestamp() - time.time())
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 def retry_reason(error: BaseException) -> str:
@@ -85,10 +113,6 @@ def retry_reason(error: BaseException) -> str:
 def build_retrying(policy: RetryPolicy, on_retry: RetryCallback | None) -> tenacity.Retrying:
     """A tenacity ``Retrying`` that applies ``policy`` and reports each wait to ``on_retry``."""
 
-    def wait(state: tenacity.RetryCallState) -> float:
-        assert state.outcome is not None
-        return policy.wait_for(state.outcome.exception(), state.attempt_number)
-
     def before_sleep(state: tenacity.RetryCallState) -> None:
         if on_retry and state.outcome is not None and state.next_action is not None:
             error = state.outcome.exception()
@@ -103,7 +127,7 @@ def build_retrying(policy: RetryPolicy, on_retry: RetryCallback | None) -> tenac
 
     return tenacity.Retrying(
         stop=tenacity.stop_after_attempt(policy.max_retries + 1),
-        wait=wait,
+        wait=policy.wait_strategy(),
         retry=tenacity.retry_if_exception(is_retryable),
         before_sleep=before_sleep,
         sleep=policy.sleep,

@@ -21,7 +21,7 @@ CONFIG_NAMES = (
 )
 
 # Fast but real waits: tests measure gaps between retries at the server.
-FAST_RETRIES = RetryPolicy(base_wait_s=0.05, max_wait_s=0.5)
+FAST_RETRIES = RetryPolicy(max_retries=3, base_wait_s=0.05, max_wait_s=0.5, jitter_s=0.01)
 
 
 @pytest.fixture(scope="session")

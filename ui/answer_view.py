@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from analyst.answer import (
+    DONE,
+    QUEUED,
     Answer,
     ChartPart,
     ErrorPart,
@@ -19,12 +21,15 @@ from analyst.answer import (
     TablePart,
     TextPart,
 )
-from analyst.model_text import escape_markdown
+from analyst.model_text import escape_markdown, remove_remote_content
 from exports.csv_safety import build_csv
 from ui import state
+from ui.navigation import ENDPOINTS_PAGE
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from analyst.answer_queue import Progress
 
 
 def _csv(frame: pd.DataFrame) -> Callable[[], bytes]:
@@ -86,19 +91,31 @@ def plural(count: int, word: str) -> str:
     return f"{count:,} {word}" + ("" if count == 1 else "s")
 
 
+def render_attempts(attempts: list[SqlPart], label: str) -> None:
+    """Every query tried, with how the app changed it and DuckDB's message for those that failed."""
+    with st.expander(label):
+        for attempt in attempts:
+            name = "Your edit" if attempt.attempt < 0 else f"Attempt {attempt.attempt + 1}"
+            st.caption(name + (f" · {escape_markdown(attempt.note)}" if attempt.note else ""))
+            st.code(attempt.sql, language="sql")
+            if attempt.error:
+                st.error(attempt.error)
+
+
+def render_repaired(attempts: list[SqlPart]) -> None:
+    """Say that the answer was repaired; the failed SQL and DuckDB's messages are one click away."""
+    failed = [a for a in attempts if a.error and a.attempt >= 0]
+    if failed:
+        queries = "query" if len(failed) == 1 else f"{len(failed)} queries"
+        render_attempts(attempts, f"🔧 Repaired: the first {queries} failed — show the failed SQL and DuckDB's message")
+
+
 def render_sql(attempts: list[SqlPart], index: int, on_run_edited: Callable[[int, str], None]) -> None:
     """The SQL that produced the result (or the last attempt), the attempts, and the editor."""
     final = next((a for a in reversed(attempts) if not a.error), attempts[-1])
     st.code(final.sql, language="sql")
-    failed = [a for a in attempts if a.error or a.note]
-    if failed:
-        with st.expander(f"Attempts ({len(attempts)})"):
-            for attempt in attempts:
-                label = "Your edit" if attempt.attempt < 0 else f"Attempt {attempt.attempt + 1}"
-                st.caption(label + (f" · {escape_markdown(attempt.note)}" if attempt.note else ""))
-                st.code(attempt.sql, language="sql")
-                if attempt.error:
-                    st.error(attempt.error)
+    if any(a.error or a.note for a in attempts):
+        render_attempts(attempts, f"Attempts ({len(attempts)})")
     editor = f"sql_edit_{index}"
     st.text_area("Edit the SQL", final.sql, key=editor, height=120)
     st.button(
@@ -129,14 +146,22 @@ RENDERERS: dict[str, Callable[[Part, int], None]] = {
     ChartPart.__name__: render_chart,
     MetricPart.__name__: render_metric,
     NoticePart.__name__: lambda part, index: st.caption(f"ℹ️ {part.text}"),
-    ErrorPart.__name__: lambda part, index: st.error(part.message),
+    ErrorPart.__name__: lambda part, index: render_error(part),
 }
+
+
+def render_error(part: ErrorPart) -> None:
+    st.error(part.message)
+    if part.endpoint:
+        st.page_link(ENDPOINTS_PAGE, label="Check, wake or compare the endpoint", icon=":material/monitor_heart:")
 
 
 def render_answer(answer: Answer, index: int, on_run_edited: Callable[[int, str], None]) -> None:
     """All parts in order; the table and the SQL share one pair of tabs."""
     attempts = answer.of_type(SqlPart)
     tables = answer.of_type(TablePart)
+    if tables:
+        render_repaired(attempts)
     for part in answer.parts:
         if isinstance(part, TablePart):
             render_computed(part)
@@ -154,3 +179,41 @@ def render_answer(answer: Answer, index: int, on_run_edited: Callable[[int, str]
     render_meta(answer)
     if answer.calls:
         render_model_messages(answer, index)
+
+
+def render_finished_parts(answer: Answer, progress: Progress | None) -> None:
+    """What a running answer has finished so far, read-only: the SQL, then the table, chart and insight."""
+    attempts = answer.of_type(SqlPart)
+    if progress is not None and progress.insight:
+        st.markdown(remove_remote_content(progress.insight) + "▌")
+    for part in answer.parts:
+        if isinstance(part, ChartPart):
+            st.vega_lite_chart(part.spec, width="stretch")
+        elif isinstance(part, TablePart):
+            render_computed(part)
+            st.dataframe(part.frame, hide_index=True, width="stretch")
+        elif isinstance(part, MetricPart):
+            render_metric(part, -1)
+        elif isinstance(part, NoticePart | TextPart):
+            RENDERERS[type(part).__name__](part, -1)
+    shown = attempts[-1].sql if attempts else ""
+    sql = progress.sql if progress is not None and progress.sql else shown
+    if sql:
+        st.code(sql, language="sql")
+
+
+@st.fragment(run_every=0.5)
+def render_live_answer(
+    answer: Answer, progress: Callable[[Answer], Progress | None], on_stop: Callable[[], None]
+) -> None:
+    """A queued or running answer, redrawn twice a second; when it is done the whole page is drawn again."""
+    if answer.status == DONE:
+        st.rerun()
+    if answer.status == QUEUED:
+        st.caption("⏳ Waiting: answered after the question above.")
+        return
+    now = progress(answer)
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.caption(f"⏳ {now.describe() if now else 'Starting…'}")
+        st.button("Stop", key=f"stop_{id(answer)}", icon=":material/stop_circle:", on_click=on_stop)
+    render_finished_parts(answer, now)

@@ -1,17 +1,14 @@
-"""Asking one question from the chat page: progress while it runs, then it joins the conversation."""
+"""Asking questions from the chat page: each joins the conversation at once and is answered in turn."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import streamlit as st
-
-from analyst.answer import ATTACHMENT_MARK, Answer, ErrorPart, NoticePart, TextPart
-from analyst.model_text import escape_markdown, remove_remote_content
+from analyst.answer import ATTACHMENT_MARK, Answer, ErrorPart, TextPart
 from ui import state
 
 if TYPE_CHECKING:
-    from providers.retry import RetryNotice
+    from analyst.answer_queue import Progress
 
 EXAMPLE_QUESTIONS = (  # the first ones show the bundled week at its best: it spans 8 days of one month
     "How many earthquakes happened each day?",
@@ -36,48 +33,47 @@ def not_ready_message() -> str | None:
     )
 
 
-INTERRUPTED = "A new question arrived before this one was answered; ask it again to get its answer."
-
-
-def run_question(question: str) -> None:
-    """Answer ``question`` with live progress, append it to the conversation (errors included)."""
-    from analyst.pipeline import Events, PipelineOptions, answer_question  # heavy: first needed here
+def submit_question(question: str) -> None:
+    """Add ``question`` to the conversation and queue it; it is answered after any question before it."""
+    from analyst.pipeline import PipelineOptions  # heavy: first needed here
 
     history = state.conversation()
-    with st.chat_message("user"):
-        st.markdown(escape_markdown(question))  # the person's words, shown as typed: no image, link or HTML
-    with st.chat_message("assistant"):
-        problem = not_ready_message()
-        client = state.model_client()
-        if problem or client is None:
-            history.append(Answer(question, [ErrorPart(problem or "No endpoint is configured.")]))
-            return
-        status = st.status("Writing SQL…", expanded=False)
-        insight_box = st.empty()
-        streamed: list[str] = []
+    problem = not_ready_message()
+    client = state.model_client()
+    if problem or client is None:
+        history.append(Answer(question, [ErrorPart(problem or "No endpoint is configured.")]))
+        return
+    answer = Answer(question)
+    history.append(answer)
+    options = PipelineOptions(share_rows=state.share_rows())
+    state.answer_queue().submit(answer, history, state.session_database(), client, options)
 
-        def on_insight(piece: str) -> None:
-            streamed.append(piece)
-            insight_box.markdown(remove_remote_content("".join(streamed)) + "▌")
 
-        def on_retry(notice: RetryNotice) -> None:
-            status.update(label=str(notice))
-            status.write(str(notice))
+def retry_answer(index: int) -> None:
+    """Ask a failed or stopped answer's question again, in its place: the same question, the same context."""
+    from analyst.pipeline import PipelineOptions
 
-        events = Events(on_stage=lambda text: status.update(label=text), on_retry=on_retry, on_insight=on_insight)
-        options = PipelineOptions(share_rows=state.share_rows())
-        # Stored before the model is asked: a new question sent meanwhile reruns the page and ends this run,
-        # and the question must still be there (marked unanswered) when the page is drawn again.
-        placeholder = Answer(question, [NoticePart(INTERRUPTED)])
-        earlier = list(history)
-        history.append(placeholder)
-        answer = answer_question(question, earlier, state.session_database(), client, options, events)
-        history[next(i for i, a in enumerate(history) if a is placeholder)] = answer
-        insight_box.empty()  # the conversation is redrawn from the record right after
-        status.update(label="Done" if not answer.error else "Failed", state="error" if answer.error else "complete")
+    history = state.conversation()
+    client = state.model_client()
+    if index >= len(history) or client is None or not_ready_message():
+        return
+    answer = history[index]
+    answer.parts, answer.calls, answer.total_s, answer.stopped = [], [], 0.0, False
+    options = PipelineOptions(share_rows=state.share_rows())
+    state.answer_queue().submit(answer, history, state.session_database(), client, options)
 
-    for notice in state.endpoint_state().pop_notices():
-        st.toast(notice)
+
+def can_retry(answer: Answer) -> bool:
+    """A failed or stopped answer to a question (not a file attachment) can be asked again in place."""
+    return not answer.is_attachment and (answer.error is not None or answer.stopped)
+
+
+def stop_answer() -> None:
+    state.answer_queue().stop()
+
+
+def answer_progress(answer: Answer) -> Progress | None:
+    return state.answer_queue().progress(answer)
 
 
 def add_attached_files(files: list) -> None:

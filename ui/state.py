@@ -14,6 +14,7 @@ from providers.selection import Resolved
 from sandbox.database import SessionDatabase
 
 if TYPE_CHECKING:
+    from analyst.answer_queue import AnswerQueue
     from providers.client import ModelClient
 
 T = TypeVar("T")
@@ -21,6 +22,7 @@ T = TypeVar("T")
 # The session's own objects
 DATABASE = "session_database"
 CONVERSATION = "conversation"
+ANSWER_QUEUE = "answer_queue"
 PENDING_QUESTION = "pending_question"
 RESOLVED = "provider_resolved"
 ENDPOINT_STATE = "endpoint_state"
@@ -59,7 +61,16 @@ def conversation() -> list[Answer]:
     return session_object(CONVERSATION, list)
 
 
+def answer_queue() -> AnswerQueue:
+    """The worker that answers this session's questions one at a time, across reruns."""
+    from analyst.answer_queue import AnswerQueue  # imports the pipeline: first needed when a question is asked
+
+    return session_object(ANSWER_QUEUE, AnswerQueue)
+
+
 def clear_conversation() -> None:
+    if ANSWER_QUEUE in st.session_state:
+        st.session_state[ANSWER_QUEUE].cancel_all()
     st.session_state[CONVERSATION] = []
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.support.apptest import open_app, texts
+from analyst.answer import Answer
+from tests.support.apptest import ask, open_app, settle, texts
 from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.scripted_model import ScriptedModel, fenced
+from ui.state import CONVERSATION
 
 TOKEN = "hf_ChatPageToken000000001"
 BY_TYPE = 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC'
@@ -19,10 +22,6 @@ BY_DAY = "SELECT time::DATE AS day, count(*) AS n FROM earthquakes GROUP BY 1 OR
 def chat_app(endpoint: FakeEndpoint) -> AppTest:
     secrets = {"HUGGINGFACE_API_KEY": TOKEN, "HUGGINGFACE_ENDPOINT_URL": endpoint.url, "HUGGINGFACE_MODEL": "tgi"}
     return open_app(secrets=secrets).run()
-
-
-def ask(at: AppTest, question: str) -> AppTest:
-    return at.chat_input[0].set_value(question).run()
 
 
 def messages(at: AppTest) -> list[str]:
@@ -165,3 +164,81 @@ def test_an_endpoint_that_stays_asleep_is_explained_with_what_to_do(
     assert not at.exception
     error = texts(at.error)[-1]
     assert error.startswith("Model loading or overloaded") and "wake it on the Endpoints page" in error
+
+
+def wait_for(at: AppTest, condition, timeout: float = 20) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def conversation(at: AppTest) -> list[Answer]:
+    return at.session_state[CONVERSATION]
+
+
+def test_a_question_sent_mid_answer_waits_its_turn_and_loses_nothing(
+    endpoint: FakeEndpoint, model: ScriptedModel
+) -> None:
+    endpoint.delay = 0.5
+    at = chat_app(endpoint)
+    at.chat_input[0].set_value("Which magnitude type is most common?").run()
+    assert not any(b.key and b.key.startswith("example_") for b in at.button)  # the starters left at once
+    assert any(c.startswith("⏳ Writing SQL · ") for c in texts(at.caption))
+    at.chat_input[0].set_value("Now only reviewed events").run()  # sent while the first one runs
+    assert "⏳ Waiting: answered after the question above." in texts(at.caption)
+    settle(at)
+    assert messages(at)[0::2] == ["Which magnitude type is most common?", "Now only reviewed events"]
+    assert len(at.get("vega_lite_chart")) == 2 and not at.error
+    follow_up = next(b for b in model.seen if b["messages"][-1]["content"] == "Now only reviewed events")
+    assert follow_up["messages"][1]["content"] == "Which magnitude type is most common?"  # with its context
+
+
+def test_stop_keeps_the_finished_parts_and_retry_asks_again_with_the_same_context(
+    endpoint: FakeEndpoint, model: ScriptedModel
+) -> None:
+    model.insight = "Most of the week's earthquakes were measured with the ml scale. " * 10
+    at = chat_app(endpoint)
+    ask(at, "How many happened each day?")
+    endpoint.token_delay = 0.05
+    at.chat_input[0].set_value("Which magnitude type is most common?").run()
+    wait_for(at, lambda: conversation(at)[1].table is not None)
+    at.run()
+    next(b for b in at.button if b.label == "Stop").click().run()
+    answer = conversation(at)[1]
+    assert answer.stopped and answer.table is not None
+    assert any(c.startswith("ℹ️ Stopped before it finished") for c in texts(at.caption))
+    assert at.dataframe[-1].value["n"].tolist()[0] == 1063  # the finished table is kept
+    sent = len(model.seen)
+    endpoint.token_delay = 0.0
+    at.button(key="retry_1").click().run()
+    settle(at)
+    again = conversation(at)[1]
+    assert again is answer and not again.stopped and again.error is None and len(conversation(at)) == 2
+    retried = model.seen[sent]["messages"]
+    assert retried[-1]["content"] == "Which magnitude type is most common?"
+    assert retried[1]["content"] == "How many happened each day?"  # the same context as the first try
+    assert not any(b.key == "retry_1" for b in at.button)
+
+
+def test_a_failed_answer_offers_retry_and_links_to_the_endpoints_page(
+    endpoint: FakeEndpoint, model: ScriptedModel
+) -> None:
+    endpoint.fail_always(500)
+    at = ask(chat_app(endpoint), "Which magnitude type is most common?")
+    assert texts(at.error)[0].startswith("Internal server error")
+    links = at.get("page_link")
+    assert [link.proto.page for link in links] == ["endpoints"]
+    endpoint.reset()
+    endpoint.responder = model
+    at.button(key="retry_0").click().run()
+    settle(at)
+    assert not at.error and len(at.get("vega_lite_chart")) == 1 and len(at.chat_message) == 2
+
+
+def test_a_repaired_answer_says_so_and_shows_what_failed(endpoint: FakeEndpoint, model: ScriptedModel) -> None:
+    at = ask(chat_app(endpoint), "This one is broken")
+    repaired = [e for e in at.expander if e.label.startswith("🔧 Repaired: the first query failed")]
+    assert len(repaired) == 1
+    assert any("magnitude_type" in c.value for c in repaired[0].code)
+    assert any("magnitude_type" in e.value for e in repaired[0].error)  # DuckDB's message, on demand

@@ -20,7 +20,7 @@ from tests.support.scripted_model import ScriptedModel, fenced
 
 TOKEN = "hf_FaultyEndpoints000001"
 GOOD_SQL = "SELECT count(*) AS n FROM earthquakes"
-POLICY = RetryPolicy(base_wait_s=0.05, max_wait_s=0.3)
+POLICY = RetryPolicy(max_retries=3, base_wait_s=0.05, max_wait_s=0.3, jitter_s=0.01)
 EMPTY_CHOICES = {"id": "x", "object": "chat.completion", "created": 0, "model": "tgi", "choices": []}
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -40,18 +42,19 @@ def test_a_plain_completion_reports_text_model_and_usage(endpoint: FakeEndpoint)
     assert request.headers["authorization"] == f"Bearer {TOKEN}"
 
 
-def test_503_is_retried_three_times_then_explained(endpoint: FakeEndpoint) -> None:
-    endpoint.fail_always(503)
+def test_503_is_retried_five_times_over_about_a_minute_then_explained(endpoint: FakeEndpoint) -> None:
+    endpoint.fail_always(503, body={"error": "Model is currently loading"})
     notices: list[RetryNotice] = []
+    waits: list[float] = []  # the default policy's decisions, not slept: a cold start needs a minute, not seconds
     with pytest.raises(ProviderError) as caught:
-        client_for(endpoint, policy=RetryPolicy(base_wait_s=0.01, max_wait_s=0.05)).complete(
-            ASK, on_retry=notices.append
-        )
-    assert len(endpoint.chat_requests()) == 4
+        client_for(endpoint, policy=RetryPolicy(sleep=waits.append)).complete(ASK, on_retry=notices.append)
+    assert len(endpoint.chat_requests()) == 6
     assert str(caught.value).startswith("Model loading or overloaded (HTTP 503)")
     assert "currently loading" in str(caught.value)
-    assert [n.attempt for n in notices] == [1, 2, 3]
-    assert str(notices[0]).startswith("Model is loading (cold start) or overloaded — retry 1 of 3 in")
+    assert [n.attempt for n in notices] == [1, 2, 3, 4, 5]
+    assert str(notices[0]).startswith("Model is loading (cold start) or overloaded — retry 1 of 5 in")
+    assert all(base <= wait <= base + 1 for base, wait in zip([2, 4, 8, 16, 32], waits, strict=True))
+    assert sum(waits) >= 62
 
 
 def test_a_cold_start_recovers_after_retries_and_counts_them(endpoint: FakeEndpoint) -> None:
@@ -62,21 +65,23 @@ def test_a_cold_start_recovers_after_retries_and_counts_them(endpoint: FakeEndpo
     assert len(endpoint.chat_requests()) == 3
 
 
-def test_waits_double_without_hints(endpoint: FakeEndpoint) -> None:
-    endpoint.fail_next(3, 503, body={"error": "overloaded"})
-    client_for(endpoint, policy=RetryPolicy(base_wait_s=0.1, max_wait_s=5)).complete(ASK)
-    times = [r.at for r in endpoint.chat_requests()]
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-    assert gaps[0] >= 0.1 and gaps[1] >= 0.2 and gaps[2] >= 0.4
-    assert gaps[2] < 1.5
+def test_waits_double_without_hints_with_jitter(endpoint: FakeEndpoint) -> None:
+    waits: list[float] = []
+    policy = RetryPolicy(base_wait_s=0.1, max_wait_s=5, jitter_s=0.05, sleep=waits.append)
+    for _ in range(2):
+        endpoint.fail_next(3, 503, body={"error": "overloaded"})
+        client_for(endpoint, policy=policy).complete(ASK)
+    assert all(base <= wait <= base + 0.05 for base, wait in zip([0.1, 0.2, 0.4] * 2, waits, strict=True))
+    assert waits[:3] != waits[3:]  # jittered: two sessions retrying together do not hit the endpoint together
 
 
 def test_estimated_time_from_the_loading_body_is_honoured_within_the_cap(endpoint: FakeEndpoint) -> None:
     endpoint.fail_next(1, 503, body={"error": "loading", "estimated_time": 0.4})
     endpoint.fail_next(1, 503, body={"error": "loading", "estimated_time": 500.0})
     waits: list[float] = []  # what the policy decided to wait, not the wall clock (that is bench/'s job)
-    client_for(endpoint, policy=RetryPolicy(base_wait_s=5, max_wait_s=0.6, sleep=waits.append)).complete(ASK)
-    assert waits == [0.4, 0.6]
+    policy = RetryPolicy(base_wait_s=5, max_wait_s=0.6, jitter_s=0.1, sleep=waits.append)
+    client_for(endpoint, policy=policy).complete(ASK)
+    assert 0.4 <= waits[0] <= 0.5 and waits[1] == 0.6
     assert len(endpoint.chat_requests()) == 3
 
 
@@ -84,10 +89,38 @@ def test_retry_after_is_honoured_for_429(endpoint: FakeEndpoint) -> None:
     endpoint.fail_next(1, 429, headers={"Retry-After": "1"})
     endpoint.fail_next(1, 429)
     waits: list[float] = []
-    policy = RetryPolicy(base_wait_s=0.05, max_wait_s=5, sleep=waits.append)
+    policy = RetryPolicy(base_wait_s=0.05, max_wait_s=5, jitter_s=0, sleep=waits.append)
     completion = client_for(endpoint, policy=policy).complete(ASK)
     assert waits == [1.0, 0.1]  # the header's second, then the doubled base wait
     assert completion.retries == 2
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "expected"),
+    [
+        ("7", (7.0, 7.0)),
+        ("in 7 s", (0.4, 0.4)),  # garbage: exponential backoff instead
+        ("soon", (0.4, 0.4)),
+        ("Wed, 99 Foo 2026 25:61:00 GMT", (0.4, 0.4)),  # a malformed date
+        ("-3", (0.4, 0.4)),
+        ("inf", (0.4, 0.4)),
+    ],
+)
+def test_retry_after_in_any_form_gives_a_wait(endpoint: FakeEndpoint, retry_after: str, expected: tuple) -> None:
+    endpoint.fail_next(1, 503, body={"error": "overloaded"}, headers={"Retry-After": retry_after})
+    waits: list[float] = []
+    policy = RetryPolicy(base_wait_s=0.4, max_wait_s=30, jitter_s=0, sleep=waits.append)
+    assert client_for(endpoint, policy=policy).complete(ASK).text == "OK"
+    assert expected[0] <= waits[0] <= expected[1]
+
+
+def test_retry_after_as_an_http_date(endpoint: FakeEndpoint) -> None:
+    moment = email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=20), usegmt=True)
+    endpoint.fail_next(1, 503, body={"error": "overloaded"}, headers={"Retry-After": moment})
+    waits: list[float] = []
+    policy = RetryPolicy(max_wait_s=60, jitter_s=0.5, sleep=waits.append)
+    client_for(endpoint, policy=policy).complete(ASK)
+    assert 18 <= waits[0] <= 20.5
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ def test_a_question_gets_sql_table_chart_and_insight_in_two_calls(endpoint, db, 
     assert answer.table.frame["n"].tolist()[0] == 1063
     assert answer.of_type(ChartPart)[0].source == "model"
     assert [c.purpose for c in answer.calls] == ["sql", "insight"]
-    assert stages == ["Writing SQL…", "Running the query…", "Writing the insight…"]
+    assert stages == ["Writing SQL…", "Running the query…", "Drawing the chart…", "Writing the insight…"]
     assert answer.prompt_tokens > 0 and answer.model == "tgi"
 
 

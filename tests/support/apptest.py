@@ -26,3 +26,17 @@ def configure_dedicated(at: AppTest, url: str, key: str = "") -> AppTest:
 
 def texts(elements) -> list[str]:
     return [str(e.value) for e in elements]
+
+
+def settle(at: AppTest, timeout: float = 30) -> AppTest:
+    """Wait until the session's queued and running answers are done, then draw the page again."""
+    from ui.state import ANSWER_QUEUE
+
+    if ANSWER_QUEUE in at.session_state:
+        assert at.session_state[ANSWER_QUEUE].wait(timeout), "the answers did not finish in time"
+    return at.run()
+
+
+def ask(at: AppTest, question: str, timeout: float = 30) -> AppTest:
+    """Send ``question`` from the chat input and wait for its answer."""
+    return settle(at.chat_input[0].set_value(question).run(), timeout)

@@ -92,13 +92,14 @@ class FakeEndpoint(LoopbackServer):
     """Start with ``FakeEndpoint()``; ``url`` is its base (``/v1`` is added by the dedicated type).
 
     Script it with ``responder`` (request body -> reply text), ``fail_next``, ``fail_always``,
-    ``delay``, ``break_stream_after`` and ``models``; read ``requests``. ``stop()`` when done.
+    ``delay``, ``token_delay``, ``break_stream_after`` and ``models``; read ``requests``. ``stop()`` when done.
     """
 
     def __init__(self) -> None:
         self.responder: Responder = default_responder
         self.models: list[str] = ["tgi"]
-        self.delay: float = 0.0
+        self.delay: float = 0.0  # seconds before each chat reply (a slow endpoint)
+        self.token_delay: float = 0.0  # seconds between streamed pieces (a slow generator)
         self.break_stream_after: int | None = None
         self.stream_error: dict[str, Any] | None = None  # sent as the first event of a stream, like TGI does
         self.reply_model: str | None = None
@@ -133,6 +134,7 @@ class FakeEndpoint(LoopbackServer):
             self.requests.clear()
             self.responder = default_responder
             self.delay = 0.0
+            self.token_delay = 0.0
             self.break_stream_after = None
             self.stream_error = None
             self.failure_rate = 0.0
@@ -237,6 +239,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 self.connection.shutdown(2)
                 return
+            if index and self.endpoint.token_delay:
+                time.sleep(self.endpoint.token_delay)
             chunk = {
                 "id": "chatcmpl-fake",
                 "object": "chat.completion.chunk",
