@@ -18,6 +18,9 @@ from providers.client import ModelClient
 from providers.retry import RetryNotice
 from sandbox.database import SessionDatabase
 
+SLOW_AFTER_S = 15
+WRITING = "Writing SQL"
+
 
 @dataclass
 class Progress:
@@ -30,6 +33,7 @@ class Progress:
     retry_started: float = 0.0
     sql: str = ""
     insight: str = ""
+    slow_hint: str | None = None  # said while the model has not answered for a while (a cold start?)
 
     def set_stage(self, text: str) -> None:
         self.stage, self.stage_started, self.retry = text.rstrip("…"), time.monotonic(), None
@@ -43,7 +47,9 @@ class Progress:
         if self.retry is not None:
             left = max(0, round(self.retry.wait_s - (now - self.retry_started)))
             return f"{self.retry.reason} · retry {self.retry.attempt} of {self.retry.max_retries} in {left} s"
-        return f"{self.stage} · {round(now - self.stage_started)} s"
+        waited = now - self.stage_started
+        hint = f" — {self.slow_hint}" if self.slow_hint and waited >= SLOW_AFTER_S and self.stage == WRITING else ""
+        return f"{self.stage} · {round(waited)} s{hint}"
 
 
 @dataclass
@@ -136,7 +142,7 @@ class AnswerQueue:
             return
         job = self._current
         job.answer.status = RUNNING
-        job.progress = Progress()
+        job.progress = Progress(slow_hint=job.client.slow_start_hint())
         threading.Thread(target=self._work, args=(job,), name="answer", daemon=True).start()
 
     def _settle_stopped(self, job: Job) -> None:

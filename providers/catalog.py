@@ -32,12 +32,21 @@ CURRENT_MODELS: tuple[CatalogModel, ...] = (
 CATALOG: tuple[CatalogModel, ...] = CURRENT_MODELS + PREDEFINED_MODELS
 
 
-def model_choices(endpoint_type: EndpointType) -> list[str]:
-    """Sidebar options: "auto" first for dedicated endpoints, the catalog, then "custom"."""
-    choices = [m.model_id for m in CATALOG] + [CUSTOM_MODEL]
+def model_choices(endpoint_type: EndpointType, listed: list[str] | None = None) -> list[str]:
+    """Sidebar options: "auto" first for dedicated endpoints, then the models, then "custom".
+
+    ``listed`` is what the endpoint type says it serves right now (the router's model list): then the
+    catalog's models it lists come first, followed by the rest of the list; without it, the catalog."""
+    if listed:
+        served = set(listed)
+        ours = [m.model_id for m in CATALOG if m.model_id in served]
+        models = ours + sorted(set(listed) - set(ours), key=str.lower)
+    else:
+        models = [m.model_id for m in CATALOG]
+    choices = [*models, CUSTOM_MODEL]
     return [AUTO_MODEL, *choices] if endpoint_type is EndpointType.DEDICATED else choices
 
 
-def hf_inference_model(model_id: str) -> str:
-    """Pin a model to the router's ``hf-inference`` provider unless a provider is already named."""
-    return model_id if ":" in model_id else f"{model_id}:hf-inference"
+def with_routing(model_id: str, routing: str) -> str:
+    """The router's model id: ``model:policy`` (``fastest``, ``cheapest`` or a provider) unless the id names one."""
+    return f"{model_id}:{routing}" if routing and ":" not in model_id and model_id != AUTO_MODEL else model_id

@@ -69,7 +69,11 @@ class ModelClient:
     # Where requests go -------------------------------------------------------------------
     @property
     def using_fallback(self) -> bool:
-        """Whether the provider said this session's API is retired (then its fallback URL and model apply)."""
+        """Whether this session's API is retired (then its fallback URL and model apply). A retirement this
+        process learned from another session applies at once: no session pays the 410 again."""
+        if not self.state.api_retired and self.provider.known_retired(self.settings):
+            self.state.api_retired = True
+            self.state.notices.append(self.provider.retirement_notice(self.settings.model))
         return self.state.api_retired
 
     def base_url(self) -> str:
@@ -96,6 +100,10 @@ class ModelClient:
                 self.state.auto_models[url] = models[0]
             model = self.state.auto_models[url]
         return self.provider.fallback_model(model) if self.using_fallback else model
+
+    def slow_start_hint(self) -> str | None:
+        """What a long wait for the first reply may mean with these settings."""
+        return self.provider.slow_start_hint(self.settings)
 
     # Calls ---------------------------------------------------------------------------------
     def list_models(self, on_retry: RetryCallback | None = None) -> list[str]:
@@ -140,7 +148,10 @@ class ModelClient:
             }
             if on_text:
                 kwargs |= {"stream": True, "stream_options": {"include_usage": True}}
-            return client.chat.completions.create(**kwargs, extra_headers=extra_headers)
+            own = {name.lower() for name, _ in self.settings.headers}  # the person's own headers win
+            ours = {k: v for k, v in self.provider.request_headers(self.settings).items() if k.lower() not in own}
+            headers = ours | (extra_headers or {})
+            return client.chat.completions.create(**kwargs, extra_headers=headers or None)
 
         try:
             response = self._with_retries(request, "POST", "/chat/completions", count)

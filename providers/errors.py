@@ -42,6 +42,11 @@ MODEL_NOT_SUPPORTED = (
     "Pick another model, add a provider suffix such as ':cheapest', or enable providers in your HuggingFace settings."
 )
 
+ENDPOINT_PAUSED = (
+    'The endpoint is paused (HuggingFace answers "Bad Request: Invalid state"). A paused endpoint does not wake '
+    "on requests: resume it on its page at endpoints.huggingface.co (Resume), wait until it is Running, then ask again."
+)
+
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 DETAIL_LIMIT = 300
 
@@ -106,6 +111,8 @@ def describe_error(error: BaseException, secrets: Iterable[str | None] = ()) -> 
         status = error.status_code
         if status == 400 and error_code(error) == "model_not_supported":
             return ProviderError(MODEL_NOT_SUPPORTED, status=status)
+        if status == 400 and "invalid state" in error_detail(error).lower():
+            return ProviderError(ENDPOINT_PAUSED, status=status)
         base = STATUS_MESSAGES.get(status, f"The endpoint answered HTTP {status}")
         if status == 404:
             base = "Endpoint not found (or the model id is not served there)"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from providers.catalog import hf_inference_model
 from providers.endpoint_types import (
     ROUTER_BASE_URL,
     SERVERLESS_BASE_URL,
@@ -16,6 +15,7 @@ from providers.endpoint_types import (
 )
 from providers.headers import validate_headers
 from providers.provider import Provider
+from providers.router_models import RouterModelList
 
 if TYPE_CHECKING:
     import openai
@@ -25,8 +25,13 @@ if TYPE_CHECKING:
 DEFAULT_TIMEOUT_S = 120.0
 SERVERLESS_GONE_NOTICE = (
     "HuggingFace retired the old serverless API (api-inference.huggingface.co answers 410 Gone). "
-    "This session now uses the Inference Providers router with the model pinned to the hf-inference provider ({model})."
+    "Requests for {model} now go to the Inference Providers router, which picks a provider that serves it."
 )
+ROUTING_POLICIES = ("fastest", "cheapest")  # the router's own choices; a provider's name pins that provider
+
+
+SCALE_UP_HEADER = "X-Scale-Up-Timeout"
+SCALE_UP_HINT = "a scaled-to-zero endpoint may be starting: HuggingFace holds the request for up to {seconds} s"
 
 
 class HuggingFaceConfigError(ValueError):
@@ -100,6 +105,8 @@ class HuggingFaceProvider(Provider):
     ) -> None:
         self.serverless_url = serverless_url
         self.router_url = router_url
+        self.router_models = RouterModelList(router_url)
+        self._retired_urls: set[str] = set()  # learned from a 410, once for the whole process
 
     def endpoint_types(self) -> list[str]:
         return [t.value for t in EndpointType]
@@ -116,26 +123,55 @@ class HuggingFaceProvider(Provider):
         )
 
     def create_client(self, settings: ProviderSettings, *, base_url: str | None = None) -> openai.OpenAI:
+        held = settings.scale_up_timeout_s if settings.endpoint_type is EndpointType.DEDICATED else 0
         client = create_huggingface(
             settings.endpoint_type,
             settings.endpoint_url,
             settings.api_key,
             dict(settings.headers),
-            timeout=settings.timeout_s,
+            timeout=settings.timeout_s + held,  # the proxy may hold a request while the endpoint starts
             serverless_url=self.serverless_url,
             router_url=self.router_url,
         )
         return client.with_options(base_url=base_url) if base_url else client
 
+    def request_headers(self, settings: ProviderSettings) -> dict[str, str]:
+        """A scaled-to-zero dedicated endpoint's proxy holds a request carrying ``X-Scale-Up-Timeout`` while a
+        replica starts, instead of answering 503 at once (HuggingFace's autoscaling guide)."""
+        if settings.endpoint_type is EndpointType.DEDICATED and settings.scale_up_timeout_s:
+            return {SCALE_UP_HEADER: str(settings.scale_up_timeout_s)}
+        return {}
+
+    def slow_start_hint(self, settings: ProviderSettings) -> str | None:
+        if settings.endpoint_type is EndpointType.DEDICATED and settings.scale_up_timeout_s:
+            return SCALE_UP_HINT.format(seconds=settings.scale_up_timeout_s)
+        return None
+
+    def offered_models(self, endpoint_type: str) -> list[str] | None:
+        if parse_endpoint_type(endpoint_type) is not EndpointType.INFERENCE_PROVIDERS:
+            return None
+        models = self.router_models.models()
+        return [m.model_id for m in models] if models else None
+
+    def routing_options(self, endpoint_type: str, model: str) -> list[str]:
+        """For the router: let it choose (""), its fastest or cheapest provider, or one provider that serves it."""
+        if parse_endpoint_type(endpoint_type) is not EndpointType.INFERENCE_PROVIDERS or ":" in model:
+            return []
+        served = next((m.providers for m in self.router_models.models() or [] if m.model_id == model), ())
+        return ["", *ROUTING_POLICIES, *sorted(set(served))]
+
     def retired(self, settings: ProviderSettings, status: int) -> bool:
         """The old serverless host answers 410 Gone: HuggingFace retired it in favour of the router."""
-        return status == 410 and settings.endpoint_type is EndpointType.SERVERLESS
+        if status == 410 and settings.endpoint_type is EndpointType.SERVERLESS:
+            self._retired_urls.add(self.serverless_url)
+            return True
+        return False
+
+    def known_retired(self, settings: ProviderSettings) -> bool:
+        return settings.endpoint_type is EndpointType.SERVERLESS and self.serverless_url in self._retired_urls
 
     def fallback_base_url(self, settings: ProviderSettings) -> str:
         return self.router_url
-
-    def fallback_model(self, model: str) -> str:
-        return hf_inference_model(model)
 
     def retirement_notice(self, model: str) -> str:
         return SERVERLESS_GONE_NOTICE.format(model=model)

@@ -31,12 +31,33 @@ class Provider:
     def create_client(self, settings: ProviderSettings, *, base_url: str | None = None) -> openai.OpenAI:
         raise NotImplementedError
 
+    def request_headers(self, settings: ProviderSettings) -> dict[str, str]:
+        """Headers every chat request carries for these settings (beside the person's own)."""
+        return {}
+
+    def slow_start_hint(self, settings: ProviderSettings) -> str | None:
+        """What a long wait for the first reply may mean, for the page to say."""
+        return None
+
     def trusted_base_urls(self) -> set[str]:
         """Where the owner's configured token may go when the configuration names no URL."""
         return set()
 
+    def offered_models(self, endpoint_type: str) -> list[str] | None:
+        """The models this endpoint type serves right now, when the provider can list them (else None)."""
+        return None
+
+    def routing_options(self, endpoint_type: str, model: str) -> list[str]:
+        """How the person may steer which backend serves ``model`` ("" first: the provider decides)."""
+        return []
+
     def retired(self, settings: ProviderSettings, status: int) -> bool:
-        """Whether a response with ``status`` says these settings' API is gone for good (then ``fallback_*``)."""
+        """Whether a response with ``status`` says these settings' API is gone for good (then ``fallback_*``).
+        Once it is, :meth:`known_retired` says so for every later session of this process."""
+        return False
+
+    def known_retired(self, settings: ProviderSettings) -> bool:
+        """Whether this process already learned that these settings' API is retired."""
         return False
 
     def fallback_base_url(self, settings: ProviderSettings) -> str:

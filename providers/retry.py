@@ -47,7 +47,9 @@ class RetryPolicy:
     sleep: Callable[[float], None] = time.sleep
 
     def wait_strategy(self) -> Callable[[tenacity.RetryCallState], float]:
-        backoff = tenacity.wait_exponential_jitter(initial=self.base_wait_s, max=self.max_wait_s, jitter=self.jitter_s)
+        backoff = tenacity.wait_exponential_jitter(
+            multiplier=self.base_wait_s, max=self.max_wait_s, jitter=self.jitter_s
+        )
         jitter = tenacity.wait_random(0, self.jitter_s)
 
         def wait(state: tenacity.RetryCallState) -> float:

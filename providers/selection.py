@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from providers.catalog import AUTO_MODEL, CUSTOM_MODEL, model_choices
+from providers.catalog import AUTO_MODEL, CUSTOM_MODEL, model_choices, with_routing
 from providers.endpoint_types import EndpointType
 from providers.headers import parse_headers
 from providers.huggingface import API_KEY_REQUIRED, HuggingFaceConfigError
@@ -29,6 +29,7 @@ class Selection:
     custom_model: str = ""
     headers_text: str = ""
     provider: str = "huggingface"
+    routing: str = ""  # the router's choice of provider: "" (it decides), "fastest", "cheapest" or a provider
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ def resolve_selection(selection: Selection, configuration: Configuration) -> Res
     kind = selection.endpoint_type
     key = choose_api_key(selection.typed_key, configuration, kind, selection.endpoint_url)
     model = selection.custom_model.strip() if selection.model_choice == CUSTOM_MODEL else selection.model_choice
+    model = with_routing(model, selection.routing) if model else model
     try:
         headers = parse_headers(selection.headers_text)
     except ValueError as error:
@@ -78,6 +80,7 @@ def resolve_selection(selection: Selection, configuration: Configuration) -> Res
         headers=tuple(headers.items()),
         provider=selection.provider,
         max_calls=configuration.max_calls_per_session if key.source == "configured" else 0,
+        scale_up_timeout_s=configuration.scale_up_timeout_s,
     )
     try:
         get_provider(selection.provider).base_url(settings)

@@ -23,6 +23,8 @@ ENDPOINT_URL = "HUGGINGFACE_ENDPOINT_URL"
 MODEL = "HUGGINGFACE_MODEL"
 MAX_CALLS = "HUGGINGFACE_MAX_CALLS_PER_SESSION"
 DEFAULT_MAX_CALLS = 200  # model calls one visitor may make on the owner's token (about 100 questions)
+SCALE_UP_TIMEOUT = "HUGGINGFACE_SCALE_UP_TIMEOUT"
+DEFAULT_SCALE_UP_TIMEOUT_S = 300  # seconds a scaled-to-zero dedicated endpoint may take to start: a typical cold start
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,11 @@ class Configuration:
     endpoint_url: str | None = None
     model: str | None = None
     max_calls_per_session: int = DEFAULT_MAX_CALLS  # on the owner's token only; 0 means no limit
+    scale_up_timeout_s: int = DEFAULT_SCALE_UP_TIMEOUT_S
+
+
+def whole_number(text: str | None, default: int) -> int:
+    return int(text) if text is not None and text.isdigit() else default
 
 
 def read_configuration(secrets: Mapping[str, Any] | None, environ: Mapping[str, str]) -> Configuration:
@@ -47,13 +54,14 @@ def read_configuration(secrets: Mapping[str, Any] | None, environ: Mapping[str, 
         return None
 
     kind = lookup(ENDPOINT_TYPE)
-    limit = lookup(MAX_CALLS)  # a value that is not a whole number keeps the default: the limit protects the owner
     return Configuration(
         api_key=lookup(API_KEY) or lookup(API_KEY_FALLBACK),
         endpoint_type=parse_endpoint_type(kind) if kind else None,
         endpoint_url=lookup(ENDPOINT_URL),
         model=lookup(MODEL),
-        max_calls_per_session=int(limit) if limit is not None and limit.isdigit() else DEFAULT_MAX_CALLS,
+        # A value that is not a whole number keeps the default: the call limit protects the owner.
+        max_calls_per_session=whole_number(lookup(MAX_CALLS), DEFAULT_MAX_CALLS),
+        scale_up_timeout_s=whole_number(lookup(SCALE_UP_TIMEOUT), DEFAULT_SCALE_UP_TIMEOUT_S),
     )
 
 
@@ -69,6 +77,7 @@ class ProviderSettings:
     provider: str = "huggingface"
     timeout_s: float = 120.0
     max_calls: int = 0  # model calls this session may make with these settings (0: no limit; the owner's token)
+    scale_up_timeout_s: int = DEFAULT_SCALE_UP_TIMEOUT_S  # a dedicated endpoint's proxy holds requests this long
 
     @property
     def secrets(self) -> tuple[str, ...]:

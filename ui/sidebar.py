@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from providers.health import HealthReport
 
 MODEL_NOTES = {m.model_id: m.note for m in CATALOG} | {AUTO_MODEL: "ask the endpoint", CUSTOM_MODEL: "any model id"}
+ROUTING_LABELS = {"": "auto (the router picks)", "fastest": "fastest provider", "cheapest": "cheapest provider"}
 
 
 def _init_defaults(selection: Selection, debug_default: bool) -> None:
@@ -78,7 +79,7 @@ def render_sidebar() -> Resolved:
             else "A HuggingFace access token (hf_...). Kept only in this browser session."
         )
         typed_key = st.text_input("API key", type="password", key="sb_key", help=key_help, placeholder="hf_...")
-        choices = model_choices(kind)
+        choices = model_choices(kind, provider.offered_models(kind.value))
         if state.widget_value("sb_model") not in choices:
             state.set_widget_value("sb_model", choices[0])
         model_choice = st.selectbox(
@@ -89,13 +90,24 @@ def render_sidebar() -> Resolved:
             custom_model = st.text_input(
                 "Model id", key="sb_custom_model", help="Any model id; router suffixes like :cheapest or :groq work."
             )
+        routing = ""
+        options = provider.routing_options(kind.value, custom_model.strip() or model_choice)
+        if options:
+            routing = st.selectbox(
+                "Provider",
+                options,
+                key="sb_routing",
+                format_func=lambda o: ROUTING_LABELS.get(o, o),
+                help="Which Inference Provider serves the model: the router's choice, its fastest or cheapest, "
+                "or one provider by name (sent as model:provider).",
+            )
         with st.expander("Advanced"):
             headers_text = st.text_area("Custom headers", key="sb_headers", help="One 'Name: value' per line.")
             debug = st.toggle("Debug mode", key="sb_debug", help="Log each request (huggingface-provider).")
         if debug:
             enable_debug_logging()
 
-        selection = Selection(kind, url, typed_key, model_choice, custom_model, headers_text, provider_name)
+        selection = Selection(kind, url, typed_key, model_choice, custom_model, headers_text, provider_name, routing)
         resolved = resolve_selection(selection, configuration)
         state.store_resolved_provider(resolved, debug)
         if resolved.problem:

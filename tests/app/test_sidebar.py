@@ -6,6 +6,7 @@ import pytest
 
 from tests.support.apptest import configure_dedicated, open_app, texts
 from tests.support.fake_endpoint import FakeEndpoint
+from ui.state import RESOLVED
 
 OWNER_TOKEN = "hf_OwnerToken00000000001"
 VISITOR_TOKEN = "hf_VisitorToken000000002"
@@ -131,3 +132,14 @@ def test_a_cold_start_in_test_connection_is_retried(endpoint: FakeEndpoint) -> N
     at.sidebar.button[0].click().run()
     assert texts(at.sidebar.success)[0].startswith("HTTP 200")
     assert len(endpoint.chat_requests()) == 2
+
+
+def test_inference_providers_let_the_router_pick_unless_the_person_steers_it() -> None:
+    at = open_app().run()
+    at.sidebar.selectbox(key="sb_endpoint_type").set_value("inference-providers").run()
+    at.sidebar.text_input(key="sb_key").input(VISITOR_TOKEN).run()
+    routing = at.sidebar.selectbox(key="sb_routing")
+    assert routing.options[:3] == ["auto (the router picks)", "fastest provider", "cheapest provider"]
+    assert not at.session_state[RESOLVED].settings.model.count(":")  # the router picks by default
+    routing.set_value("cheapest").run()
+    assert at.session_state[RESOLVED].settings.model.endswith(":cheapest")

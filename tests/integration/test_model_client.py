@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from providers.catalog import model_choices
 from providers.client import EndpointState, ModelClient
 from providers.endpoint_types import EndpointType
 from providers.errors import ProviderError
@@ -239,14 +240,41 @@ def test_serverless_410_falls_back_to_the_router_once_and_says_why(endpoint: Fak
     second = ModelClient(settings, state=state, provider=provider, policy=FAST_RETRIES).complete(ASK)
     assert first.text == second.text == "OK"
     paths = [(r.path, r.body["model"]) for r in endpoint.chat_requests()]
-    assert paths == [
+    assert paths == [  # the router picks the provider: no forced suffix
         ("/legacy/v1/chat/completions", "microsoft/Phi-3-mini-4k-instruct"),
-        ("/router/v1/chat/completions", "microsoft/Phi-3-mini-4k-instruct:hf-inference"),
-        ("/router/v1/chat/completions", "microsoft/Phi-3-mini-4k-instruct:hf-inference"),
+        ("/router/v1/chat/completions", "microsoft/Phi-3-mini-4k-instruct"),
+        ("/router/v1/chat/completions", "microsoft/Phi-3-mini-4k-instruct"),
     ]
     notices = state.pop_notices()
-    assert len(notices) == 1 and "410 Gone" in notices[0]
+    assert len(notices) == 1 and "410 Gone" in notices[0] and "picks a provider" in notices[0]
     assert state.pop_notices() == []
+    # A later session of the same process goes straight to the router: the 410 is learned once.
+    later = EndpointState()
+    ModelClient(settings, state=later, provider=provider, policy=FAST_RETRIES).complete(ASK)
+    assert endpoint.chat_requests()[-1].path == "/router/v1/chat/completions"
+    assert sum(r.path.startswith("/legacy") for r in endpoint.chat_requests()) == 1
+    assert len(later.pop_notices()) == 1  # and it is told why, once
+
+
+def test_the_router_model_list_is_fetched_once_without_a_token(endpoint: FakeEndpoint) -> None:
+    endpoint.models = ["Qwen/Qwen2.5-72B-Instruct", "zeta/Model", "openai/gpt-oss-120b"]
+    provider = HuggingFaceProvider(router_url=f"{endpoint.url}/router/v1")
+    offered = provider.offered_models("inference-providers")
+    assert offered == endpoint.models
+    assert provider.offered_models("inference-providers") == offered
+    assert provider.offered_models("dedicated") is None
+    asked = [r for r in endpoint.requests if r.path == "/router/v1/models"]
+    assert len(asked) == 1 and "authorization" not in asked[0].headers
+    choices = model_choices(EndpointType.INFERENCE_PROVIDERS, offered)
+    # The catalog's models the router serves first, then the rest of its list, then "custom".
+    assert choices == ["openai/gpt-oss-120b", "Qwen/Qwen2.5-72B-Instruct", "zeta/Model", "custom"]
+
+
+def test_an_unreachable_router_leaves_the_built_in_catalog() -> None:
+    provider = HuggingFaceProvider(router_url="http://127.0.0.1:9/v1")  # nothing listens on port 9
+    assert provider.offered_models("inference-providers") is None
+    assert model_choices(EndpointType.INFERENCE_PROVIDERS, None)[0] == "openai/gpt-oss-120b"
+    assert provider.routing_options("inference-providers", "a/b") == ["", "fastest", "cheapest"]
 
 
 def test_debug_logs_each_request_without_the_token(endpoint: FakeEndpoint, caplog: pytest.LogCaptureFixture) -> None:
@@ -287,3 +315,44 @@ def test_health_check_of_a_bad_key_reports_the_error(endpoint: FakeEndpoint) -> 
     assert not report.ok
     assert report.status == "HTTP 401"
     assert report.error and report.error.startswith("Invalid API key")
+
+
+def test_a_dedicated_endpoint_holds_requests_while_it_scales_up(endpoint: FakeEndpoint) -> None:
+    """HuggingFace's proxy holds a request carrying X-Scale-Up-Timeout while the replica starts."""
+    endpoint.cold_start_s = 0.5
+    waits: list[float] = []
+    client = client_for(endpoint, policy=RetryPolicy(sleep=waits.append), scale_up_timeout_s=30)
+    assert client.complete(ASK).text == "OK"
+    assert waits == []  # held, not refused: no 503, no retry
+    assert endpoint.chat_requests()[0].headers["x-scale-up-timeout"] == "30"
+
+
+def test_without_the_header_a_scaling_endpoint_answers_503_and_is_retried(endpoint: FakeEndpoint) -> None:
+    endpoint.cold_start_s = 0.3
+    client = client_for(endpoint, policy=RetryPolicy(base_wait_s=0.2, jitter_s=0.05), scale_up_timeout_s=0)
+    assert client.complete(ASK).text == "OK"
+    assert "x-scale-up-timeout" not in endpoint.chat_requests()[0].headers
+    assert len(endpoint.chat_requests()) >= 2
+
+
+def test_the_person_s_own_scale_up_header_wins(endpoint: FakeEndpoint) -> None:
+    client = client_for(endpoint, headers=(("X-Scale-Up-Timeout", "42"),))
+    client.complete(ASK)
+    assert endpoint.chat_requests()[0].headers["x-scale-up-timeout"] == "42"
+
+
+def test_other_endpoint_types_do_not_send_the_scale_up_header(endpoint: FakeEndpoint) -> None:
+    provider = HuggingFaceProvider(serverless_url=endpoint.url + "/v1", router_url=endpoint.url + "/v1")
+    settings = ProviderSettings(EndpointType.INFERENCE_PROVIDERS, "m", api_key=TOKEN)
+    ModelClient(settings, policy=FAST_RETRIES, provider=provider).complete(ASK)
+    assert "x-scale-up-timeout" not in endpoint.chat_requests()[0].headers
+    assert ModelClient(settings, provider=provider).slow_start_hint() is None
+    assert "holds the request for up to 300 s" in (client_for(endpoint).slow_start_hint() or "")
+
+
+def test_a_paused_endpoint_says_how_to_resume_it(endpoint: FakeEndpoint) -> None:
+    endpoint.fail_always(400, body="Bad Request: Invalid state", headers={"Content-Type": "text/plain"})
+    with pytest.raises(ProviderError) as caught:
+        client_for(endpoint).complete(ASK)
+    assert str(caught.value).startswith("The endpoint is paused")
+    assert "Resume" in str(caught.value) and len(endpoint.chat_requests()) == 1  # not retried

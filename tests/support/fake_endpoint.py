@@ -100,6 +100,10 @@ class FakeEndpoint(LoopbackServer):
         self.models: list[str] = ["tgi"]
         self.delay: float = 0.0  # seconds before each chat reply (a slow endpoint)
         self.token_delay: float = 0.0  # seconds between streamed pieces (a slow generator)
+        # Scaled to zero: the first chat request starts a replica that is ready this many seconds later. Meanwhile
+        # HuggingFace's proxy answers 503, or holds a request whose X-Scale-Up-Timeout covers the rest of the start.
+        self.cold_start_s: float = 0.0
+        self._starting_since: float | None = None
         self.break_stream_after: int | None = None
         self.stream_error: dict[str, Any] | None = None  # sent as the first event of a stream, like TGI does
         self.reply_model: str | None = None
@@ -135,6 +139,8 @@ class FakeEndpoint(LoopbackServer):
             self.responder = default_responder
             self.delay = 0.0
             self.token_delay = 0.0
+            self.cold_start_s = 0.0
+            self._starting_since = None
             self.break_stream_after = None
             self.stream_error = None
             self.failure_rate = 0.0
@@ -157,6 +163,17 @@ class FakeEndpoint(LoopbackServer):
                 if self._rng_state / 2**31 < self.failure_rate:
                     return self.random_failure
         return None
+
+    def _cold_start_wait(self, held_s: float) -> float | None:
+        """Seconds to hold this request while the replica starts (0: ready), or None to answer 503 now."""
+        if not self.cold_start_s:
+            return 0.0
+        with self._lock:
+            self._starting_since = self._starting_since or time.monotonic()
+            left = self.cold_start_s - (time.monotonic() - self._starting_since)
+        if left <= 0:
+            return 0.0
+        return left if held_s >= left else None
 
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
@@ -190,6 +207,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._record(body)
         if not self.path.rstrip("/").endswith("/chat/completions"):
             return self._send_json(404, {"error": "Not Found"})
+        try:
+            held_s = float(self.headers.get("x-scale-up-timeout") or 0)
+        except ValueError:
+            held_s = 0.0
+        hold = self.endpoint._cold_start_wait(held_s)
+        if hold is None:
+            return self._send(
+                503, b"503 Service Unavailable: the endpoint is scaling up", {"Content-Type": "text/plain"}
+            )
+        time.sleep(hold)
         if self.endpoint.delay:
             time.sleep(self.endpoint.delay)
         failure = self.endpoint._next_failure()

@@ -1,7 +1,8 @@
 import pytest
 
-from providers.catalog import AUTO_MODEL, CUSTOM_MODEL, PREDEFINED_MODELS, hf_inference_model, model_choices
+from providers.catalog import AUTO_MODEL, CUSTOM_MODEL, PREDEFINED_MODELS, model_choices
 from providers.endpoint_types import EndpointType
+from providers.router_models import parse_router_models
 from providers.selection import MODEL_REQUIRED, Selection, default_selection, resolve_selection
 from providers.settings import Configuration, ProviderSettings, choose_api_key, read_configuration
 
@@ -117,5 +118,41 @@ def test_catalog_has_the_original_models_auto_and_custom() -> None:
     dedicated = model_choices(EndpointType.DEDICATED)
     assert dedicated[0] == AUTO_MODEL and dedicated[-1] == CUSTOM_MODEL
     assert AUTO_MODEL not in model_choices(EndpointType.INFERENCE_PROVIDERS)
-    assert hf_inference_model("a/b") == "a/b:hf-inference"
-    assert hf_inference_model("a/b:groq") == "a/b:groq"
+
+
+def test_the_scale_up_timeout_is_configurable_and_reaches_the_settings() -> None:
+    assert read_configuration({}, {}).scale_up_timeout_s == 300
+    assert read_configuration({"HUGGINGFACE_SCALE_UP_TIMEOUT": "900"}, {}).scale_up_timeout_s == 900
+    assert read_configuration({}, {"HUGGINGFACE_SCALE_UP_TIMEOUT": "0"}).scale_up_timeout_s == 0  # off
+    assert read_configuration({"HUGGINGFACE_SCALE_UP_TIMEOUT": "soon"}, {}).scale_up_timeout_s == 300
+    configuration = Configuration(api_key="hf_Owner", endpoint_url="https://e.example", scale_up_timeout_s=600)
+    selection = Selection(EndpointType.DEDICATED, "https://e.example", model_choice="tgi")
+    resolved = resolve_selection(selection, configuration)
+    assert resolved.settings is not None and resolved.settings.scale_up_timeout_s == 600
+
+
+def test_routing_is_a_suffix_the_router_reads_unless_the_model_names_a_provider() -> None:
+    configuration = Configuration(api_key="hf_Owner")
+    base = Selection(EndpointType.INFERENCE_PROVIDERS, model_choice="openai/gpt-oss-120b")
+    assert resolve_selection(base, configuration).settings.model == "openai/gpt-oss-120b"  # type: ignore[union-attr]
+    fastest = Selection(EndpointType.INFERENCE_PROVIDERS, model_choice="openai/gpt-oss-120b", routing="fastest")
+    assert resolve_selection(fastest, configuration).settings.model == "openai/gpt-oss-120b:fastest"  # type: ignore[union-attr]
+    named = Selection(
+        EndpointType.INFERENCE_PROVIDERS, model_choice=CUSTOM_MODEL, custom_model="a/b:groq", routing="cheapest"
+    )
+    assert resolve_selection(named, configuration).settings.model == "a/b:groq"  # type: ignore[union-attr]
+
+
+def test_router_model_lists_are_read_defensively() -> None:
+    payload = {
+        "data": [
+            {"id": "a/b", "providers": [{"provider": "groq"}, {"provider": "novita"}, {"nope": 1}]},
+            {"id": "has space"},
+            {"id": 7},
+            "junk",
+            {"id": "c/d"},
+        ]
+    }
+    models = parse_router_models(payload)
+    assert [(m.model_id, m.providers) for m in models] == [("a/b", ("groq", "novita")), ("c/d", ())]
+    assert parse_router_models(["not", "a", "dict"]) == [] and parse_router_models({"data": "x"}) == []
