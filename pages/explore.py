@@ -27,7 +27,8 @@ tables_tab, sql_tab, add_tab = st.tabs(["Tables", "SQL workbench", "Add data"])
 
 with tables_tab:
     for info in database.tables():
-        with st.expander(f"**{info.name}** — {info.rows:,} rows · {len(info.columns)} columns"):
+        title = f"**{info.name}** — {info.rows:,} rows · {len(info.columns)} columns"
+        with st.expander(title, expanded=info.name == state.new_table()):
             st.caption("Profile (DuckDB SUMMARIZE)")
             st.dataframe(profile_table(database, info.name), hide_index=True)
             st.caption("First rows")

@@ -40,9 +40,21 @@ def say(kind: str, text: str) -> None:
 
 
 def render_messages() -> None:
-    for kind, text in _messages():
+    """What the last load did; after a success, the new table's first rows right under the message."""
+    messages = _messages()
+    for kind, text in messages:
         (st.success if kind == "success" else st.error)(text)
     state.clear_load_messages()
+    name = state.new_table()
+    database = state.session_database()
+    if any(kind == "success" for kind, _ in messages) and name in database.table_names():
+        st.caption(f"First rows of {name} (all of it is on the Tables tab)")
+        st.dataframe(database.preview(name, 10), hide_index=True)
+
+
+def added(name: str, message: str) -> None:
+    state.note_new_table(name)
+    say("success", message)
 
 
 def add_files(files: list, *, ask_before_replacing: bool = True, announce: bool = True) -> list[str]:
@@ -74,6 +86,7 @@ def add_files(files: list, *, ask_before_replacing: bool = True, announce: bool 
             report("error", str(error))
             outcomes.append(str(error))
             continue
+        state.note_new_table(loaded.table_name)
         report("success", f"Loaded {loaded.summary}.")
         outcomes.append(f"Loaded {loaded.summary}.")
     return outcomes
@@ -87,11 +100,11 @@ def resolve_replacement(index: int, replace: bool) -> None:
     database = state.session_database()
     if replace:
         database.add_table(choice.existing_name, choice.loaded.table, replace=True)
-        say("success", f"Replaced table {choice.existing_name} with {choice.loaded.file_name}.")
+        added(choice.existing_name, f"Replaced table {choice.existing_name} with {choice.loaded.file_name}.")
     else:
         name = safe_table_name(choice.loaded.file_name, database.table_names())
         database.add_table(name, choice.loaded.table)
-        say("success", f"Loaded {choice.loaded.file_name} as table {name}.")
+        added(name, f"Loaded {choice.loaded.file_name} as table {name}.")
 
 
 def render_pending_replacements() -> None:
@@ -114,7 +127,7 @@ def add_sample(name: str) -> None:
     database = state.session_database()
     table_name = safe_table_name(name, database.table_names())
     database.add_table(table_name, load_sample_dataset(name))
-    say("success", f"Added the {name} sample as table {table_name}.")
+    added(table_name, f"Added the {name} sample as table {table_name}.")
 
 
 # Earthquake catalogs: fetched once per argument set for every visitor (public data), then instant.
@@ -181,8 +194,8 @@ def store_catalog(table: pa.Table, replace_earthquakes: bool, new_name: str, sou
     database = state.session_database()
     if replace_earthquakes:
         database.add_table(EARTHQUAKES_TABLE, table, replace=True)
-        say("success", f"The earthquakes table now holds {table.num_rows:,} events from {source}.")
+        added(EARTHQUAKES_TABLE, f"The earthquakes table now holds {table.num_rows:,} events from {source}.")
     else:
         name = safe_table_name(new_name, database.table_names())
         database.add_table(name, table)
-        say("success", f"Added {table.num_rows:,} events from {source} as table {name}.")
+        added(name, f"Added {table.num_rows:,} events from {source} as table {name}.")

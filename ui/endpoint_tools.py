@@ -14,7 +14,10 @@ from ui import state
 from ui.config import load_configuration
 
 LABELS = ("A", "B", "C")
-KEY_HELP = "Kept only in this browser session. Empty: the app's token, where the token guard allows it."
+KEY_HELP = (
+    "Kept only in this browser session. Empty: the key typed in the sidebar, else the app's token where the token "
+    "guard allows it."
+)
 
 
 def render_contender_form(index: int) -> Contender:
@@ -46,6 +49,10 @@ def render_contender_form(index: int) -> Contender:
     model = st.selectbox("Model", choices, key=f"cmp_model_{index}", index=default)
     custom = st.text_input("Model id", key=f"cmp_custom_{index}") if model == CUSTOM_MODEL else ""
     key = st.text_input("API key (optional)", type="password", key=f"cmp_key_{index}", help=KEY_HELP)
+    typed_in_sidebar = sidebar.key.api_key if sidebar is not None and sidebar.key.source == "typed" else None
+    if not key.strip() and typed_in_sidebar:
+        key = typed_in_sidebar  # the person's own key, typed once in the sidebar
+        st.caption("Uses the key typed in the sidebar.")
     resolved = resolve_selection(Selection(kind, url, key, model, custom), load_configuration())
     if resolved.problem:
         st.caption(f"⚠️ {resolved.problem}")

@@ -39,6 +39,7 @@ WAKE_JOB = "wake_job"
 PROCESSED_UPLOADS = "processed_uploads"
 PENDING_REPLACEMENTS = "pending_replacements"
 LOAD_MESSAGES = "load_messages"
+NEW_TABLE = "new_table"
 # Widget keys that code reads or pre-fills (the widgets own their values)
 SHARE_ROWS = "share_rows"
 WORKBENCH_SQL = "workbench_sql"
@@ -130,6 +131,15 @@ def load_messages() -> list[tuple[str, str]]:
 
 def clear_load_messages() -> None:
     st.session_state[LOAD_MESSAGES] = []
+
+
+def note_new_table(name: str) -> None:
+    """The table just added: the Explore page opens it with its first rows."""
+    st.session_state[NEW_TABLE] = name
+
+
+def new_table() -> str | None:
+    return st.session_state.get(NEW_TABLE)
 
 
 def processed_uploads() -> set[str]:

@@ -7,7 +7,7 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.support.apptest import open_app, texts
+from tests.support.apptest import configure_dedicated, open_app, texts
 from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.scripted_model import ScriptedModel, fenced
 
@@ -98,3 +98,17 @@ def test_accuracy_score_runs_with_progress_and_downloads(endpoint: FakeEndpoint)
     assert table["right"].tolist()[-1] is True and table["right"].sum() == 1  # wrong answers come first
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Download CSV", "Download JSON"]
+
+
+def test_compare_reuses_the_key_typed_in_the_sidebar(endpoint: FakeEndpoint, second_endpoint: FakeEndpoint) -> None:
+    visitor = "hf_VisitorTyped000000001"
+    endpoint.responder = second_endpoint.responder = ScriptedModel(default=fenced(BY_TYPE))
+    at = configure_dedicated(open_app().run(), endpoint.url, visitor)
+    at.switch_page("pages/endpoints.py").run()
+    at.selectbox(key="cmp_type_1").set_value("dedicated").run()
+    at.text_input(key="cmp_url_1").input(second_endpoint.url).run()
+    assert texts(at.caption).count("Uses the key typed in the sidebar.") == 2
+    at = click(at, "Compare")
+    assert texts(at.success).count("Same result as A") == 1
+    assert second_endpoint.chat_requests()[0].headers["authorization"] == f"Bearer {visitor}"
+    assert endpoint.chat_requests()[0].headers["authorization"] == f"Bearer {visitor}"

@@ -60,6 +60,13 @@ def test_an_uploaded_csv_becomes_a_profiled_table() -> None:
     assert not at.exception
     assert "Loaded Swiss Stations.csv → table swiss_stations (3 rows, 3 columns)." in texts(at.success)
     assert "**swiss_stations** — 3 rows · 3 columns" in [e.label for e in at.expander]
+    # The new table opens with its first rows: under the message, and expanded on the Tables tab.
+    assert "First rows of swiss_stations (all of it is on the Tables tab)" in texts(at.caption)
+    opened = [e for e in at.expander if e.proto.expanded]
+    assert [e.label for e in opened] == ["**swiss_stations** — 3 rows · 3 columns"]
+    assert any(
+        "station" in d.value and d.value["station"].tolist() == ["Zermatt", "Davos", "Sion"] for d in at.dataframe
+    )
 
 
 def test_a_bad_upload_gets_a_message_and_loads_nothing() -> None:
