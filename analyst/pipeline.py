@@ -44,6 +44,7 @@ from providers.client import Completion, ModelClient, StopRequested
 from providers.errors import ProviderError
 from providers.retry import RetryNotice
 from sandbox.database import QueryError, QueryResult, SessionDatabase
+from sandbox.guard import first_keyword
 
 NO_ROWS = (
     "The query returned no rows. Try loosening a filter (a lower magnitude, a wider time range) "
@@ -56,6 +57,10 @@ NOT_ABOUT_THE_DATA = (
 MAX_REPLY_CHARS = 20_000  # a reply longer than this is broken, not an answer: keep the page and parser light
 SHORTENED = "\n\n(reply shortened)"
 EDITED_NOTE = "Showing the result of your edited SQL; the insight was written for the model's query."
+PROPOSED_CHANGE = (
+    "The model proposed a change to the data ({statement}), not a query. Nothing ran: this app only reads the "
+    "loaded tables. Ask about what you want to see instead, for example the rows such a change would touch."
+)
 STOPPED = "Stopped before it finished: below is what it had finished."
 STOPPED_INSIGHT = "Stopped while the insight was being written."
 
@@ -144,6 +149,7 @@ class _QuestionRun:
     notices: list[NoticePart] = field(default_factory=list)
     body: list[Part] = field(default_factory=list)  # the finished result parts: insight, chart, table
     streamed: list[str] = field(default_factory=list)  # the insight so far, kept if the person stops it
+    refused_change: bool = False  # the last statement tried would have changed something
 
     def checkpoint(self) -> None:
         if self.events.should_stop():
@@ -226,6 +232,9 @@ class _QuestionRun:
                 if isinstance(outcome, QueryResult):
                     return outcome, parsed
                 sql, message = outcome
+                if self.refused_change:  # never repaired into a query the model did not propose
+                    self.finish([ErrorPart(PROPOSED_CHANGE.format(statement=first_keyword(sql)))])
+                    return None
             if attempt == repairs:
                 tries = "after the first try" if repairs == 0 else f"after {repairs} repairs"
                 self.finish([ErrorPart(f"The query still failed {tries}: {message}")])
@@ -257,6 +266,7 @@ class _QuestionRun:
             try:
                 result = self.db.run_query(sql)
             except QueryError as error:
+                self.refused_change = error.changes_something
                 failed[" ".join(sql.split())] = error.message
                 self.record(SqlPart(sql, attempt, error.message, note))
                 fix = suggest_column_fix(sql, error.message) if fixes < MAX_COLUMN_FIXES else None

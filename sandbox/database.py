@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sandbox.guard import UnknownTable, UnsafeSQL, check_read_only, first_keyword
+from sandbox.guard import NotAQuery, UnknownTable, UnsafeSQL, check_read_only, first_keyword
 from sources.bundled import EARTHQUAKES_PARQUET, EARTHQUAKES_TABLE, earthquakes_source
 
 T = TypeVar("T")
@@ -58,10 +58,11 @@ class QueryResult:
 class QueryError(Exception):
     """A query that did not run: refused, failed in DuckDB, or stopped; ``str`` is the message."""
 
-    def __init__(self, message: str, kind: str = "error") -> None:
+    def __init__(self, message: str, kind: str = "error", *, changes_something: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.kind = kind  # "refused", "error", "timeout" or "memory"
+        self.changes_something = changes_something  # refused because it would write, not read
 
 
 @dataclass(frozen=True)
@@ -289,6 +290,8 @@ class SessionDatabase:
             return check_read_only(sql, self._cursor, set(self.table_names()))
         except UnknownTable as error:
             raise QueryError(str(error)) from None
+        except NotAQuery as error:
+            raise QueryError(str(error), "refused", changes_something=True) from None
         except UnsafeSQL as error:
             raise QueryError(str(error), "refused") from None
         except duckdb.Error as error:

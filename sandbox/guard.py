@@ -87,6 +87,10 @@ class UnsafeSQL(ValueError):
     """SQL the sandbox refuses to run; ``str(error)`` says why, for the person and the model."""
 
 
+class NotAQuery(UnsafeSQL):
+    """A statement that would change something (data, files, settings): no repair turns it into a question."""
+
+
 class UnknownTable(UnsafeSQL):
     """A table name that is not one of the session's tables: a typo as often as an attack, said plainly."""
 
@@ -172,7 +176,7 @@ class _Judge:
             self.tree(wrapped, "a PIVOT must list its values (ON column IN ('a', 'b')) so it can be checked")
             return wrapped
         if kind is not ST.SELECT:
-            raise refusal(REFUSALS.get(kind, f"{kind.name} statements are not allowed"))
+            raise NotAQuery(str(refusal(REFUSALS.get(kind, f"{kind.name} statements are not allowed"))))
         if first in INSPECTING:
             self.inspection(query, words)
             return query

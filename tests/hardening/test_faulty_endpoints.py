@@ -24,8 +24,15 @@ POLICY = RetryPolicy(max_retries=3, base_wait_s=0.05, max_wait_s=0.3, jitter_s=0
 EMPTY_CHOICES = {"id": "x", "object": "chat.completion", "created": 0, "model": "tgi", "choices": []}
 
 
-def client(url: str, timeout_s: float = 5.0) -> ModelClient:
-    settings = ProviderSettings(EndpointType.DEDICATED, "tgi", api_key=TOKEN, endpoint_url=url, timeout_s=timeout_s)
+def client(url: str, timeout_s: float = 5.0, scale_up_timeout_s: int = 300) -> ModelClient:
+    settings = ProviderSettings(
+        EndpointType.DEDICATED,
+        "tgi",
+        api_key=TOKEN,
+        endpoint_url=url,
+        timeout_s=timeout_s,
+        scale_up_timeout_s=scale_up_timeout_s,
+    )
     return ModelClient(settings, state=EndpointState(), policy=POLICY)
 
 
@@ -96,7 +103,8 @@ def test_dns_failure() -> None:
 
 def test_timeouts_are_retried_then_explained(endpoint: FakeEndpoint) -> None:
     endpoint.delay = 2.0
-    ask_and_recover(endpoint, client(endpoint.url, timeout_s=0.4), "did not answer in time", 6)
+    # Without X-Scale-Up-Timeout (0): with it, the read timeout also covers the time the proxy may hold a request.
+    ask_and_recover(endpoint, client(endpoint.url, timeout_s=0.4, scale_up_timeout_s=0), "did not answer in time", 6)
 
 
 def test_a_stream_cut_midway_keeps_the_sql_result(endpoint: FakeEndpoint) -> None:

@@ -207,3 +207,23 @@ def test_edited_sql_is_rerun_in_the_sandbox(endpoint, db, client) -> None:
     assert refused.of_type(SqlPart)[-1].error.startswith("Refused")
     assert refused.table.frame.shape == (3, 2)  # the failed edit keeps the last result
     assert db.table_names() == ["earthquakes"]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "DELETE FROM earthquakes WHERE mag < 2;",
+        "You could run DELETE FROM earthquakes WHERE mag < 2; to clean up.",
+        "```sql\nUPDATE earthquakes SET mag = 0\n```",
+        "```sql\nCOPY earthquakes TO '/tmp/x.csv'\n```",
+    ],
+)
+def test_a_proposed_change_is_never_carved_or_repaired_into_a_query(endpoint, db, client, reply: str) -> None:  # type: ignore[no-untyped-def]
+    endpoint.responder = ScriptedModel(default=reply)
+    answer = answer_question("Remove the small ones", [], db, client)
+    assert [c.purpose for c in answer.calls] == ["sql"]  # no repair turns it into something else
+    assert answer.error is not None and answer.error.startswith("The model proposed a change to the data (")
+    assert "Nothing ran" in answer.error and answer.table is None
+    attempt = answer.of_type(SqlPart)[0]
+    assert attempt.error.startswith("Refused: ") and attempt.sql.split()[0] in ("DELETE", "UPDATE", "COPY")
+    assert db.run_query("SELECT count(*) AS n FROM earthquakes").frame["n"][0] == 1707
