@@ -242,3 +242,15 @@ def test_a_repaired_answer_says_so_and_shows_what_failed(endpoint: FakeEndpoint,
     assert len(repaired) == 1
     assert any("magnitude_type" in c.value for c in repaired[0].code)
     assert any("magnitude_type" in e.value for e in repaired[0].error)  # DuckDB's message, on demand
+
+
+def test_an_answer_keeps_running_across_a_page_switch(endpoint: FakeEndpoint, model: ScriptedModel) -> None:
+    endpoint.delay = 0.5
+    at = chat_app(endpoint)
+    at.chat_input[0].set_value("Which magnitude type is most common?").run()
+    at.switch_page("pages/explore.py").run()  # the person looks at the data meanwhile
+    assert "Explore your data" in texts(at.title)
+    settle(at)
+    at.switch_page("pages/chat.py").run()
+    assert messages(at) == ["Which magnitude type is most common?", "The result has 7 rows."]
+    assert len(at.get("vega_lite_chart")) == 1 and not at.error
