@@ -18,6 +18,7 @@ from providers.client import ModelClient
 from providers.retry import RetryNotice
 from sandbox.database import SessionDatabase
 
+MAX_WAITING = 10  # questions one session may queue behind the running one (a visitor cannot flood the endpoint)
 SLOW_AFTER_S = 15
 WRITING = "Writing SQL"
 
@@ -83,13 +84,17 @@ class AnswerQueue:
         db: SessionDatabase,
         client: ModelClient,
         options: PipelineOptions,
-    ) -> None:
-        """Queue ``answer`` (already in ``history``); it is answered after every question submitted before it."""
-        answer.status = QUEUED
+    ) -> bool:
+        """Queue ``answer`` (already in ``history``); it is answered after every question submitted before it.
+        False, and nothing queued, when ``MAX_WAITING`` questions wait already."""
         with self._lock:
+            if len(self._waiting) >= MAX_WAITING:
+                return False
+            answer.status = QUEUED
             self._waiting.append(Job(answer, history, db, client, options))
             if self._current is None:
                 self._start_next()
+        return True
 
     def progress(self, answer: Answer) -> Progress | None:
         with self._lock:

@@ -191,7 +191,7 @@ def render_finished_parts(answer: Answer, progress: Progress | None) -> None:
             st.vega_lite_chart(part.spec, width="stretch")
         elif isinstance(part, TablePart):
             render_computed(part)
-            st.dataframe(part.frame, hide_index=True, width="stretch")
+            st.dataframe(part.frame.head(LIVE_ROWS), hide_index=True, width="stretch")
         elif isinstance(part, MetricPart):
             render_metric(part, -1)
         elif isinstance(part, NoticePart | TextPart):
@@ -202,11 +202,14 @@ def render_finished_parts(answer: Answer, progress: Progress | None) -> None:
         st.code(sql, language="sql")
 
 
-@st.fragment(run_every=0.5)
+LIVE_ROWS = 100  # rows a running answer shows (redrawn every second); the finished answer shows all
+
+
+@st.fragment(run_every=1.0)
 def render_live_answer(
     answer: Answer, progress: Callable[[Answer], Progress | None], on_stop: Callable[[], None]
 ) -> None:
-    """A queued or running answer, redrawn twice a second; when it is done the whole page is drawn again."""
+    """A queued or running answer, redrawn every second; when it is done the whole page is drawn again."""
     if answer.status == DONE:
         st.rerun()
     if answer.status == QUEUED:

@@ -33,6 +33,9 @@ def not_ready_message() -> str | None:
     )
 
 
+TOO_MANY_WAITING = "Too many questions are waiting already: ask this one again when the answers above are done."
+
+
 def submit_question(question: str) -> None:
     """Add ``question`` to the conversation and queue it; it is answered after any question before it."""
     from analyst.pipeline import PipelineOptions  # heavy: first needed here
@@ -46,7 +49,8 @@ def submit_question(question: str) -> None:
     answer = Answer(question)
     history.append(answer)
     options = PipelineOptions(share_rows=state.share_rows())
-    state.answer_queue().submit(answer, history, state.session_database(), client, options)
+    if not state.answer_queue().submit(answer, history, state.session_database(), client, options):
+        answer.parts = [ErrorPart(TOO_MANY_WAITING)]
 
 
 def retry_answer(index: int) -> None:
@@ -58,9 +62,11 @@ def retry_answer(index: int) -> None:
     if index >= len(history) or client is None or not_ready_message():
         return
     answer = history[index]
+    kept = answer.parts
     answer.parts, answer.calls, answer.total_s, answer.stopped = [], [], 0.0, False
     options = PipelineOptions(share_rows=state.share_rows())
-    state.answer_queue().submit(answer, history, state.session_database(), client, options)
+    if not state.answer_queue().submit(answer, history, state.session_database(), client, options):
+        answer.parts = [*kept, ErrorPart(TOO_MANY_WAITING)]
 
 
 def can_retry(answer: Answer) -> bool:

@@ -29,8 +29,9 @@ def test_upload_a_csv_and_ask_about_it(page, endpoint: FakeEndpoint, tmp_path) -
         page.get_by_role("tab", name="Add data").click()
         page.locator("input[type='file']").first.set_input_files(str(csv_file))
         page.get_by_text("Loaded stations.csv → table stations (3 rows, 3 columns).").wait_for()
+        page.get_by_text("First rows of stations (all of it is on the Tables tab)").wait_for()
         page.get_by_role("tab", name="Tables").click()
-        page.get_by_text("stations — 3 rows · 3 columns").click()
+        # The new table is open already, with its first rows: its button is one click away.
         page.get_by_role("button", name="Ask about this table").last.click()
         page.get_by_text("Valais has two stations.", exact=True).wait_for()
         page.get_by_role("tab", name="Result (2 rows)").wait_for()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from analyst.answer import DONE, QUEUED, RUNNING, Answer, ChartPart, NoticePart, SqlPart, TablePart, TextPart
-from analyst.answer_queue import AnswerQueue, Progress
+from analyst.answer_queue import MAX_WAITING, AnswerQueue, Progress
 from analyst.pipeline import STOPPED, STOPPED_INSIGHT, Events, PipelineOptions, answer_question
 from providers.retry import RetryNotice
 from tests.support.fake_endpoint import FakeEndpoint
@@ -117,3 +117,16 @@ def test_the_progress_line_says_what_is_awaited_and_for_how_long() -> None:
     assert progress.describe(progress.retry_started + 3) == "Endpoint starting · retry 2 of 5 in 17 s"
     progress.set_stage("Writing SQL…")
     assert progress.retry is None
+
+
+def test_a_session_cannot_queue_more_than_max_waiting(endpoint: FakeEndpoint, db, client) -> None:  # type: ignore[no-untyped-def]
+    endpoint.delay = 0.3
+    history: list[Answer] = []
+    queue = AnswerQueue()
+    accepted = []
+    for number in range(MAX_WAITING + 3):
+        history.append(Answer(f"question {number}"))
+        accepted.append(queue.submit(history[-1], history, db, client, PipelineOptions(write_insight=False)))
+    assert accepted == [True] * (MAX_WAITING + 1) + [False, False]  # the running one, then MAX_WAITING waiting
+    assert history[-1].status == DONE  # refused: never left waiting
+    queue.cancel_all()
