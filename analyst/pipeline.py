@@ -304,7 +304,7 @@ class _QuestionRun:
         self.body = [self.table(result)]
         self.publish()
         self.events.on_stage("Drawing the chart…")
-        chart = build_chart(result.frame, parsed.chart)
+        chart = build_chart(result.frame, parsed.chart, title=self.answer.question)
         if chart.note:
             self.notices.append(NoticePart(chart.note))
         if chart.spec is not None:
@@ -384,7 +384,7 @@ def rerun_sql(answer: Answer, sql: str, db: SessionDatabase) -> Answer:
         parts: list[Part] = [*answer.parts, SqlPart(sql, -1, error.message)]
     else:
         kept = [p for p in answer.parts if isinstance(p, TextPart | SqlPart)]
-        chart = build_chart(result.frame, None)
+        chart = build_chart(result.frame, None, title=answer.question)
         parts = [NoticePart(EDITED_NOTE), *kept]
         if chart.spec is not None:
             parts.append(ChartPart(chart.spec, chart.kind, chart.source))

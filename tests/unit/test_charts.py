@@ -45,14 +45,16 @@ def test_the_automatic_chart_fits_the_result(db: SessionDatabase, sql: str, kind
         assert "url" not in json.dumps(choice.spec)
 
 
-def test_bars_are_sorted_and_capped(db: SessionDatabase) -> None:
+def test_many_bars_show_the_top_20_and_sum_the_rest(db: SessionDatabase) -> None:
     result = frame(db, "SELECT place, count(*) AS n FROM earthquakes GROUP BY 1")
     choice = build_chart(result)
     dataset = next(iter(choice.spec["datasets"].values()))
-    assert len(dataset) == len(result) > 25  # the whole result: an export can rebuild the chart from it
-    assert choice.spec["encoding"]["x"]["sort"] == "-y"
+    assert len(dataset) == len(result) > 20  # the whole result: an export can rebuild the chart from it
+    assert choice.spec["encoding"]["y"]["sort"] == {"field": "bar_order", "order": "ascending"}  # horizontal
+    assert choice.spec["title"]["subtitle"] == f"Top 20 of {len(result):,}; the rest summed as “Other”"
     drawn = vl_convert.vegalite_to_svg({**choice.spec, "width": 600})
-    assert drawn.count('aria-roledescription="bar"') == 25
+    assert drawn.count('aria-roledescription="bar"') == 21
+    assert f"Other ({len(result) - 20:,} more)" in drawn
 
 
 def test_a_fitting_suggestion_is_used(db: SessionDatabase) -> None:
@@ -108,10 +110,12 @@ def test_an_invalid_vega_lite_spec_falls_back(db: SessionDatabase) -> None:
     assert choice.source == "auto" and choice.note
 
 
-def test_a_map_has_the_land_inline_and_no_urls(db: SessionDatabase) -> None:
+def test_a_map_has_the_land_inline_zooms_and_loads_no_urls(db: SessionDatabase) -> None:
     choice = build_chart(frame(db, "SELECT latitude, longitude, mag FROM earthquakes"), ChartHint("map"))
     assert choice.kind == "map"
-    assert choice.spec["layer"][0]["data"]["format"]["type"] == "topojson"
+    land = choice.spec["layer"][0]
+    assert land["mark"]["type"] == "line" and len(land["data"]["values"]) > 4000  # filled rings of lon/lat
+    assert choice.spec["params"] == [{"name": "zoom", "select": "interval", "bind": "scales", "views": ["land"]}]
     assert '"url"' not in json.dumps(choice.spec)
 
 
@@ -121,17 +125,24 @@ def test_a_map_suggestion_without_coordinates_falls_back(db: SessionDatabase) ->
     assert "latitude and longitude" in (choice.note or "")
 
 
-def test_suggested_bars_keep_the_query_ranking_and_are_capped(db: SessionDatabase) -> None:
-    ranked = frame(db, 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC')
-    choice = build_chart(ranked, ChartHint("bar", "magType", "n"))
-    assert choice.source == "model" and choice.spec["encoding"]["x"]["sort"] is None  # data order, not by name
+def test_suggested_bars_are_improved_by_the_same_rules(db: SessionDatabase) -> None:
+    by_name = frame(db, 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY 1')
+    choice = build_chart(by_name, ChartHint("bar", "magType", "n"), title="Which magnitude types are most common?")
+    assert choice.source == "model" and choice.spec["encoding"]["x"]["sort"] == "-y"  # by value, not by name
+    assert choice.spec["title"]["text"] == "Which magnitude types are most common?"
+    assert (
+        choice.spec["encoding"]["x"]["title"] == "Magnitude type" and choice.spec["encoding"]["y"]["title"] == "Count"
+    )
     places = frame(db, "SELECT place, count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC")
     capped = build_chart(places, ChartHint("bar", "place", "n"))
     drawn = vl_convert.vegalite_to_svg({**capped.spec, "width": 600})
-    assert drawn.count('aria-roledescription="bar"') == 25
+    assert drawn.count('aria-roledescription="bar"') == 21
 
 
-def test_map_sizes_start_at_the_smallest_magnitude(db: SessionDatabase) -> None:
+def test_map_sizes_start_at_the_smallest_magnitude_and_the_view_fits_the_data(db: SessionDatabase) -> None:
     strong = frame(db, "SELECT latitude, longitude, mag FROM earthquakes WHERE mag >= 4.5")
     points = build_chart(strong).spec["layer"][1]["encoding"]
     assert points["size"]["scale"]["zero"] is False and points["color"]["scale"]["zero"] is False
+    california = frame(db, "SELECT latitude, longitude, mag FROM earthquakes WHERE place LIKE '%CA'")
+    x_domain = build_chart(california).spec["layer"][1]["encoding"]["x"]["scale"]["domain"]
+    assert -130 < x_domain[0] < x_domain[1] < -110  # framed on California, not the whole world

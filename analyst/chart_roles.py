@@ -1,0 +1,164 @@
+"""What each column of a result is, for choosing a chart: a time (and at which grain), a date part, a
+category, a number, or coordinates; and each column's title in words."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+# Date parts (what EXTRACT, year() or hour() return): numbers that name a time, never quantities.
+TIME_PARTS = frozenset(
+    {"year", "quarter", "month", "week", "day", "hour", "minute", "dow", "dayofweek", "weekday", "isodow", "doy"}
+)
+TIME_NAMES = TIME_PARTS | {"time", "date", "datetime", "timestamp", "period"}
+PART_QUALIFIERS = {"of", "number", "num", "no", "nr"}  # hour_of_day, month_number
+QUANTITY_PREFIXES = {"n", "num", "number", "count", "total", "sum", "avg", "average", "mean", "min", "max", "pct"}
+
+
+@dataclass(frozen=True)
+class TimeGrain:
+    """How a time column's values are spaced, and how its ticks and tooltips read at that spacing."""
+
+    name: str  # hour, day, week, month, year or instant
+    time_unit: str | None  # Vega-Lite timeUnit (None: the exact instant)
+    axis_format: str
+    tooltip_format: str
+    interval: str | None  # Vega tick interval (vega-time unit names), so a daily chart never gets "12 PM" ticks
+
+
+GRAINS = {
+    "hour": TimeGrain("hour", "yearmonthdatehours", "%b %d %H:00", "%a %b %d %Y, %H:00", None),
+    "day": TimeGrain("day", "yearmonthdate", "%b %d", "%a %b %d, %Y", "day"),
+    "week": TimeGrain("week", "yearmonthdate", "%b %d", "week of %b %d, %Y", "week"),
+    "month": TimeGrain("month", "yearmonth", "%b %Y", "%B %Y", "month"),
+    "year": TimeGrain("year", "year", "%Y", "%Y", "year"),
+    "instant": TimeGrain("instant", None, "%b %d %H:%M", "%b %d, %Y %H:%M:%S", None),
+}
+
+
+def is_numeric(frame: pd.DataFrame, column: str) -> bool:
+    return pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(frame[column])
+
+
+def as_times(series: pd.Series) -> pd.Series:
+    return pd.to_datetime(series.dropna(), errors="coerce", format="mixed")
+
+
+def is_temporal(frame: pd.DataFrame, column: str) -> bool:
+    series = frame[column]
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return True
+    name = str(column).lower()
+    named_like_time = name in TIME_NAMES or name.endswith(("_date", "_time", "_month", "_day", "_week"))
+    if named_like_time and (pd.api.types.is_string_dtype(series) or series.dtype == object):
+        sample = series.dropna().astype(str).head(20)
+        return bool(len(sample)) and bool(as_times(sample).notna().all())
+    return False
+
+
+def is_time_part(frame: pd.DataFrame, column: str) -> bool:
+    """A whole number named like a date part (``hour``, ``event_year``, ``month_of_year``), not a count of them
+    (``n_days``, ``total_hours``)."""
+    if not is_numeric(frame, column):
+        return False
+    words = [w for w in re.split(r"[^a-z]+", str(column).lower()) if w]
+    if not words:
+        return False
+    first, last = words[0], words[-1]
+    named = (first in TIME_PARTS and (len(words) == 1 or words[1] in PART_QUALIFIERS)) or (
+        last in TIME_PARTS and first not in QUANTITY_PREFIXES
+    )
+    values = frame[column].dropna()
+    return named and bool(len(values)) and bool((values == values.round()).all())
+
+
+def time_grain(series: pd.Series) -> TimeGrain:
+    """The spacing of a time column's values: hour, day, week, month or year; "instant" for exact times."""
+    values = as_times(series)
+    if values.empty or values.isna().any():
+        return GRAINS["instant"]
+    midnight = (values.dt.normalize() == values).all()
+    if not midnight:
+        on_the_hour = ((values.dt.minute == 0) & (values.dt.second == 0)).all()
+        return GRAINS["hour" if on_the_hour and values.nunique() > 1 else "instant"]
+    if (values.dt.day == 1).all() and values.nunique() > 1:
+        return GRAINS["year" if (values.dt.month == 1).all() else "month"]
+    if values.nunique() > 1 and values.dt.dayofweek.nunique() == 1:
+        gaps = values.drop_duplicates().sort_values().diff().dropna()
+        if (gaps.dt.days % 7 == 0).all():
+            return GRAINS["week"]
+    return GRAINS["day"]
+
+
+def coordinates(frame: pd.DataFrame) -> tuple[str, str] | None:
+    lat = next((c for c in frame.columns if str(c).lower() in ("latitude", "lat")), None)
+    lon = next((c for c in frame.columns if str(c).lower() in ("longitude", "lon", "lng", "long")), None)
+    if lat is not None and lon is not None and is_numeric(frame, lat) and is_numeric(frame, lon):
+        return str(lat), str(lon)
+    return None
+
+
+@dataclass(frozen=True)
+class Roles:
+    """The result's columns by what they are, in the result's order."""
+
+    times: list[str]
+    time_parts: list[str]
+    values: list[str]  # numbers that are quantities
+    categories: list[str]
+    coordinates: tuple[str, str] | None
+
+
+def column_roles(frame: pd.DataFrame) -> Roles:
+    columns = [str(c) for c in frame.columns]
+    times = [c for c in columns if is_temporal(frame, c)]
+    parts = [c for c in columns if c not in times and is_time_part(frame, c)]
+    numbers = [c for c in columns if c not in times and c not in parts and is_numeric(frame, c)]
+    categories = [c for c in columns if c not in times and c not in parts and c not in numbers]
+    return Roles(times, parts, numbers, categories, coordinates(frame))
+
+
+# Titles in words --------------------------------------------------------------------------------------------
+WORDS = {
+    "n": "count",
+    "cnt": "count",
+    "count_star()": "count",
+    "count(*)": "count",
+    "avg": "average",
+    "mean": "average",
+    "max": "maximum",
+    "min": "minimum",
+    "sum": "total",
+    "num": "number of",
+    "pct": "percent",
+    "mag": "magnitude",
+    "lat": "latitude",
+    "lon": "longitude",
+    "lng": "longitude",
+    "dow": "day of week",
+    "doy": "day of year",
+    "stddev": "standard deviation",
+    "qty": "quantity",
+}
+AGGREGATE_CALL = re.compile(r"^(\w+)\((.*)\)$")
+
+
+def title_for(column: str) -> str:
+    """A column's title in words: ``avg_mag`` -> "Average magnitude", ``count_star()`` -> "Count",
+    ``magType`` -> "Magnitude type", ``max(depth)`` -> "Maximum depth"."""
+    text = str(column).strip()
+    if text.lower() in WORDS:
+        return WORDS[text.lower()].capitalize()
+    call = AGGREGATE_CALL.match(text)
+    if call:
+        inner = title_for(call.group(2).strip('"')) if call.group(2) not in ("", "*") else ""
+        outer = WORDS.get(call.group(1).lower(), call.group(1).lower())
+        return f"{outer} {inner.lower()}".strip().capitalize() if inner else outer.capitalize()
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text)  # magType -> mag Type
+    words = [w for w in re.split(r"[_\s]+", spaced) if w]
+    if not words:
+        return text
+    phrase = " ".join(WORDS.get(w.lower(), w.lower() if not w.isupper() else w) for w in words)
+    return phrase[0].upper() + phrase[1:]
