@@ -179,6 +179,19 @@ def category_bars(frame: pd.DataFrame, x: str, y: str) -> tuple[alt.Chart, str |
     return chart, subtitle
 
 
+def spread_by_category(frame: pd.DataFrame, category: str, value: str) -> alt.Chart:
+    """Raw rows of a number per category: a box plot per category."""
+    horizontal = longest_label(frame, category) > LONG_LABEL or frame[category].nunique() > MANY_BARS
+    axis = alt.Axis(labelLimit=320) if horizontal else alt.Axis(labelLimit=180, labelAngle=-35)
+    group = channel(alt.Y if horizontal else alt.X, category, "nominal", axis=axis)
+    measure = channel(alt.X if horizontal else alt.Y, value, "quantitative", scale=alt.Scale(zero=False))
+    return (
+        alt.Chart(frame)
+        .mark_boxplot(extent="min-max")
+        .encode(**{"y" if horizontal else "x": group, "x" if horizontal else "y": measure})
+    )
+
+
 def two_category_chart(frame: pd.DataFrame, a: str, b: str, y: str) -> tuple[alt.Chart, str]:
     """Stacked bars coloured by the second category when it has few values, else a heatmap."""
     tips = tooltips(frame, [a, b, y])

@@ -22,6 +22,7 @@ from analyst.chart_marks import (
     part_bars,
     pie,
     scatter,
+    spread_by_category,
     time_chart,
     tooltips,
     two_category_chart,
@@ -43,8 +44,9 @@ CHART_RULES: tuple[tuple[str, str], ...] = (
     ),
     ("a time + a number, 1 to 3 periods", "bars, one per period"),
     ("a date part (EXTRACT: hour, month, year …) + a number", "bars in time order, labelled as plain numbers"),
+    ("a category + a number, many rows per category", "box plots: how the number spreads in each category"),
     (
-        "a category + a number",
+        "a category + a number, one row per category",
         "bars sorted by value, horizontal when labels are long or many; the top 20 with the rest summed "
         "as “Other” (counts, totals) or left out (averages); click bars to filter the table",
     ),
@@ -107,9 +109,11 @@ def build_automatic(frame: pd.DataFrame) -> Built:
     if len(categories) >= 2 and values:
         chart, kind = two_category_chart(frame, categories[0], categories[1], values[0])
         return chart, kind, None
-    if categories and values:
+    if categories and values and frame[categories[0]].is_unique:  # one row per category: its value
         chart, subtitle = category_bars(frame, categories[0], values[0])
         return chart, "bar", subtitle
+    if categories and len(values) == 1:  # many rows per category: how the values spread in each
+        return spread_by_category(frame, categories[0], values[0]), "boxplot", None
     if len(values) >= 2:
         size = values[2] if len(values) > 2 else None
         return scatter(frame, values[0], values[1], size, color), "point", None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
@@ -21,6 +21,7 @@ from analyst.answer import (
     TablePart,
     TextPart,
 )
+from analyst.chart_selection import select_rows, selection_names
 from analyst.model_text import escape_markdown, remove_remote_content
 from exports.csv_safety import build_csv
 from ui import state
@@ -51,12 +52,22 @@ def render_text(part: TextPart, index: int) -> None:
         st.warning(part.interrupted)
 
 
-def render_chart(part: ChartPart, index: int) -> None:
-    st.vega_lite_chart(part.spec, width="stretch")
+def render_chart(part: ChartPart, index: int) -> Any:
+    """The chart; when it offers a selection (click bars, drag a time range), what the person selected."""
+    names = selection_names(part.spec)
+    selection = None
+    if names:
+        event = st.vega_lite_chart(
+            part.spec, width="stretch", on_select="rerun", selection_mode=names, key=f"chart_{index}"
+        )
+        selection = event.selection if event else None
+    else:
+        st.vega_lite_chart(part.spec, width="stretch")
     with st.container(horizontal=True):
         png, svg = _image(part.spec, "png"), _image(part.spec, "svg")
         st.download_button("PNG", png, f"chart-{index + 1}.png", "image/png", key=f"png_{index}", on_click="ignore")
         st.download_button("SVG", svg, f"chart-{index + 1}.svg", "image/svg+xml", key=f"svg_{index}", on_click="ignore")
+    return selection
 
 
 def render_metric(part: MetricPart, index: int) -> None:
@@ -65,7 +76,15 @@ def render_metric(part: MetricPart, index: int) -> None:
     st.metric(escape_markdown(part.label), shown)  # a label may be any column alias: Markdown stays text
 
 
-def render_table(part: TablePart, index: int) -> None:
+def render_table(part: TablePart, index: int, selection: Any = None) -> None:
+    selected = select_rows(part.frame, selection)
+    if selected is not None:
+        st.caption(
+            f"{plural(len(selected), 'row')} selected in the chart (of {len(part.frame):,}); click the chart's "
+            "background or double-click to show all."
+        )
+        st.dataframe(selected, hide_index=True, width="stretch")
+        return
     st.dataframe(part.frame, hide_index=True, width="stretch")
     shown = len(part.frame)
     note = (
@@ -162,12 +181,15 @@ def render_answer(answer: Answer, index: int, on_run_edited: Callable[[int, str]
     tables = answer.of_type(TablePart)
     if tables:
         render_repaired(attempts)
+    selection = None
     for part in answer.parts:
-        if isinstance(part, TablePart):
+        if isinstance(part, ChartPart):
+            selection = render_chart(part, index)
+        elif isinstance(part, TablePart):
             render_computed(part)
             result_tab, sql_tab = st.tabs([f"Result ({plural(part.total_rows, 'row')})", "SQL"])
             with result_tab:
-                render_table(part, index)
+                render_table(part, index, selection)
             with sql_tab:
                 render_sql(attempts, index, on_run_edited)
         elif isinstance(part, SqlPart):

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import vl_convert
 
+from analyst.chart_selection import select_rows, selection_names
 from analyst.charts import build_chart
 from analyst.parsing import ChartHint
 from sandbox.database import SessionDatabase
@@ -146,3 +147,22 @@ def test_map_sizes_start_at_the_smallest_magnitude_and_the_view_fits_the_data(db
     california = frame(db, "SELECT latitude, longitude, mag FROM earthquakes WHERE place LIKE '%CA'")
     x_domain = build_chart(california).spec["layer"][1]["encoding"]["x"]["scale"]["domain"]
     assert -130 < x_domain[0] < x_domain[1] < -110  # framed on California, not the whole world
+
+
+def test_clicked_bars_and_a_dragged_time_range_select_the_table_rows(db: SessionDatabase) -> None:
+    by_type = frame(db, 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC')
+    bars = build_chart(by_type)
+    assert selection_names(bars.spec) == ["pick"]
+    picked = select_rows(by_type, {"pick": [{"magType": "ml"}, {"magType": "md"}]})
+    assert sorted(picked["magType"]) == ["md", "ml"]
+    assert select_rows(by_type, {"pick": [{"bar_label": "Other (3 more)"}]}) is None  # no column: all rows stay
+    assert select_rows(by_type, {}) is None and select_rows(by_type, {"pick": []}) is None
+    per_day = frame(db, "SELECT time::DATE AS day, count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY 1")
+    assert selection_names(build_chart(per_day).spec) == ["span"]
+    start, end = pd.Timestamp("2018-02-02").value // 10**6, pd.Timestamp("2018-02-04").value // 10**6
+    spanned = select_rows(per_day, {"span": {"day": [end, start]}})
+    assert [str(d) for d in spanned["day"]] == ["2018-02-02", "2018-02-03", "2018-02-04"]
+    scatter = build_chart(frame(db, "SELECT mag, depth FROM earthquakes"))
+    assert selection_names(scatter.spec) == []  # zoom and pan only
+    dotted = pd.DataFrame({"a.b": ["x", "y"], "n": [1, 2]})
+    assert select_rows(dotted, {"pick": [{"a\\.b": "y"}]})["n"].tolist() == [2]  # escaped field names
