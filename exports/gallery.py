@@ -1,16 +1,11 @@
 """The chart gallery: one question per result shape, answered on the bundled week, drawn by the app's own
-chart choice. ``python -m exports.gallery`` writes ``docs/charts.png`` (the README shows it); the tests
-render every shape and check its spec.
+chart choice. ``python -m bench.gallery`` draws them into ``docs/charts.png`` (the README shows it); the
+tests render every shape and check its spec.
 """
 
 from __future__ import annotations
 
-import io
-import sys
-from pathlib import Path
-
 from analyst.charts import ChartChoice, build_chart
-from exports.images import build_chart_png
 from sandbox.database import SessionDatabase
 
 YEARS = "SELECT make_date(y, 1, 1) AS year, 100 + y % 7 * 10 AS n FROM range(2012, 2019) t(y)"
@@ -69,29 +64,3 @@ def gallery_charts(db: SessionDatabase | None = None) -> list[tuple[str, str, Ch
     """Every gallery question with its SQL and the chart the app draws for the result."""
     db = db or SessionDatabase()
     return [(question, sql, build_chart(db.run_query(sql).frame, title=question)) for question, sql in GALLERY]
-
-
-def render_gallery(path: Path, columns: int = 3, tile_width: int = 560) -> Path:
-    """All gallery charts as one PNG grid (for the README)."""
-    from PIL import Image  # Streamlit's own dependency
-
-    tiles = []
-    for _question, _sql, chart in gallery_charts():
-        if chart.spec is None:
-            continue
-        image = Image.open(io.BytesIO(build_chart_png({**chart.spec, "width": tile_width}, scale=1)))
-        tiles.append(image.convert("RGB"))
-    width = max(t.width for t in tiles)
-    height = max(t.height for t in tiles)
-    rows = -(-len(tiles) // columns)
-    sheet = Image.new("RGB", (columns * width, rows * height), "white")
-    for number, tile in enumerate(tiles):
-        sheet.paste(tile, ((number % columns) * width, (number // columns) * height))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sheet.save(path, optimize=True)
-    return path
-
-
-if __name__ == "__main__":
-    target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/charts.png")
-    print(f"wrote {render_gallery(target)}")
