@@ -52,7 +52,8 @@ def questions(index: int) -> list[str]:
 def test_twenty_sessions_at_once(browser, endpoint: FakeEndpoint, tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     endpoint.responder = model
     endpoint.failure_rate = FAILURE_RATE
-    endpoint.random_failure = Failure(503, body={"error": "Model is overloaded"})
+    # HuggingFace's loading body says how long to wait: the retries honour it (plus jitter), not the 2 s backoff.
+    endpoint.random_failure = Failure(503, body={"error": "Model is overloaded", "estimated_time": 0.2})
     env = {
         "HUGGINGFACE_API_KEY": "hf_LoadTest000000000001",
         "HUGGINGFACE_ENDPOINT_URL": endpoint.url,

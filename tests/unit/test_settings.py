@@ -1,3 +1,8 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from providers.catalog import AUTO_MODEL, CUSTOM_MODEL, PREDEFINED_MODELS, model_choices
@@ -6,6 +11,7 @@ from providers.router_models import parse_router_models
 from providers.selection import MODEL_REQUIRED, Selection, default_selection, resolve_selection
 from providers.settings import Configuration, ProviderSettings, choose_api_key, read_configuration
 
+ROOT = Path(__file__).resolve().parents[2]
 OWNER_URL = "https://owner.endpoints.huggingface.cloud"
 
 
@@ -156,3 +162,16 @@ def test_router_model_lists_are_read_defensively() -> None:
     models = parse_router_models(payload)
     assert [(m.model_id, m.providers) for m in models] == [("a/b", ("groq", "novita")), ("c/d", ())]
     assert parse_router_models(["not", "a", "dict"]) == [] and parse_router_models({"data": "x"}) == []
+
+
+def test_the_sdk_builds_its_response_models_at_import_not_racing_in_answer_threads() -> None:
+    check = (
+        "import providers.client\n"
+        "from openai.types.chat.chat_completion_chunk import ChoiceDelta\n"
+        "from openai.types.chat.chat_completion import Choice\n"
+        "assert type(ChoiceDelta.__pydantic_validator__).__name__ == 'SchemaValidator'\n"
+        "assert type(Choice.__pydantic_validator__).__name__ == 'SchemaValidator'\n"
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "DEFER_PYDANTIC_BUILD"}
+    done = subprocess.run([sys.executable, "-c", check], cwd=ROOT, env=environment, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-1000:]
