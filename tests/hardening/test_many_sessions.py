@@ -25,6 +25,7 @@ ROUNDS = 3  # the session's own table, another session's, and the shared bundled
 FAILURE_RATE = 0.2
 MESSAGE = "[data-testid='stChatMessage']"
 RUNNING = "[data-testid='stApp'][data-test-script-state='running']"
+LIVE = "text=⏳"  # an answer still queued or running (its progress line)
 
 
 def model(body: dict) -> str:
@@ -89,12 +90,15 @@ def test_twenty_sessions_at_once(browser, endpoint: FakeEndpoint, tmp_path, caps
             while submitted and time.monotonic() < deadline:
                 for index in list(submitted):
                     page = pages[index]
-                    if page.locator(MESSAGE).count() >= expected and not page.locator(RUNNING).count():
+                    finished = page.locator(MESSAGE).count() >= expected and not page.locator(LIVE).count()
+                    if finished and not page.locator(RUNNING).count():
                         latencies.append(time.monotonic() - submitted.pop(index))
                 time.sleep(0.5)  # polling twenty pages costs CPU the server needs
             assert not submitted, f"round {round_number + 1}: sessions {sorted(submitted)} never answered"
         for index, page in enumerate(pages):
-            last_answers = page.locator(MESSAGE).all_inner_texts()[3::2]
+            every = page.locator(MESSAGE).all_inner_texts()
+            assert len(every) == 2 * (ROUNDS + 1), f"session {index}: " + " || ".join(t[:80] for t in every)
+            last_answers = every[3::2]
             for text in last_answers:
                 if "Result (" in text or re.search(r"\bn\b|average", text) and "failed" not in text:
                     answered += 1
