@@ -58,6 +58,7 @@ CHART_RULES: tuple[tuple[str, str], ...] = (
 MARK_ALIASES = {"scatter": "point", "circle": "point", "pie": "arc", "column": "bar", "histogram": "bar"}
 FORBIDDEN_KEYS = {"url", "href", "$schema", "usermeta", "image", "loader"}
 TITLE_LIMIT = 90
+HINT_NOT_USED = "The model's chart suggestion did not fit the result"
 
 
 @dataclass(frozen=True)
@@ -251,7 +252,7 @@ def build_chart(
             return ChartChoice(finish_spec(chart, chart_title(title, subtitle), validate=True), kind, "model")
         except Exception as error:  # ChartMismatch, or Altair/jsonschema rejecting the spec
             reason = str(error).split("\n")[0][:200]
-            note = f"The model's chart suggestion did not fit the result ({reason}); showing an automatic chart."
+            note = f"{HINT_NOT_USED} ({reason}); showing an automatic chart."
     try:
         chart, kind, subtitle = build_automatic(frame)
         spec = None if chart is None else finish_spec(chart, chart_title(title, subtitle), validate=False)

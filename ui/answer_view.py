@@ -22,6 +22,7 @@ from analyst.answer import (
     TextPart,
 )
 from analyst.chart_selection import select_rows, selection_names
+from analyst.charts import HINT_NOT_USED
 from analyst.model_text import escape_markdown, remove_remote_content
 from exports.csv_safety import build_csv
 from ui import state
@@ -164,9 +165,16 @@ RENDERERS: dict[str, Callable[[Part, int], None]] = {
     TextPart.__name__: render_text,
     ChartPart.__name__: render_chart,
     MetricPart.__name__: render_metric,
-    NoticePart.__name__: lambda part, index: st.caption(f"ℹ️ {part.text}"),
+    NoticePart.__name__: lambda part, index: render_notice(part),
     ErrorPart.__name__: lambda part, index: render_error(part),
 }
+
+
+def render_notice(part: NoticePart) -> None:
+    if part.text.startswith(HINT_NOT_USED):  # the reason is there on demand, not in the way
+        st.caption("ℹ️ An automatic chart: the model's chart suggestion did not fit the result.", help=part.text)
+    else:
+        st.caption(f"ℹ️ {part.text}")
 
 
 def render_error(part: ErrorPart) -> None:

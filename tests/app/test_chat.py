@@ -254,3 +254,11 @@ def test_an_answer_keeps_running_across_a_page_switch(endpoint: FakeEndpoint, mo
     at.switch_page("pages/chat.py").run()
     assert messages(at) == ["Which magnitude type is most common?", "The result has 7 rows."]
     assert len(at.get("vega_lite_chart")) == 1 and not at.error
+
+
+def test_a_chart_suggestion_that_does_not_fit_gives_its_reason_on_demand(endpoint: FakeEndpoint) -> None:
+    endpoint.responder = ScriptedModel(default=fenced(BY_TYPE, "line x=month y=n"))
+    at = ask(chat_app(endpoint), "Which magnitude type is most common?")
+    note = next(c for c in at.caption if c.value.startswith("ℹ️ An automatic chart"))
+    assert "no column 'month'" in note.help
+    assert len(at.get("vega_lite_chart")) == 1
