@@ -44,3 +44,19 @@ def test_a_direct_url_as_a_fresh_server_s_first_request_runs_app_py(page) -> Non
         page.goto(f"{url}/endpoints")
         page.get_by_text("Health and wake-up").first.wait_for()
         page.get_by_role("button", name="Test connection").wait_for()
+
+
+def test_the_app_follows_the_browser_s_light_or_dark_preference(browser) -> None:  # type: ignore[no-untyped-def]
+    backgrounds = {}
+    with running_app() as url:
+        for scheme in ("light", "dark"):
+            context = browser.new_context(color_scheme=scheme)
+            page = context.new_page()
+            page.set_default_timeout(90_000)
+            page.goto(url)
+            page.get_by_text("Chat with your data").first.wait_for()
+            backgrounds[scheme] = page.evaluate(
+                "getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor"
+            )
+            context.close()
+    assert backgrounds == {"light": "rgb(255, 255, 255)", "dark": "rgb(15, 23, 32)"}  # .streamlit/config.toml
