@@ -57,6 +57,12 @@ STATEMENT_START = re.compile(
 READ_ONLY_STARTS = ("SELECT", "WITH")
 
 
+def is_bare_value(text: str) -> bool:
+    """A reply that is only a number ("0.93%", "1707"): the model guessed the answer instead of querying."""
+    stripped = text.strip()
+    return 0 < len(stripped) <= 30 and len(stripped.split()) <= 3 and any(c.isdigit() for c in stripped)
+
+
 def looks_like_sql(text: str) -> bool:
     return LEADING_COMMENTS.sub("", text).lstrip().upper().startswith(SQL_KEYWORDS)
 

@@ -28,7 +28,7 @@ from analyst.charts import TIME_PARTS, build_chart
 from analyst.column_fix import suggest_column_fix
 from analyst.insight import build_result_summary, unsupported_numbers
 from analyst.model_text import remove_remote_content
-from analyst.parsing import ParsedReply, parse_reply
+from analyst.parsing import ParsedReply, is_bare_value, parse_reply
 from analyst.prompt_context import build_schema_context
 from analyst.prompts import (
     Message,
@@ -38,6 +38,7 @@ from analyst.prompts import (
     build_repair_messages,
     build_sql_messages,
 )
+from analyst.question_fit import fit_to_question
 from analyst.sql_description import describe_sql
 from analyst.value_fix import suggest_value_fix
 from providers.client import Completion, ModelClient, StopRequested
@@ -150,6 +151,7 @@ class _QuestionRun:
     body: list[Part] = field(default_factory=list)  # the finished result parts: insight, chart, table
     streamed: list[str] = field(default_factory=list)  # the insight so far, kept if the person stops it
     refused_change: bool = False  # the last statement tried would have changed something
+    asked: str = ""  # the question, with the one before it when the model sees that too (for question_fit)
 
     def checkpoint(self) -> None:
         if self.events.should_stop():
@@ -189,14 +191,17 @@ class _QuestionRun:
     def run(self, history: list[Answer]) -> None:
         self.events.on_stage("Writing SQL…")
         question = self.answer.question
+        earlier = [a.question for a in history if not a.is_attachment][-1:] if self.options.history_turns else []
+        self.asked = "\n".join([*earlier, question])
         messages = build_sql_messages(
             build_schema_context(self.db, question), history, question, self.options.history_turns
         )
         completion = self.call("sql", messages, self.options.sql_max_tokens)
         reply = shorten(completion.text)
         parsed = parse_reply(reply)
-        if not parsed.sql and not parsed.text and self.options.max_repairs:
-            # Only a chart line, or nothing: the model lost the format, it did not decline. Ask once for the SQL.
+        if not parsed.sql and (not parsed.text or is_bare_value(parsed.text)) and self.options.max_repairs:
+            # Only a chart line, a bare number, or nothing: the model lost the format or guessed; it did not
+            # decline. Ask once for the SQL.
             self.events.on_stage("Asking again for the SQL…")
             messages = build_format_repair_messages(messages, reply)
             reply = shorten(self.call("repair", messages, self.options.sql_max_tokens).text)
@@ -264,7 +269,7 @@ class _QuestionRun:
             self.events.on_sql(sql)
             self.events.on_stage("Running the query…")
             try:
-                result = self.db.run_query(sql)
+                result, fitted = self.run_fitted(sql)
             except QueryError as error:
                 self.refused_change = error.changes_something
                 failed[" ".join(sql.split())] = error.message
@@ -274,8 +279,19 @@ class _QuestionRun:
                     return sql, error.message
                 sql, note, fixes = fix.sql, fix.note, fixes + 1
             else:
-                self.record(SqlPart(result.sql, attempt, None, note))
+                self.record(SqlPart(result.sql, attempt, None, " ".join(n for n in (note, fitted) if n) or None))
                 return self.with_value_fix(result, attempt)
+
+    def run_fitted(self, sql: str) -> tuple[QueryResult, str | None]:
+        """Run ``sql`` fitted to what the question asked (rounding, no unasked LIMIT...), and the note saying
+        how; when the fitted query fails, the query as the model sent it (whose error the repairs see)."""
+        fit = fit_to_question(sql, self.asked or self.answer.question, self.db)
+        if fit is not None:
+            try:
+                return self.db.run_query(fit.sql), fit.note
+            except QueryError:
+                pass
+        return self.db.run_query(sql), None
 
     def with_value_fix(self, result: QueryResult, attempt: int) -> QueryResult:
         """An empty result whose SQL compared a text with the wrong column or spelling is rerun corrected."""

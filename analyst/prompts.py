@@ -57,8 +57,34 @@ def build_sql_messages(context: SchemaContext, history: list[Answer], question: 
     return [
         {"role": "system", "content": build_sql_system(context)},
         *history_messages(history, turns),
-        {"role": "user", "content": question},
+        {"role": "user", "content": with_iso_dates(question)},
     ]
+
+
+MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+DATES_IN_WORDS = re.compile(
+    rf"\b(?:(?P<day>{_DAY})\s+(?:of\s+)?(?P<month>{_MONTH})|(?P<month2>{_MONTH})\s+(?P<day2>{_DAY}),?)"
+    r"\s+(?P<year>\d{4})\b",
+    re.IGNORECASE,
+)
+
+
+def with_iso_dates(question: str) -> str:
+    """ "4 February 2018" followed by "(2018-02-04)": small models read dates in words as 1 April."""
+
+    def add_iso(found: re.Match[str]) -> str:
+        month = (found.group("month") or found.group("month2"))[:3].lower()
+        day = int(re.sub(r"\D", "", found.group("day") or found.group("day2")))
+        if month not in MONTHS or not 1 <= day <= 31:
+            return found.group(0)
+        return f"{found.group(0)} ({found.group('year')}-{MONTHS.index(month) + 1:02d}-{day:02d})"
+
+    return DATES_IN_WORDS.sub(add_iso, question)
 
 
 def build_repair_messages(previous: list[Message], reply: str, error: str) -> list[Message]:
@@ -77,6 +103,13 @@ def build_format_repair_messages(previous: list[Message], reply: str) -> list[Me
 
 MISSING_COLUMN = re.compile(r'Referenced column "([^"]+)" not found[^\n]*\nCandidate bindings: ([^\n]+)')
 NOT_GROUPED = re.compile(r'column "([^"]+)" must appear in the GROUP BY clause')
+NEAR_TOKEN = re.compile(r'syntax error at or near "([^"]+)"')
+# Other dialects' words DuckDB's parser stops at, and what DuckDB spells them as.
+DIALECT_HINTS = {
+    "regexp": "DuckDB has no REGEXP operator: write regexp_matches(column, 'pattern').",
+    "rlike": "DuckDB has no RLIKE operator: write regexp_matches(column, 'pattern').",
+    "top": "DuckDB has no SELECT TOP: put LIMIT n at the end of the query.",
+}
 
 
 def repair_hint(error: str) -> str:
@@ -85,6 +118,9 @@ def repair_hint(error: str) -> str:
     if missing:
         candidates = [c.strip().strip('"') for c in missing.group(2).split(",")][:3]
         return f"There is no column {missing.group(1)}. Use one of these columns instead: {', '.join(candidates)}."
+    near = NEAR_TOKEN.search(error)
+    if near and near.group(1).lower() in DIALECT_HINTS:
+        return DIALECT_HINTS[near.group(1).lower()]
     grouped = NOT_GROUPED.search(error)
     if grouped:
         return (

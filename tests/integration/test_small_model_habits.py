@@ -126,7 +126,7 @@ def test_a_made_up_column_with_one_close_name_is_corrected_by_the_app_without_a_
     endpoint, db, client, made_up: str, fixed: str
 ) -> None:
     endpoint.responder = ScriptedModel(default=fenced(made_up))
-    answer = answer_question("anything", [], db, client)
+    answer = answer_question("Which events were the deepest?", [], db, client)
     attempts = answer.of_type(SqlPart)
     assert [(a.sql, a.error is None) for a in attempts] == [(made_up, False), (fixed, True)]
     assert "the app used" in attempts[1].note
@@ -142,11 +142,71 @@ def test_a_column_name_without_one_close_match_goes_to_the_model(endpoint, db, c
 
 
 def test_a_grouping_error_repair_says_how_to_list_rows(endpoint, db, client) -> None:
-    model = ScriptedModel(default=fenced("SELECT place, mag FROM earthquakes WHERE alert IS NOT NULL GROUP BY place"))
+    grouped = "SELECT place, mag, count(*) AS n FROM earthquakes WHERE alert IS NOT NULL GROUP BY place"
+    model = ScriptedModel(default=fenced(grouped))
     model.on("to list rows, remove group by", fenced("SELECT place, mag FROM earthquakes WHERE alert IS NOT NULL"))
     endpoint.responder = model
     answer = answer_question("List every event with an alert", [], db, client)
+    assert [c.purpose for c in answer.calls] == ["sql", "repair", "insight"]
     assert answer.error is None and answer.table is not None and answer.table.total_rows == 12
+
+
+def test_a_group_by_on_a_list_of_rows_is_removed_by_the_app_without_a_model_call(endpoint, db, client) -> None:
+    endpoint.responder = ScriptedModel(
+        default=fenced("SELECT place, mag FROM earthquakes WHERE alert IS NOT NULL GROUP BY place ORDER BY mag DESC")
+    )
+    answer = answer_question("List every event with an alert", [], db, client)
+    assert [c.purpose for c in answer.calls] == ["sql", "insight"]
+    assert answer.table is not None and answer.table.total_rows == 12
+    assert "removed a GROUP BY" in answer.of_type(SqlPart)[-1].note
+
+
+def test_rounding_asked_for_and_an_unasked_limit_are_fitted_on_the_first_try(endpoint, db, client) -> None:
+    endpoint.responder = ScriptedModel(
+        default=fenced("SELECT net, avg(mag) AS avg_mag FROM earthquakes GROUP BY net ORDER BY avg_mag DESC LIMIT 10")
+    )
+    question = "What is the average magnitude per network, rounded to 2 decimal places?"
+    answer = answer_question(question, [], db, client)
+    assert [c.purpose for c in answer.calls] == ["sql", "insight"]
+    frame = answer.table.frame
+    assert len(frame) == 12 and (frame["avg_mag"] == frame["avg_mag"].round(2)).all()
+    note = answer.of_type(SqlPart)[-1].note
+    assert "rounded avg_mag to 2 decimal places" in note and "removed LIMIT 10" in note
+
+
+def test_a_follow_up_keeps_the_limit_its_earlier_question_asked_for(endpoint, db, client) -> None:
+    top = "SELECT place, count(*) AS n FROM earthquakes GROUP BY place ORDER BY n DESC LIMIT 3"
+    model = ScriptedModel().on("top 3", fenced(top))
+    model.on("only above", fenced(top.replace("GROUP BY", "WHERE mag > 4 GROUP BY")))
+    endpoint.responder = model
+    first = answer_question("Top 3 places by number of events", [], db, client)
+    answer = answer_question("Now only above magnitude 4", [first], db, client)
+    assert answer.table.total_rows == 3 and answer.of_type(SqlPart)[-1].note is None
+
+
+def test_a_bare_number_instead_of_sql_is_asked_again_for_the_query(endpoint, db, client) -> None:
+    model = ScriptedModel(default="0.93%")
+    model.on("has no sql", fenced("SELECT round(100.0 * avg((status = 'reviewed')::INT), 1) AS pct FROM earthquakes"))
+    endpoint.responder = model
+    answer = answer_question("What percentage of events are reviewed?", [], db, client)
+    assert [c.purpose for c in answer.calls] == ["sql", "repair", "insight"]
+    assert answer.table is not None and answer.error is None
+
+
+def test_a_date_in_words_reaches_the_model_with_its_iso_form(endpoint, db, client) -> None:
+    model = ScriptedModel(default=fenced("SELECT count(*) AS n FROM earthquakes"))
+    endpoint.responder = model
+    answer_question("How many events on 4 February 2018?", [], db, client)
+    assert model.seen[0]["messages"][-1]["content"] == "How many events on 4 February 2018 (2018-02-04)?"
+
+
+def test_another_dialects_operator_gets_duckdbs_spelling_in_the_repair(endpoint, db, client) -> None:
+    model = ScriptedModel(default=fenced("SELECT count(*) AS n FROM earthquakes WHERE place REGEXP 'Ridge'"))
+    model.on("regexp_matches", fenced("SELECT count(*) AS n FROM earthquakes WHERE regexp_matches(place, 'Ridge')"))
+    endpoint.responder = model
+    answer = answer_question("How many events in a place with Ridge in the name?", [], db, client)
+    assert [c.purpose for c in answer.calls] == ["sql", "repair", "insight"]
+    assert answer.error is None and answer.table is not None
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,353 @@
+"""Fitting a query to what its question asked, where small models predictably drift from it.
+
+Small models answer "the average magnitude, rounded to 2 decimal places" without ``round``, add
+``LIMIT 10`` to "list every network", ``GROUP BY time`` to a single average, and order "the hour with
+the most events" by the hour. Each drift is a kind of mistake, visible in DuckDB's parse of the query
+next to plain facts about the question (it asks for rounding; it names no number and no ranking). The
+app changes only the parse tree (``json_serialize_sql`` → edit → ``json_deserialize_sql``), and only
+the top-level SELECT; the result runs through the same guard as any query, and the person sees what
+was changed and why on the attempt.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sandbox.database import SessionDatabase
+from sandbox.syntax_tree import parse_tree
+
+Tree = dict[str, Any]
+
+NUMBER_WORDS = {
+    "zero": 0,
+    "no": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+}
+ROUNDING = re.compile(r"\b(\d|zero|no|one|two|three|four)\s+decimal", re.IGNORECASE)
+WHOLE_NUMBER = re.compile(r"\bround(?:ed)?\s+to\s+(?:the\s+nearest\s+)?(?:whole\s+number|integer)", re.IGNORECASE)
+DESCENDING_WORDS = {"most", "top", "highest", "largest", "biggest", "greatest", "maximum", "more", "strongest"}
+ASCENDING_WORDS = {"least", "fewest", "lowest", "smallest", "minimum", "fewer", "weakest"}
+# Words that ask for some rows, not all: a LIMIT is then the model's to choose.
+SOME_ROWS = {
+    "some",
+    "few",
+    "sample",
+    "example",
+    "examples",
+    "first",
+    "last",
+    "top",
+    "bottom",
+    "latest",
+    "earliest",
+    "recent",
+    "newest",
+    "oldest",
+    "preview",
+    "which",
+    "single",
+}
+NOT_RANKINGS = {"west", "test", "rest", "interest", "request", "forest", "guest", "suggest", "honest", "modest"}
+GROUPING_WORDS = re.compile(r"\b(per|each|every|by)\b", re.IGNORECASE)
+# Aggregates whose value is a fraction even over whole numbers: what "rounded to N decimals" is about.
+FRACTIONAL = {
+    "avg",
+    "mean",
+    "median",
+    "stddev",
+    "stddev_samp",
+    "stddev_pop",
+    "variance",
+    "var_samp",
+    "var_pop",
+    "quantile_cont",
+    "quantile",
+    "corr",
+    "covar_pop",
+    "covar_samp",
+    "sum",
+    "fsum",
+    "mad",
+    "kurtosis",
+    "skewness",
+    "entropy",
+    "regr_slope",
+}
+
+
+@dataclass(frozen=True)
+class QuestionFit:
+    sql: str
+    changes: tuple[str, ...]
+
+    @property
+    def note(self) -> str:
+        return "Fitted to the question by the app: " + "; ".join(self.changes) + "."
+
+
+def words(question: str) -> set[str]:
+    return set(re.findall(r"[a-z]+", question.lower()))
+
+
+def asked_decimals(question: str) -> int | None:
+    """The decimal places the question asks its numbers to be rounded to, if it does."""
+    found = ROUNDING.search(question)
+    if found:
+        token = found.group(1).lower()
+        return int(token) if token.isdigit() else NUMBER_WORDS[token]
+    return 0 if WHOLE_NUMBER.search(question) else None
+
+
+def asked_numbers(question: str) -> set[int]:
+    numbers = {int(n) for n in re.findall(r"\b\d+\b", question)}
+    return numbers | {NUMBER_WORDS[w] for w in words(question) if w in NUMBER_WORDS}
+
+
+def asks_for_ranking(question: str) -> bool:
+    """ "most", "deepest", "top", "which one"... : a question a LIMIT can belong to."""
+    found = words(question)
+    superlatives = {w for w in found if w.endswith("est") and len(w) > 4 and w not in NOT_RANKINGS}
+    return bool(found & (DESCENDING_WORDS | ASCENDING_WORDS | SOME_ROWS) or superlatives)
+
+
+def ranking_direction(question: str) -> str | None:
+    found = words(question)
+    down, up = bool(found & DESCENDING_WORDS), bool(found & ASCENDING_WORDS)
+    if down == up:
+        return None
+    return "DESCENDING" if down else "ASCENDING"
+
+
+class _Query:
+    """The top-level SELECT of one statement, with DuckDB's list of aggregate functions."""
+
+    def __init__(self, node: Tree, aggregates: set[str]) -> None:
+        self.node = node
+        self.aggregates = aggregates
+
+    def is_aggregate(self, expression: Any) -> bool:
+        """Whether an expression aggregates rows (window functions and subqueries do not count)."""
+        return any(
+            item.get("class") == "FUNCTION" and item.get("function_name", "").lower() in self.aggregates
+            for item in _expression_nodes(expression)
+        )
+
+    @property
+    def select_list(self) -> list[Tree]:
+        return self.node["select_list"]
+
+    @property
+    def group_keys(self) -> list[Tree]:
+        return self.node.get("group_expressions") or []
+
+    @property
+    def groups_all(self) -> bool:
+        return self.node.get("aggregate_handling") == "FORCE_AGGREGATES"
+
+    def modifier(self, kind: str) -> Tree | None:
+        return next((m for m in self.node.get("modifiers", []) if m.get("type") == kind), None)
+
+    def limit(self) -> int | None:
+        found = self.modifier("LIMIT_MODIFIER")
+        literal = ((found or {}).get("limit") or {}).get("literal") or {}
+        text = str(literal.get("text", ""))
+        return int(text) if found and not found.get("offset") and text.isdigit() else None
+
+    def has_aggregate(self) -> bool:
+        orders = (self.modifier("ORDER_MODIFIER") or {}).get("orders", [])
+        return any(self.is_aggregate(e) for e in [*self.select_list, self.node.get("having"), *orders])
+
+    def selected(self, key: Tree) -> bool:
+        """Whether a GROUP BY key is one of the selected expressions (compared without aliases/locations)."""
+        if key.get("class") == "CONSTANT":  # GROUP BY 1: a position in the select list
+            return True
+        shape = _shape(key)
+        names = {item.get("alias") for item in self.select_list if item.get("alias")}
+        is_alias = key.get("class") == "COLUMN_REF" and len(key.get("column_names", [])) == 1
+        return any(_shape(item) == shape for item in self.select_list) or (is_alias and key["column_names"][0] in names)
+
+    def is_grouped(self, item: Tree) -> bool:
+        """Whether a selected expression is one of the GROUP BY keys (by expression, alias or position)."""
+        position = str(self.select_list.index(item) + 1)
+        for key in self.group_keys:
+            names = key.get("column_names", [])
+            if _shape(key) == _shape(item) or (len(names) == 1 and names[0] == item.get("alias")):
+                return True
+            if key.get("class") == "CONSTANT" and str(key.get("literal", {}).get("text")) == position:
+                return True
+        return False
+
+    def drop_grouping(self) -> None:
+        self.node["group_expressions"] = []
+        self.node["group_sets"] = []
+        self.node["aggregate_handling"] = "STANDARD_HANDLING"
+
+
+def _expression_nodes(tree: Any) -> Iterator[Tree]:
+    """The nodes of an expression, not descending into subqueries or window functions."""
+    if isinstance(tree, dict):
+        if tree.get("class") in {"SUBQUERY", "WINDOW"}:
+            return
+        yield tree
+        for value in tree.values():
+            yield from _expression_nodes(value)
+    elif isinstance(tree, list):
+        for item in tree:
+            yield from _expression_nodes(item)
+
+
+def _shape(tree: Any) -> Any:
+    """An expression without its alias and source positions, for comparing two of them."""
+    if isinstance(tree, dict):
+        return {k: _shape(v) for k, v in tree.items() if k not in {"alias", "query_location", "query_location_length"}}
+    if isinstance(tree, list):
+        return [_shape(item) for item in tree]
+    return tree
+
+
+def _aggregate_names(db: SessionDatabase) -> set[str]:
+    def compute() -> set[str]:
+        rows = db.internal_query(
+            "SELECT DISTINCT function_name FROM duckdb_functions() WHERE function_type = 'aggregate'"
+        )
+        return {str(row[0]).lower() for row in rows}
+
+    return db.memo("aggregate-function-names", compute)
+
+
+def _rounded(item: Tree, decimals: int, template: Tree) -> Tree:
+    wrapped = copy.deepcopy(template)
+    wrapped["alias"] = item.get("alias") or ""
+    inner = copy.deepcopy(item)
+    inner["alias"] = ""
+    wrapped["arguments"][0]["expression"] = inner
+    wrapped["arguments"][1]["expression"]["literal"]["text"] = str(decimals)
+    return wrapped
+
+
+def _is_fractional(item: Tree, query: _Query) -> bool:
+    """An aggregate whose value has decimals: avg(...), sum(...), or arithmetic over aggregates."""
+    if item.get("class") == "FUNCTION" and item.get("function_name", "").lower() in FRACTIONAL:
+        return True
+    operator = item.get("class") == "FUNCTION" and item.get("function_name") in {"/", "*", "+", "-"}
+    return operator and query.is_aggregate(item)
+
+
+def _has_round(item: Tree) -> bool:
+    return any(
+        node.get("class") == "FUNCTION" and node.get("function_name", "").lower() in {"round", "floor", "ceil", "trunc"}
+        for node in _expression_nodes(item)
+    )
+
+
+def _output_name(item: Tree) -> str:
+    if item.get("alias"):
+        return str(item["alias"])
+    if item.get("class") == "COLUMN_REF":
+        return str(item["column_names"][-1])
+    return "the value"
+
+
+def _fit(query: _Query, question: str, round_template: Tree) -> list[str]:
+    """Edit ``query`` in place; returns what was changed, in words."""
+    changes: list[str] = []
+    decimals = asked_decimals(question)
+    if decimals is not None and not any(_has_round(item) for item in query.select_list):
+        names = []
+        for position, item in enumerate(query.select_list):
+            if _is_fractional(item, query):
+                query.select_list[position] = _rounded(item, decimals, round_template)
+                names.append(_output_name(item))
+        if names:
+            places = "decimal place" if decimals == 1 else "decimal places"
+            changes.append(f"rounded {', '.join(names)} to {decimals} {places}, as the question asked")
+
+    grouped = bool(query.group_keys) and not query.groups_all
+    if grouped and not query.has_aggregate() and not all(query.is_grouped(i) for i in query.select_list):
+        query.drop_grouping()  # GROUP BY with nothing to aggregate, over columns it does not select: a list
+        changes.append("removed a GROUP BY from a list of rows (nothing was aggregated)")
+    elif grouped and all(query.is_aggregate(item) for item in query.select_list):
+        unselected = [k for k in query.group_keys if not query.selected(k)]
+        if unselected and GROUPING_WORDS.search(question):
+            query.node["select_list"] = [*copy.deepcopy(unselected), *query.select_list]
+            changes.append("showed the grouping column next to each value")
+        elif unselected:
+            query.drop_grouping()
+            changes.append("removed a GROUP BY the question did not ask for (it split one value into many)")
+
+    limit = query.limit()
+    ordered = query.modifier("ORDER_MODIFIER")
+    direction = ranking_direction(question)
+    aggregates = [item for item in query.select_list if query.is_aggregate(item)]
+    keys_only = ordered and not any(
+        query.is_aggregate(o["expression"]) or _names_aggregate(o, aggregates, query.select_list)
+        for o in ordered["orders"]
+    )
+    if (
+        limit is not None
+        and direction
+        and len(aggregates) == 1
+        and keys_only
+        and (query.group_keys or query.groups_all)
+    ):
+        target = aggregates[0]
+        expression = (
+            {"class": "COLUMN_REF", "type": "COLUMN_REF", "alias": "", "column_names": [target["alias"]]}
+            if target.get("alias")
+            else copy.deepcopy(target)
+        )
+        ordered["orders"] = [{"type": direction, "null_order": "ORDER_DEFAULT", "expression": expression}]
+        way = "highest" if direction == "DESCENDING" else "lowest"
+        changes.append(f"sorted by {_output_name(target)}, {way} first, as the question ranks by it")
+
+    if limit is not None and limit not in asked_numbers(question) and not asks_for_ranking(question):
+        query.node["modifiers"] = [m for m in query.node["modifiers"] if m.get("type") != "LIMIT_MODIFIER"]
+        changes.append(f"removed LIMIT {limit}: the question asked for no number of rows")
+    return changes
+
+
+def _names_aggregate(order: Tree, aggregates: list[Tree], select_list: list[Tree]) -> bool:
+    """ORDER BY an aggregate's alias, or its position (ORDER BY 2)."""
+    expression = order.get("expression", {})
+    position = str(expression.get("literal", {}).get("text", "")) if expression.get("class") == "CONSTANT" else ""
+    if position.isdigit() and 0 < int(position) <= len(select_list):
+        return any(select_list[int(position) - 1] is a for a in aggregates)
+    if expression.get("class") != "COLUMN_REF" or len(expression.get("column_names", [])) != 1:
+        return False
+    return expression["column_names"][0] in {a.get("alias") for a in aggregates if a.get("alias")}
+
+
+def fit_to_question(sql: str, question: str, db: SessionDatabase) -> QuestionFit | None:
+    """The query changed to do what the question asked, or None when nothing needs changing (or the query
+    is not one plain SELECT the app can edit safely)."""
+    parsed = db.internal_query("SELECT json_serialize_sql(?::VARCHAR)", [sql])
+    tree = json.loads(parsed[0][0]) if parsed and parsed[0][0] else {}
+    if tree.get("error") or len(tree.get("statements", [])) != 1:
+        return None
+    node = tree["statements"][0]["node"]
+    if node.get("type") != "SELECT_NODE":
+        return None
+    template = parse_tree("SELECT round(__value__, 2)", db.internal_query)
+    changes = _fit(_Query(node, _aggregate_names(db)), question, template["select_list"][0])  # type: ignore[index]
+    if not changes:
+        return None
+    rows = db.internal_query("SELECT json_deserialize_sql(?::JSON)", [json.dumps(tree)])
+    return QuestionFit(str(rows[0][0]), tuple(changes)) if rows and rows[0][0] else None

@@ -1,0 +1,102 @@
+"""Fitting a query to its question, on DuckDB's own parse: what small models drift on, and what must stay."""
+
+from __future__ import annotations
+
+import pytest
+
+from analyst.question_fit import asked_decimals, asks_for_ranking, fit_to_question
+from sandbox.database import SessionDatabase
+
+
+@pytest.fixture(scope="module")
+def db() -> SessionDatabase:
+    return SessionDatabase()
+
+
+FITTED = [
+    (  # rounding asked for, not done
+        "What is the average magnitude, rounded to 2 decimal places?",
+        "SELECT avg(mag) AS avg_mag FROM earthquakes",
+        "SELECT round(avg(mag), 2) AS avg_mag FROM earthquakes",
+    ),
+    (  # a LIMIT the question did not ask for, and rounding in words
+        "Average magnitude per network, to two decimal places",
+        "SELECT net, avg(mag) AS avg_mag FROM earthquakes GROUP BY net ORDER BY avg_mag DESC LIMIT 10",
+        "SELECT net, round(avg(mag), 2) AS avg_mag FROM earthquakes GROUP BY net ORDER BY avg_mag DESC",
+    ),
+    (  # "the most events" ordered by the hour
+        "Which hour of the day saw the most events?",
+        "SELECT hour(time) AS h, count(*) AS n FROM earthquakes GROUP BY ALL ORDER BY h DESC LIMIT 1",
+        'SELECT "hour"("time") AS h, count_star() AS n FROM earthquakes GROUP BY ALL ORDER BY n DESC LIMIT 1',
+    ),
+    (  # "the fewest" ordered by the key, ascending wanted
+        "Which magnitude type has the fewest events?",
+        'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY "magType" ORDER BY "magType" LIMIT 1',
+        "SELECT magType, count_star() AS n FROM earthquakes GROUP BY magType ORDER BY n ASC LIMIT 1",
+    ),
+    (  # one average split by a column it does not show
+        "What is the average depth of all events?",
+        "SELECT avg(depth) AS d FROM earthquakes GROUP BY time",
+        "SELECT avg(depth) AS d FROM earthquakes",
+    ),
+    (  # "per type" asked, the type left out of the result
+        "How many events per type?",
+        "SELECT count(*) AS n FROM earthquakes GROUP BY type",
+        'SELECT "type", count_star() AS n FROM earthquakes GROUP BY "type"',
+    ),
+    (  # GROUP BY on a list of rows (DuckDB would refuse it)
+        "List the place and magnitude of events with an alert.",
+        "SELECT place, mag FROM earthquakes WHERE alert IS NOT NULL GROUP BY place ORDER BY mag DESC",
+        "SELECT place, mag FROM earthquakes WHERE (alert IS NOT NULL) ORDER BY mag DESC",
+    ),
+    (  # a percentage: arithmetic over aggregates is rounded as a whole
+        "What percentage of events are reviewed, rounded to 1 decimal place?",
+        "SELECT 100.0 * count(*) FILTER (WHERE status = 'reviewed') / count(*) AS pct FROM earthquakes",
+        "SELECT round(((100.0 * count_star() FILTER (WHERE (status = 'reviewed'))) / count_star()), 1) AS pct "
+        "FROM earthquakes",
+    ),
+]
+
+
+@pytest.mark.parametrize(("question", "sql", "expected"), FITTED, ids=[f[0][:40] for f in FITTED])
+def test_a_query_that_drifted_from_its_question_is_fitted_and_says_how(db, question, sql, expected) -> None:
+    fit = fit_to_question(sql, question, db)
+    assert fit is not None
+    assert " ".join(fit.sql.split()) == expected
+    assert fit.note.startswith("Fitted to the question by the app: ") and fit.changes
+    db.run_query(fit.sql)  # the fitted query runs through the guard
+
+
+KEPT = [
+    (
+        "Top 5 places by number of events",
+        "SELECT place, count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY 2 DESC LIMIT 5",
+    ),
+    ("What are the ten deepest events?", "SELECT place, depth FROM earthquakes ORDER BY depth DESC LIMIT 10"),
+    ("Show a few example rows", "SELECT * FROM earthquakes LIMIT 5"),
+    ("How many events are there?", "SELECT count(*) FROM earthquakes"),
+    ("Average magnitude, rounded to 2 decimals", "SELECT round(avg(mag), 2) FROM earthquakes"),
+    (
+        "Which network has the most events?",
+        "SELECT net, count(*) AS n FROM earthquakes GROUP BY net ORDER BY n DESC LIMIT 1",
+    ),
+    ("Distinct magnitude types", 'SELECT "magType" FROM earthquakes GROUP BY "magType"'),
+    ("Magnitudes with their running count", "SELECT mag, count(*) OVER (ORDER BY mag) AS c FROM earthquakes"),
+    ("Events per type", "SELECT type FROM earthquakes UNION SELECT net FROM earthquakes LIMIT 3"),
+    ("Average magnitude, rounded to 2 decimals", "DELETE FROM earthquakes"),
+    ("Average magnitude, rounded to 2 decimals", "not sql at all"),
+]
+
+
+@pytest.mark.parametrize(("question", "sql"), KEPT, ids=[k[0][:40] for k in KEPT])
+def test_a_query_that_does_what_was_asked_is_left_as_the_model_wrote_it(db, question, sql) -> None:
+    assert fit_to_question(sql, question, db) is None
+
+
+def test_the_question_words_that_decide() -> None:
+    assert asked_decimals("rounded to 3 decimal places") == 3
+    assert asked_decimals("with one decimal") == 1
+    assert asked_decimals("rounded to the nearest whole number") == 0
+    assert asked_decimals("How many events?") is None
+    assert asks_for_ranking("the strongest event") and asks_for_ranking("Which network has the most?")
+    assert not asks_for_ranking("List the events in the west of the interest area")
