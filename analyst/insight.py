@@ -42,6 +42,10 @@ def column_summary(frame: pd.DataFrame, share_values: bool = True) -> str:
 def build_result_summary(result: QueryResult, *, share_rows: bool, max_rows: int) -> str:
     """A compact text of the result: its size, column statistics when rows are many, some rows if allowed."""
     frame = result.frame
+    if result.total_rows == 1 and share_rows:
+        # "Result: 1 rows" next to a count of 1,707 reads to a small model as "there is 1 earthquake".
+        values = "\n".join(f"{column} = {_format(value)}" for column, value in frame.iloc[0].items())
+        return f"Result: a single row.\n{values}"
     header = f"Result: {result.total_rows:,} rows, columns {', '.join(map(str, frame.columns))}."
     parts = [header]
     if not share_rows or len(frame) > max_rows:

@@ -227,3 +227,13 @@ def test_a_proposed_change_is_never_carved_or_repaired_into_a_query(endpoint, db
     attempt = answer.of_type(SqlPart)[0]
     assert attempt.error.startswith("Refused: ") and attempt.sql.split()[0] in ("DELETE", "UPDATE", "COPY")
     assert db.run_query("SELECT count(*) AS n FROM earthquakes").frame["n"][0] == 1707
+
+
+def test_a_single_row_reaches_the_insight_as_named_values_not_as_a_row_count(endpoint, db, client) -> None:
+    """Small models read "Result: 1 rows" next to a count of 1,707 as "there is 1 earthquake"."""
+    model = ScriptedModel(default=fenced("SELECT count(*) AS n, round(avg(mag), 2) AS avg_mag FROM earthquakes"))
+    endpoint.responder = model
+    answer_question("How many earthquakes, and how strong on average?", [], db, client)
+    insight_prompt = model.seen[-1]["messages"][-1]["content"]
+    assert "Result: a single row.\nn = 1707\navg_mag = 1.53" in insight_prompt
+    assert "1 rows" not in insight_prompt
