@@ -3,10 +3,15 @@
 import streamlit as st
 
 from ui.navigation import app_pages, run_page
+from ui.saved_conversation import keep_conversation, save_conversation
 from ui.sidebar import render_sidebar
 
 st.set_page_config(page_title="Chat with your data", page_icon="🌋", layout="wide")
 
 navigation = st.navigation(app_pages())
+keep_conversation()
 render_sidebar()
-run_page(navigation)
+try:
+    run_page(navigation)
+finally:  # also when the page reruns or stops: a reload finds what this run changed
+    save_conversation()

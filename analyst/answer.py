@@ -85,6 +85,7 @@ class Answer:
     total_s: float = 0.0
     status: str = DONE
     stopped: bool = False  # the person stopped it: its parts are what was finished by then
+    shared: bool = False  # opened from a shared link: its SQL was rerun here, no model was asked
 
     @property
     def is_attachment(self) -> bool:

@@ -6,9 +6,9 @@ from analyst.answer import DONE, conversation_totals
 from analyst.model_text import escape_markdown
 from sources.file_types import ACCEPTED_TYPES
 from ui import state
+from ui.answer_tools import open_shared_answer, render_answer_tools
 from ui.answer_view import render_answer, render_live_answer
 from ui.conversation import (
-    EXAMPLE_QUESTIONS,
     add_attached_files,
     answer_progress,
     can_retry,
@@ -20,6 +20,8 @@ from ui.conversation import (
 )
 from ui.export import render_export_menu
 from ui.navigation import run_inside_app
+from ui.saved_conversation import render_restore_notes, start_new_conversation
+from ui.suggestions import render_follow_ups, render_starters
 
 run_inside_app()
 
@@ -28,6 +30,7 @@ submitted = st.chat_input(
     "Ask a question about the data, or attach a file", accept_file="multiple", file_type=ACCEPTED_TYPES
 )
 
+open_shared_answer()  # a link's ?q=...&sql=... joins the conversation once, rerun here without a model
 st.title("Chat with your data")
 database = state.session_database()
 tables = ", ".join(f"{t.name} ({t.rows:,} rows)" for t in database.tables())
@@ -40,8 +43,8 @@ with st.sidebar:
         key=state.SHARE_ROWS,
         help="When off, the insight is written from column statistics only.",
     )
-    if st.button("Clear chat", width="stretch", disabled=not state.conversation()):
-        state.clear_conversation()
+    if st.button("New conversation", icon=":material/add_comment:", width="stretch", disabled=not state.conversation()):
+        start_new_conversation()
     render_export_menu(state.conversation(), database)
     totals = conversation_totals(state.conversation())
     if totals.calls:
@@ -50,6 +53,7 @@ with st.sidebar:
 problem = not_ready_message()
 if problem:
     st.info(problem)
+render_restore_notes()
 
 history = state.conversation()
 question = (submitted.text if submitted else None) or state.take_pending_question()
@@ -57,12 +61,7 @@ if not history and not question:  # the empty state goes as soon as a first ques
     with st.expander("Preview the data"):
         table = st.selectbox("Table", database.table_names(), label_visibility="collapsed")
         st.dataframe(database.preview(table), hide_index=True)
-    st.markdown("**Try one of these:**")
-    columns = st.columns(2)
-    for number, example in enumerate(EXAMPLE_QUESTIONS):
-        columns[number % 2].button(
-            example, key=f"example_{number}", width="stretch", on_click=state.ask, args=(example,)
-        )
+    render_starters(database)
 
 for index, answer in enumerate(history):
     with st.chat_message("user"):
@@ -72,8 +71,11 @@ for index, answer in enumerate(history):
             render_live_answer(answer, answer_progress, stop_answer)
             continue
         render_answer(answer, index, run_edited_sql)
+        render_answer_tools(answer, index)
         if can_retry(answer):
             st.button("Retry", key=f"retry_{index}", icon=":material/refresh:", on_click=retry_answer, args=(index,))
+        if index == len(history) - 1:
+            render_follow_ups(database, answer, index)
 
 if submitted and submitted.files:
     add_attached_files(submitted.files)

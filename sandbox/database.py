@@ -107,6 +107,11 @@ def bundled_earthquakes() -> pa.Table:
     return pq.read_table(EARTHQUAKES_PARQUET)
 
 
+def quote_name(name: str) -> str:
+    """``name`` as a DuckDB identifier, whatever it holds."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def clean_duckdb_message(error: BaseException) -> str:
     text = str(error).strip()
     return text or type(error).__name__
@@ -146,10 +151,12 @@ class SessionDatabase:
         self.version = 0  # bumps whenever tables change
         self._memo: dict[str, tuple[int, Any]] = {}
         self.external_source: Path | None = source if external else None  # until the table is replaced
+        self.loaded_tables: set[str] = set()  # added or replaced after this: what a saved conversation keeps
         if external:
             self._cursor.execute(f"CREATE VIEW {EARTHQUAKES_TABLE} AS FROM {OWNER_DATABASE}.{EARTHQUAKES_TABLE}")
         elif load_bundled:
             self.add_table(EARTHQUAKES_TABLE, bundled_earthquakes())
+            self.loaded_tables.clear()  # the bundled week is the app's, not the person's
 
     # Owner-side changes (never model SQL) ------------------------------------------------------
     def add_table(self, name: str, data: pa.Table | pd.DataFrame, *, replace: bool = False) -> None:
@@ -174,6 +181,49 @@ class SessionDatabase:
             finally:
                 self._cursor.unregister(view)
             self.version += 1
+            self.loaded_tables.add(name)
+            if replace:
+                self._drop_broken_views()
+
+    def add_view(self, name: str, sql: str, *, replace: bool = False) -> list[str]:
+        """Keep a query as view ``name``, read like any table (``sandbox.saved_views`` decides the name). Only
+        what the guard allows as a query (SELECT, WITH, FROM, VALUES) may become a view, so reading it reads
+        nothing a question could not. Returns the saved views that stopped working and were removed."""
+        with self._lock:
+            statement = self._checked(sql)
+            if not self._can_count(statement):
+                raise QueryError(
+                    "Only a query (SELECT, WITH, FROM, VALUES) can be saved as a table, not "
+                    f"{first_keyword(statement)}.",
+                    "refused",
+                )
+            verb = "CREATE OR REPLACE VIEW" if replace else "CREATE VIEW"
+            try:
+                self._cursor.execute(f"{verb} {quote_name(name)} AS\n{statement}\n")
+            except duckdb.Error as error:
+                raise QueryError(clean_duckdb_message(error)) from None
+            self.version += 1
+            return self._drop_broken_views()
+
+    def _drop_broken_views(self) -> list[str]:
+        """Drop the views that no longer bind: DuckDB keeps a view when a table it reads is removed or changed,
+        and every later listing of the tables would fail on it."""
+        views = self._cursor.execute(
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary "
+            "AND database_name = current_database()"
+        ).fetchall()
+        broken = [name for (name,) in views if not self._binds(name)]
+        for name in broken:
+            self._cursor.execute(f"DROP VIEW IF EXISTS {quote_name(name)}")
+        return broken
+
+    def _binds(self, view: str) -> bool:
+        """Whether DuckDB can still bind ``view`` (a relation is bound, not run)."""
+        try:
+            self._cursor.sql(f"FROM {quote_name(view)}")
+        except duckdb.Error:
+            return False
+        return True
 
     def _drop_view(self, name: str) -> bool:
         """Drop ``name`` if it is a view (the Parquet-backed earthquakes); DuckDB refuses DROP VIEW on a table."""
@@ -186,13 +236,16 @@ class SessionDatabase:
         self._cursor.execute(f'DROP VIEW "{name}"')
         return True
 
-    def drop_table(self, name: str) -> None:
+    def drop_table(self, name: str) -> list[str]:
+        """Remove table ``name``; returns the saved views built on it, which go with it."""
         with self._lock:
             if not self._drop_view(name):
                 self._cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
             if name == EARTHQUAKES_TABLE:
                 self.external_source = None
             self.version += 1
+            self.loaded_tables.discard(name)
+            return self._drop_broken_views()
 
     # Reading --------------------------------------------------------------------------------
     def memo(self, key: str, compute: Callable[[], T]) -> T:

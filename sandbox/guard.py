@@ -290,6 +290,18 @@ def _table_refs(tree: Any, ctes: frozenset[str]) -> Iterator[tuple[dict[str, Any
         yield from _table_refs(value, ctes)
 
 
+def tables_read(tree: Any) -> list[str]:
+    """The plain table names a parsed query (``sandbox.syntax_tree.parse_tree``) reads, its own CTEs aside,
+    in order of appearance; schema-qualified names are the guard's to refuse, not listed here."""
+    names: list[str] = []
+    for ref, ctes in _table_refs(tree, frozenset()):
+        name = str(ref.get("table_name", ""))
+        qualified = ref.get("schema_name") or ref.get("catalog_name")
+        if ref["type"] == "BASE_TABLE" and not qualified and name.lower() not in ctes and name not in names:
+            names.append(name)
+    return names
+
+
 def _function_calls(tree: Any) -> Iterator[dict[str, Any]]:
     for node in walk(tree):
         if isinstance(node.get("function_name"), str):

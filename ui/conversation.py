@@ -70,8 +70,9 @@ def retry_answer(index: int) -> None:
 
 
 def can_retry(answer: Answer) -> bool:
-    """A failed or stopped answer to a question (not a file attachment) can be asked again in place."""
-    return not answer.is_attachment and (answer.error is not None or answer.stopped)
+    """A failed or stopped answer to a question (not a file attachment, nor a shared link, whose question no
+    model was asked here) can be asked again in place."""
+    return not answer.is_attachment and not answer.shared and (answer.error is not None or answer.stopped)
 
 
 def stop_answer() -> None:

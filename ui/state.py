@@ -15,6 +15,7 @@ from sandbox.database import SessionDatabase
 
 if TYPE_CHECKING:
     from analyst.answer_queue import AnswerQueue
+    from analyst.conversation_snapshot import ConversationSnapshots, RestoreNote
     from providers.client import ModelClient
 
 T = TypeVar("T")
@@ -28,6 +29,10 @@ RESOLVED = "provider_resolved"
 ENDPOINT_STATE = "endpoint_state"
 MODEL_CLIENT = "model_client"
 DEBUG = "debug_mode"
+# The conversation kept across reloads (ui/saved_conversation.py)
+CONVERSATION_ID = "conversation_id"
+CONVERSATION_SNAPSHOTS = "conversation_snapshots"
+RESTORE_NOTES = "restore_notes"
 # Results a page shows until replaced
 HEALTH_REPORT = "health_report"  # the sidebar's "Test connection" and the Endpoints page share it
 SERVED_MODELS = "served_models"
@@ -40,6 +45,9 @@ PROCESSED_UPLOADS = "processed_uploads"
 PENDING_REPLACEMENTS = "pending_replacements"
 LOAD_MESSAGES = "load_messages"
 NEW_TABLE = "new_table"
+# Answer tools: shared links and saved tables
+SHARED_LINKS_OPENED = "shared_links_opened"
+SAVE_NOTES = "save_notes"
 # Widget keys that code reads or pre-fills (the widgets own their values)
 SHARE_ROWS = "share_rows"
 WORKBENCH_SQL = "workbench_sql"
@@ -73,6 +81,35 @@ def clear_conversation() -> None:
     if ANSWER_QUEUE in st.session_state:
         st.session_state[ANSWER_QUEUE].cancel_all()
     st.session_state[CONVERSATION] = []
+
+
+def conversation_id() -> str | None:
+    """The id this session's conversation is kept under (the URL's ``c``); None before the first run sets it."""
+    return st.session_state.get(CONVERSATION_ID)
+
+
+def set_conversation_id(value: str) -> None:
+    st.session_state[CONVERSATION_ID] = value
+
+
+def conversation_snapshots() -> ConversationSnapshots:
+    from analyst.conversation_snapshot import ConversationSnapshots
+
+    return session_object(CONVERSATION_SNAPSHOTS, ConversationSnapshots)
+
+
+def restore_conversation(answers: list[Answer], notes: list[RestoreNote]) -> None:
+    """Start this session with a saved conversation, and what it lacks."""
+    st.session_state[CONVERSATION] = answers
+    st.session_state[RESTORE_NOTES] = notes
+
+
+def restore_notes() -> list[RestoreNote]:
+    return st.session_state.get(RESTORE_NOTES, [])
+
+
+def clear_restore_notes() -> None:
+    st.session_state[RESTORE_NOTES] = []
 
 
 def ask(question: str) -> None:
@@ -148,6 +185,21 @@ def processed_uploads() -> set[str]:
 
 def pending_replacements() -> list[Any]:
     return st.session_state.setdefault(PENDING_REPLACEMENTS, [])
+
+
+# Answer tools ---------------------------------------------------------------------------------------
+def first_opening(link: tuple[str, str]) -> bool:
+    """True the first time this session opens the shared link (question, SQL): a rerun never adds it twice."""
+    opened: set[tuple[str, str]] = session_object(SHARED_LINKS_OPENED, set)
+    if link in opened:
+        return False
+    opened.add(link)
+    return True
+
+
+def save_notes() -> dict[str, tuple[str, str]]:
+    """What "Save as table" last said under each answer: answer key -> (kind, message)."""
+    return session_object(SAVE_NOTES, dict)
 
 
 # Widgets --------------------------------------------------------------------------------------------

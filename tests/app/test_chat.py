@@ -49,8 +49,8 @@ def test_without_a_key_the_page_opens_and_says_what_to_configure() -> None:
     assert any(e.label == "Preview the data" for e in at.expander)
     assert len(at.dataframe[0].value) == 100 and "magType" in at.dataframe[0].value.columns
     examples = [b.label for b in at.button if b.key and b.key.startswith("example_")]
-    assert "What is the average magnitude of earthquakes by year?" in examples
-    assert "Show me a chart of earthquake frequency by month, excluding events below magnitude 4.0" in examples
+    assert "How many earthquakes are there for each magType?" in examples  # built from the data
+    assert "Show the earthquakes on a map" in examples
     at.button(key="example_0").click().run()
     assert texts(at.error)[0].startswith("HuggingFace API key required")
     assert messages(at)[0] == "How many earthquakes happened each day?"
@@ -124,10 +124,10 @@ def test_row_sharing_can_be_turned_off(endpoint: FakeEndpoint, model: ScriptedMo
     assert "chose not to share" in model.seen[-1]["messages"][-1]["content"]
 
 
-def test_clear_chat_empties_the_conversation(endpoint: FakeEndpoint, model: ScriptedModel) -> None:
+def test_new_conversation_empties_the_chat(endpoint: FakeEndpoint, model: ScriptedModel) -> None:
     at = ask(chat_app(endpoint), "Which magnitude type is most common?")
     assert len(at.chat_message) == 2
-    next(b for b in at.sidebar.button if b.label == "Clear chat").click().run()
+    next(b for b in at.sidebar.button if b.label == "New conversation").click().run()
     assert len(at.chat_message) == 0
     assert at.button(key="example_0")
 

@@ -1,0 +1,139 @@
+"""Saving a session's conversation and loaded tables, and restoring them into a new session, on real DuckDB."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from analyst.answer import DONE, RUNNING, Answer, NoticePart, SqlPart, TablePart, TextPart
+from analyst.conversation_snapshot import (
+    INTERRUPTED,
+    TOO_LARGE,
+    ConversationSnapshots,
+    RestoreNote,
+    restore_answers,
+    restore_tables,
+)
+from analyst.conversation_store import MAX_CONVERSATION_BYTES, ConversationStore, new_conversation_id
+from sandbox.database import SessionDatabase
+
+BY_TYPE = 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC'
+EVERY_ROW = "SELECT * FROM earthquakes"
+STATIONS = pa.table({"station": ["Zermatt", "Davos", "Sion"], "height_m": [1608, 1560, 482]})
+
+
+def answered(db: SessionDatabase, question: str, sql: str) -> Answer:
+    result = db.run_query(sql)
+    parts = [TextPart(f"{question}: {result.total_rows} rows"), TablePart(result.frame, result.total_rows, sql)]
+    return Answer(question, [*parts, SqlPart(sql, 0)])
+
+
+def big_table(rows: int = 200_000) -> pa.Table:
+    return pa.table({"n": pa.array(range(rows), pa.int64()), "label": [f"row {i}" for i in range(rows)]})
+
+
+def test_a_restored_conversation_is_the_same_conversation_in_new_objects(db: SessionDatabase) -> None:
+    history = [answered(db, "Which magnitude type?", BY_TYPE), answered(db, "Every row", EVERY_ROW)]
+    saved = ConversationSnapshots().build(new_conversation_id(), history, db, MAX_CONVERSATION_BYTES)
+    first, second = restore_answers(saved), restore_answers(saved)
+    assert [a.question for a in first] == ["Which magnitude type?", "Every row"]
+    assert first[0].table.frame.equals(history[0].table.frame)
+    assert first[1].table.total_rows == 1707 and first[1].status == DONE
+    assert first[0] is not history[0] and first[0].table.frame is not second[0].table.frame
+    first[0].parts.clear()  # one restored session changing its copy changes nobody else's
+    assert len(second[0].parts) == 3 and len(history[0].parts) == 3
+
+
+def test_loaded_tables_come_back_in_a_new_session_and_the_bundled_week_is_not_copied(db: SessionDatabase) -> None:
+    snapshots = ConversationSnapshots()
+    assert snapshots.build(new_conversation_id(), [], db, MAX_CONVERSATION_BYTES).is_empty  # nothing of the person's
+    db.add_table("stations", STATIONS)
+    db.add_table("earthquakes", db.run_query("SELECT * FROM earthquakes WHERE mag >= 4").frame, replace=True)
+    saved = snapshots.build(new_conversation_id(), [], db, MAX_CONVERSATION_BYTES)
+    assert sorted(t.name for t in saved.tables) == ["earthquakes", "stations"]
+
+    fresh = SessionDatabase()
+    assert restore_tables(saved, fresh) == []
+    assert fresh.run_query("SELECT station FROM stations ORDER BY height_m").frame["station"].tolist() == [
+        "Sion",
+        "Davos",
+        "Zermatt",
+    ]
+    strong = db.run_query("SELECT count(*) AS n FROM earthquakes").frame["n"][0]
+    assert fresh.run_query("SELECT count(*) AS n FROM earthquakes").frame["n"][0] == strong < 1707
+    assert fresh.loaded_tables == {"earthquakes", "stations"}  # saved again on the next change
+    assert "stations" not in SessionDatabase().table_names()  # and only in the session that restored it
+
+
+def test_an_upload_too_large_for_the_cap_is_not_kept_and_the_restore_says_so(db: SessionDatabase) -> None:
+    db.add_table("stations", STATIONS)
+    db.add_table("big", big_table())
+    history = [answered(db, "Which magnitude type?", BY_TYPE)]
+    saved = ConversationSnapshots().build(new_conversation_id(), history, db, 1_000_000)
+    assert [t.name for t in saved.tables] == ["stations"]
+    assert saved.tables_left_out == ("big",)
+    assert saved.size_bytes <= 1_000_000 and ConversationStore(max_conversation_bytes=1_000_000).save(
+        new_conversation_id(), saved
+    )
+
+    fresh = SessionDatabase()
+    notes = restore_tables(saved, fresh)
+    assert notes == [
+        RestoreNote(
+            "The conversation was restored; uploaded table big was too large to keep — load it again to ask about it.",
+            "big",
+        )
+    ]
+    assert "big" not in fresh.table_names() and "stations" in fresh.table_names()
+    assert [a.question for a in restore_answers(saved)] == ["Which magnitude type?"]
+
+
+def test_answers_come_first_and_a_table_gets_only_the_room_left(db: SessionDatabase) -> None:
+    history = [answered(db, "Every row", EVERY_ROW)]
+    db.add_table("stations", STATIONS)
+    snapshots = ConversationSnapshots()
+    answers_only = snapshots.build(new_conversation_id(), history, db, MAX_CONVERSATION_BYTES)
+    room = answers_only.size_bytes - STATIONS.nbytes  # the answer fits, the table no longer does
+    saved = snapshots.build(new_conversation_id(), history, db, room)
+    assert len(saved.answers) == 1 and saved.answers_left_out == 0
+    assert saved.tables == () and saved.tables_left_out == ("stations",)
+
+
+def test_an_answer_too_large_to_keep_comes_back_as_its_question_with_retry(db: SessionDatabase) -> None:
+    history = [answered(db, "Which magnitude type?", BY_TYPE), answered(db, "Every row", EVERY_ROW)]
+    saved = ConversationSnapshots().build(new_conversation_id(), history, db, 100_000)
+    restored = restore_answers(saved)
+    assert [a.question for a in restored] == ["Which magnitude type?", "Every row"]
+    assert restored[0].table is not None and not restored[0].stopped
+    assert restored[1].parts == [NoticePart(TOO_LARGE)] and restored[1].stopped  # the page offers Retry
+    notes = restore_tables(saved, SessionDatabase())
+    assert notes == [RestoreNote("The conversation was restored; 1 answer was too large to keep — Retry asks again.")]
+
+
+def test_an_unfinished_answer_comes_back_stopped_with_what_it_had_finished(db: SessionDatabase) -> None:
+    running = Answer("Every row", [SqlPart(EVERY_ROW, 0)], status=RUNNING)
+    history = [answered(db, "Which magnitude type?", BY_TYPE), running]
+    restored = restore_answers(ConversationSnapshots().build(new_conversation_id(), history, db, 10**7))
+    assert restored[1].status == DONE and restored[1].stopped
+    assert restored[1].parts == [NoticePart(INTERRUPTED), SqlPart(EVERY_ROW, 0)]
+    assert running.status == RUNNING and len(running.parts) == 1  # the live answer itself is left alone
+
+
+def test_a_snapshot_is_built_again_only_when_something_changed(db: SessionDatabase) -> None:
+    snapshots, conversation_id = ConversationSnapshots(), new_conversation_id()
+    history = [answered(db, "Which magnitude type?", BY_TYPE)]
+    assert snapshots.changed(conversation_id, history, db)
+    snapshots.build(conversation_id, history, db, MAX_CONVERSATION_BYTES)
+    assert not snapshots.changed(conversation_id, history, db)
+    assert snapshots.changed(new_conversation_id(), history, db)  # a new conversation
+
+    history.append(answered(db, "Every row", EVERY_ROW))
+    assert snapshots.changed(conversation_id, history, db)
+    snapshots.build(conversation_id, history, db, MAX_CONVERSATION_BYTES)
+    history[1].parts = [*history[1].parts, NoticePart("edited")]  # parts are replaced whenever an answer changes
+    assert snapshots.changed(conversation_id, history, db)
+    snapshots.build(conversation_id, history, db, MAX_CONVERSATION_BYTES)
+    db.add_table("stations", STATIONS)
+    assert snapshots.changed(conversation_id, history, db)
+    saved = snapshots.build(conversation_id, history, db, MAX_CONVERSATION_BYTES)
+    assert [t.name for t in saved.tables] == ["stations"]
+    assert restore_answers(saved)[1].parts[-1] == NoticePart("edited")
