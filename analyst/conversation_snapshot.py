@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from analyst.answer import DONE, Answer, NoticePart
 from analyst.conversation_store import SavedConversation, StoredTable
-from sandbox.database import SessionDatabase
+from sandbox.database import QueryError, SessionDatabase
 
 INTERRUPTED = "Not finished when the page was reloaded: press Retry to ask again."
 TOO_LARGE = "This answer was too large to keep across a reload: press Retry to ask again."
@@ -149,7 +149,8 @@ class ConversationSnapshots:
             else:  # let go of the copy: answers only grow, so it will not fit later in this conversation
                 self._too_large.append(table.name)
         self._tables = tables
-        return SavedConversation(tuple(kept), tuple(tables), tuple(sorted(self._too_large)), too_large)
+        views = tuple(database.saved_views.items())
+        return SavedConversation(tuple(kept), tuple(tables), tuple(sorted(self._too_large)), too_large, views)
 
     def _loaded_tables(self, database: SessionDatabase, max_bytes: int) -> None:
         """Export the person's tables once per version of the database, naming those too large to keep at all."""
@@ -183,6 +184,11 @@ def restore_tables(saved: SavedConversation, database: SessionDatabase) -> list[
             database.add_table(table.name, table.data, replace=table.name in database.table_names())
         except ValueError:
             notes.append(RestoreNote(f"Uploaded table {table.name} could not be restored: load it again.", table.name))
+    for name, query in saved.views:
+        try:
+            database.add_view(name, query, replace=name in database.table_names())
+        except (QueryError, ValueError):
+            notes.append(RestoreNote(f"Saved table {name} could not be made again: its tables were not kept.", name))
     for name in saved.tables_left_out:
         text = (
             f"The conversation was restored; uploaded table {name} was too large to keep — "

@@ -52,6 +52,7 @@ class SavedConversation:
     tables: tuple[StoredTable, ...] = ()
     tables_left_out: tuple[str, ...] = ()
     answers_left_out: int = 0
+    views: tuple[tuple[str, str], ...] = ()  # "Save as table": (name, query), made again over the restored tables
 
     @property
     def size_bytes(self) -> int:
@@ -59,7 +60,7 @@ class SavedConversation:
 
     @property
     def is_empty(self) -> bool:
-        return not self.answers and not self.tables
+        return not self.answers and not self.tables and not self.views
 
 
 @dataclass

@@ -152,6 +152,7 @@ class SessionDatabase:
         self._memo: dict[str, tuple[int, Any]] = {}
         self.external_source: Path | None = source if external else None  # until the table is replaced
         self.loaded_tables: set[str] = set()  # added or replaced after this: what a saved conversation keeps
+        self.saved_views: dict[str, str] = {}  # "Save as table": view name -> its query, kept with a conversation
         if external:
             self._cursor.execute(f"CREATE VIEW {EARTHQUAKES_TABLE} AS FROM {OWNER_DATABASE}.{EARTHQUAKES_TABLE}")
         elif load_bundled:
@@ -203,6 +204,7 @@ class SessionDatabase:
             except duckdb.Error as error:
                 raise QueryError(clean_duckdb_message(error)) from None
             self.version += 1
+            self.saved_views[name] = statement
             return self._drop_broken_views()
 
     def _drop_broken_views(self) -> list[str]:
@@ -215,6 +217,7 @@ class SessionDatabase:
         broken = [name for (name,) in views if not self._binds(name)]
         for name in broken:
             self._cursor.execute(f"DROP VIEW IF EXISTS {quote_name(name)}")
+            self.saved_views.pop(name, None)
         return broken
 
     def _binds(self, view: str) -> bool:
@@ -245,6 +248,7 @@ class SessionDatabase:
                 self.external_source = None
             self.version += 1
             self.loaded_tables.discard(name)
+            self.saved_views.pop(name, None)
             return self._drop_broken_views()
 
     # Reading --------------------------------------------------------------------------------
@@ -272,7 +276,11 @@ class SessionDatabase:
         return [r[0] for r in rows]
 
     def tables(self) -> list[TableInfo]:
-        """Every table with its exact row count and its columns' names and types."""
+        """Every table with its exact row count and its columns' names and types (counted once per version of
+        the tables: a saved view's count runs its query)."""
+        return list(self.memo("tables", self._count_tables))
+
+    def _count_tables(self) -> list[TableInfo]:
         with self._lock:
             columns = self._cursor.execute(
                 "SELECT table_name, column_name, data_type FROM duckdb_columns() "

@@ -137,3 +137,24 @@ def test_a_snapshot_is_built_again_only_when_something_changed(db: SessionDataba
     saved = snapshots.build(conversation_id, history, db, MAX_CONVERSATION_BYTES)
     assert [t.name for t in saved.tables] == ["stations"]
     assert restore_answers(saved)[1].parts[-1] == NoticePart("edited")
+
+
+def test_tables_saved_from_answers_come_back_over_the_restored_tables(db: SessionDatabase) -> None:
+    db.add_table("stations", STATIONS)
+    db.add_view("high_stations", "SELECT station FROM stations WHERE height_m > 1000")
+    db.add_view("type_counts", BY_TYPE)
+    saved = ConversationSnapshots().build(new_conversation_id(), [], db, MAX_CONVERSATION_BYTES)
+
+    fresh = SessionDatabase()
+    assert restore_tables(saved, fresh) == []
+    assert sorted(fresh.run_query("FROM high_stations").frame["station"]) == ["Davos", "Zermatt"]
+    assert fresh.run_query("SELECT sum(n) AS n FROM type_counts").frame["n"][0] == 1707
+    assert fresh.saved_views.keys() == {"high_stations", "type_counts"}
+
+
+def test_a_saved_table_whose_source_was_not_kept_is_named_on_restore(db: SessionDatabase) -> None:
+    db.add_table("big", big_table())
+    db.add_view("big_rows", "SELECT count(*) AS n FROM big")
+    saved = ConversationSnapshots().build(new_conversation_id(), [], db, 64 * 1024)
+    notes = restore_tables(saved, SessionDatabase())
+    assert RestoreNote("Saved table big_rows could not be made again: its tables were not kept.", "big_rows") in notes
