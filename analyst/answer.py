@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -58,6 +59,8 @@ class ErrorPart:
 
 QUEUED, RUNNING, DONE = "queued", "running", "done"  # an answer's status while a session's AnswerQueue works
 
+RIGHT, WRONG = "right", "wrong"  # how the person rated an answer
+
 ATTACHMENT_MARK = "📎 "  # starts the "question" of a record that only reports attached files
 
 Part = TextPart | SqlPart | TablePart | ChartPart | MetricPart | NoticePart | ErrorPart
@@ -86,6 +89,8 @@ class Answer:
     status: str = DONE
     stopped: bool = False  # the person stopped it: its parts are what was finished by then
     shared: bool = False  # opened from a shared link: its SQL was rerun here, no model was asked
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)  # stable across reruns and inserts: widget keys
+    rating: str | None = None  # RIGHT or WRONG once the person rated it (ui/rating.py)
 
     @property
     def is_attachment(self) -> bool:

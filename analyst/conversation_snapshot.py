@@ -64,12 +64,14 @@ class _Pickled:
     total_s: float
     data: bytes | None
     size: int | None  # None: it cannot be pickled
+    rating: str | None = None  # a new rating changes nothing else: it is compared too
 
     @classmethod
     def of(cls, answer: Answer) -> _Pickled:
         data = _pickled(build_saved_copy(answer))
         size = None if data is None else len(data)
-        return cls(answer, answer.parts, answer.calls, answer.status, answer.stopped, answer.total_s, data, size)
+        parts, calls = answer.parts, answer.calls
+        return cls(answer, parts, calls, answer.status, answer.stopped, answer.total_s, data, size, answer.rating)
 
     def matches(self, answer: Answer) -> bool:
         """Parts and calls lists are replaced, never changed in place, whenever an answer changes."""
@@ -77,7 +79,8 @@ class _Pickled:
             self.answer is answer
             and self.parts is answer.parts
             and self.calls is answer.calls
-            and (self.status, self.stopped, self.total_s) == (answer.status, answer.stopped, answer.total_s)
+            and (self.status, self.stopped, self.total_s, self.rating)
+            == (answer.status, answer.stopped, answer.total_s, answer.rating)
         )
 
     def data_within(self, room: int) -> bytes | None:

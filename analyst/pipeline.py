@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from difflib import get_close_matches
 from typing import Any
 
 from analyst.answer import (
@@ -38,7 +39,8 @@ from analyst.prompts import (
     build_repair_messages,
     build_sql_messages,
 )
-from analyst.question_fit import fit_to_question
+from analyst.question_fit import example_values, fit_to_question
+from analyst.rated_examples import with_rated_examples
 from analyst.sql_description import describe_sql
 from analyst.value_fix import suggest_value_fix
 from providers.client import Completion, ModelClient, StopRequested
@@ -54,6 +56,13 @@ NO_ROWS = (
 NOT_ABOUT_THE_DATA = (
     "No query was run: the reply had no SQL. If the question is not about the loaded tables, ask about their "
     "columns (the Explore page lists them) or add a table of your own; otherwise rephrase it or ask again."
+)
+NO_SUCH_DATA = (
+    "The loaded tables ({loaded}) hold no table like {table}, which this question needs, so they cannot answer it."
+)
+NO_SUCH_DATA_NOTE = (
+    "The model's query read a table that is not loaded (see SQL). Attach a file with that data, or ask about the "
+    "loaded tables: the Explore page lists their columns."
 )
 MAX_REPLY_CHARS = 20_000  # a reply longer than this is broken, not an answer: keep the page and parser light
 SHORTENED = "\n\n(reply shortened)"
@@ -86,6 +95,15 @@ def safe_part(part: Part) -> Part:
     if isinstance(part, SqlPart) and part.error:
         return replace(part, error=remove_remote_content(part.error))
     return part
+
+
+def similar_names(name: str, loaded: list[str]) -> bool:
+    """Whether ``name`` reads as a misspelling of a loaded table's (``earthquake``, ``quakes``, ``Earthquakes``)."""
+    lowered = name.lower()
+    tables = [t.lower() for t in loaded]
+    return bool(get_close_matches(lowered, tables, n=1, cutoff=0.6)) or any(
+        lowered in t or t in lowered for t in tables
+    )
 
 
 def found_nothing(result: QueryResult) -> bool:
@@ -151,7 +169,9 @@ class _QuestionRun:
     body: list[Part] = field(default_factory=list)  # the finished result parts: insight, chart, table
     streamed: list[str] = field(default_factory=list)  # the insight so far, kept if the person stops it
     refused_change: bool = False  # the last statement tried would have changed something
+    unknown_table: str | None = None  # the last statement tried read a table that is not loaded
     asked: str = ""  # the question, with the one before it when the model sees that too (for question_fit)
+    example_values: frozenset[str] = frozenset()  # texts the prompt's worked examples filter on (question_fit)
 
     def checkpoint(self) -> None:
         if self.events.should_stop():
@@ -193,9 +213,9 @@ class _QuestionRun:
         question = self.answer.question
         earlier = [a.question for a in history if not a.is_attachment][-1:] if self.options.history_turns else []
         self.asked = "\n".join([*earlier, question])
-        messages = build_sql_messages(
-            build_schema_context(self.db, question), history, question, self.options.history_turns
-        )
+        context = with_rated_examples(build_schema_context(self.db, question), history, question)
+        self.example_values = example_values((sql for _, sql, _ in context.examples), self.db)
+        messages = build_sql_messages(context, history, question, self.options.history_turns)
         completion = self.call("sql", messages, self.options.sql_max_tokens)
         reply = shorten(completion.text)
         parsed = parse_reply(reply)
@@ -240,6 +260,10 @@ class _QuestionRun:
                 if self.refused_change:  # never repaired into a query the model did not propose
                     self.finish([ErrorPart(PROPOSED_CHANGE.format(statement=first_keyword(sql)))])
                     return None
+                missing = self.missing_data()
+                if missing:  # a repair would only force the question onto tables that do not hold its data
+                    self.finish([TextPart(missing), NoticePart(NO_SUCH_DATA_NOTE)])
+                    return None
             if attempt == repairs:
                 tries = "after the first try" if repairs == 0 else f"after {repairs} repairs"
                 self.finish([ErrorPart(f"The query still failed {tries}: {message}")])
@@ -272,6 +296,7 @@ class _QuestionRun:
                 result, fitted = self.run_fitted(sql)
             except QueryError as error:
                 self.refused_change = error.changes_something
+                self.unknown_table = error.unknown_table
                 failed[" ".join(sql.split())] = error.message
                 self.record(SqlPart(sql, attempt, error.message, note))
                 fix = suggest_column_fix(sql, error.message) if fixes < MAX_COLUMN_FIXES else None
@@ -282,10 +307,19 @@ class _QuestionRun:
                 self.record(SqlPart(result.sql, attempt, None, " ".join(n for n in (note, fitted) if n) or None))
                 return self.with_value_fix(result, attempt)
 
+    def missing_data(self) -> str | None:
+        """What to say when the model's query reads a table that is not loaded and is not a misspelling of
+        one that is (``weather``, ``towns``, ``teams`` beside ``earthquakes``): the data is not here."""
+        name = (self.unknown_table or "").strip('"')
+        loaded = self.db.table_names()
+        if not name or similar_names(name, loaded):
+            return None
+        return NO_SUCH_DATA.format(table=name, loaded=", ".join(loaded))
+
     def run_fitted(self, sql: str) -> tuple[QueryResult, str | None]:
         """Run ``sql`` fitted to what the question asked (rounding, no unasked LIMIT...), and the note saying
         how; when the fitted query fails, the query as the model sent it (whose error the repairs see)."""
-        fit = fit_to_question(sql, self.asked or self.answer.question, self.db)
+        fit = fit_to_question(sql, self.asked or self.answer.question, self.db, self.example_values)
         if fit is not None:
             try:
                 return self.db.run_query(fit.sql), fit.note

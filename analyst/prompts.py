@@ -103,6 +103,7 @@ def build_format_repair_messages(previous: list[Message], reply: str) -> list[Me
 
 MISSING_COLUMN = re.compile(r'Referenced column "([^"]+)" not found[^\n]*\nCandidate bindings: ([^\n]+)')
 NOT_GROUPED = re.compile(r'column "([^"]+)" must appear in the GROUP BY clause')
+BAD_DATE = re.compile(r'invalid (?:timestamp|date) field format: "([^"]*)"')
 NEAR_TOKEN = re.compile(r'syntax error at or near "([^"]+)"')
 # Other dialects' words DuckDB's parser stops at, and what DuckDB spells them as.
 DIALECT_HINTS = {
@@ -118,6 +119,12 @@ def repair_hint(error: str) -> str:
     if missing:
         candidates = [c.strip().strip('"') for c in missing.group(2).split(",")][:3]
         return f"There is no column {missing.group(1)}. Use one of these columns instead: {', '.join(candidates)}."
+    bad_date = BAD_DATE.search(error)
+    if bad_date:
+        value = bad_date.group(1)
+        if re.fullmatch(r"\d{4}", value):
+            return f"A date or time cannot equal '{value}': to keep one year, write year(column) = {value}."
+        return f"'{value}' is not a date: write dates as 'YYYY-MM-DD' (times as 'YYYY-MM-DD HH:MM:SS')."
     near = NEAR_TOKEN.search(error)
     if near and near.group(1).lower() in DIALECT_HINTS:
         return DIALECT_HINTS[near.group(1).lower()]

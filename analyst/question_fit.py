@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -266,9 +266,49 @@ def _output_name(item: Tree) -> str:
     return "the value"
 
 
-def _fit(query: _Query, question: str, round_template: Tree) -> list[str]:
+def text_values(tree: Any) -> set[str]:
+    """The text literals in a parse tree, lower-cased, without LIKE's ``%`` and ``_`` wildcards at the ends."""
+    return {
+        str(node["literal"]["text"]).strip("%_").lower()
+        for node in _expression_nodes(tree)
+        if node.get("class") == "CONSTANT" and (node.get("literal") or {}).get("kind") == "STRING"
+    } - {""}
+
+
+def example_values(example_sql: Iterable[str], db: SessionDatabase) -> frozenset[str]:
+    """The texts the prompt's worked examples filter on."""
+    values: set[str] = set()
+    for sql in example_sql:
+        values |= text_values(parse_tree(sql, db.internal_query))
+    return frozenset(values)
+
+
+def _drop_copied_filters(query: _Query, question: str, example_values: set[str]) -> list[str]:
+    """Drop conditions on a text the prompt's worked examples use and the question never mentions: small
+    models copy an example's ``WHERE place ILIKE '%alaska%'`` into unrelated questions."""
+    where = query.node.get("where_clause")
+    if not where or not example_values:
+        return []
+    conjuncts = where["children"] if where.get("type") == "CONJUNCTION_AND" else [where]
+    asked = question.lower()
+    copied = [c for c in conjuncts if (text_values(c) & example_values) and not any(v in asked for v in text_values(c))]
+    if not copied:
+        return []
+    kept = [c for c in conjuncts if all(c is not d for d in copied)]
+    if not kept:
+        query.node["where_clause"] = None
+    elif len(kept) == 1:
+        query.node["where_clause"] = kept[0]
+    else:
+        where["children"] = kept
+    values = sorted(set().union(*(text_values(c) & example_values for c in copied)))
+    named = ", ".join(repr(v) for v in values)
+    return [f"removed the filter on {named}: it comes from the prompt's example, not the question"]
+
+
+def _fit(query: _Query, question: str, round_template: Tree, example_values: set[str]) -> list[str]:
     """Edit ``query`` in place; returns what was changed, in words."""
-    changes: list[str] = []
+    changes = _drop_copied_filters(query, question, example_values)
     decimals = asked_decimals(question)
     if decimals is not None and not any(_has_round(item) for item in query.select_list):
         names = []
@@ -335,9 +375,12 @@ def _names_aggregate(order: Tree, aggregates: list[Tree], select_list: list[Tree
     return expression["column_names"][0] in {a.get("alias") for a in aggregates if a.get("alias")}
 
 
-def fit_to_question(sql: str, question: str, db: SessionDatabase) -> QuestionFit | None:
+def fit_to_question(
+    sql: str, question: str, db: SessionDatabase, example_values: frozenset[str] = frozenset()
+) -> QuestionFit | None:
     """The query changed to do what the question asked, or None when nothing needs changing (or the query
-    is not one plain SELECT the app can edit safely)."""
+    is not one plain SELECT the app can edit safely). ``example_values``: the texts the prompt's worked
+    examples filter on (``text_values`` of their parse)."""
     parsed = db.internal_query("SELECT json_serialize_sql(?::VARCHAR)", [sql])
     tree = json.loads(parsed[0][0]) if parsed and parsed[0][0] else {}
     if tree.get("error") or len(tree.get("statements", [])) != 1:
@@ -346,7 +389,7 @@ def fit_to_question(sql: str, question: str, db: SessionDatabase) -> QuestionFit
     if node.get("type") != "SELECT_NODE":
         return None
     template = parse_tree("SELECT round(__value__, 2)", db.internal_query)
-    changes = _fit(_Query(node, _aggregate_names(db)), question, template["select_list"][0])  # type: ignore[index]
+    changes = _fit(_Query(node, _aggregate_names(db)), question, template["select_list"][0], set(example_values))  # type: ignore[index]
     if not changes:
         return None
     rows = db.internal_query("SELECT json_deserialize_sql(?::JSON)", [json.dumps(tree)])

@@ -20,6 +20,7 @@ from ui.conversation import (
 )
 from ui.export import render_export_menu
 from ui.navigation import run_inside_app
+from ui.rating import render_rating
 from ui.saved_conversation import render_restore_notes, start_new_conversation
 from ui.suggestions import render_follow_ups, render_starters
 
@@ -72,6 +73,7 @@ for index, answer in enumerate(history):
             continue
         render_answer(answer, index, run_edited_sql)
         render_answer_tools(answer, index)
+        render_rating(answer)
         if can_retry(answer):
             st.button("Retry", key=f"retry_{index}", icon=":material/refresh:", on_click=retry_answer, args=(index,))
         if index == len(history) - 1:

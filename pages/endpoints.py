@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from evaluation.accuracy import load_questions, run_evaluation
 from evaluation.side_by_side import Outcome, run_comparison
 from providers.endpoint_types import EndpointType
 from providers.errors import ProviderError
@@ -12,6 +11,7 @@ from ui.answer_view import plural
 from ui.conversation import EXAMPLE_QUESTIONS, not_ready_message
 from ui.endpoint_tools import render_contender_form, start_wake_job, wake_job
 from ui.navigation import run_inside_app
+from ui.question_upload import render_question_choice, run_accuracy_score
 from ui.sidebar import render_health_report
 
 run_inside_app()
@@ -118,16 +118,14 @@ with compare_tab:
                     st.dataframe(answer.table.frame.head(50), hide_index=True)
 
 with score_tab:
-    questions = load_questions()
-    st.caption(
-        f"{len(questions)} reference questions about the bundled week of earthquakes (bench/questions.json). "
-        "A question is right when the answer's rows equal the reference query's rows."
-    )
+    questions, described = render_question_choice()
+    if questions:
+        st.caption(f"{described} A question is right when the answer's rows equal the reference query's rows.")
     if problem or client is None:
         st.info(problem)
-    elif st.button("Run accuracy score", type="primary"):
+    elif st.button("Run accuracy score", type="primary", disabled=not questions):
         bar = st.progress(0.0, "Starting…")
-        report = run_evaluation(
+        report = run_accuracy_score(
             client, questions, on_progress=lambda done, total, score: bar.progress(done / total, f"{done}/{total}")
         )
         state.store_result(state.ACCURACY_REPORT, report)

@@ -58,11 +58,14 @@ class QueryResult:
 class QueryError(Exception):
     """A query that did not run: refused, failed in DuckDB, or stopped; ``str`` is the message."""
 
-    def __init__(self, message: str, kind: str = "error", *, changes_something: bool = False) -> None:
+    def __init__(
+        self, message: str, kind: str = "error", *, changes_something: bool = False, unknown_table: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.kind = kind  # "refused", "error", "timeout" or "memory"
         self.changes_something = changes_something  # refused because it would write, not read
+        self.unknown_table = unknown_table  # the table it names that is not loaded
 
 
 @dataclass(frozen=True)
@@ -350,7 +353,7 @@ class SessionDatabase:
         try:
             return check_read_only(sql, self._cursor, set(self.table_names()))
         except UnknownTable as error:
-            raise QueryError(str(error)) from None
+            raise QueryError(str(error), unknown_table=error.table) from None
         except NotAQuery as error:
             raise QueryError(str(error), "refused", changes_something=True) from None
         except UnsafeSQL as error:

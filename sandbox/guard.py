@@ -94,6 +94,10 @@ class NotAQuery(UnsafeSQL):
 class UnknownTable(UnsafeSQL):
     """A table name that is not one of the session's tables: a typo as often as an attack, said plainly."""
 
+    def __init__(self, table: str, loaded: set[str]) -> None:
+        super().__init__(f"Table {table} is not one of the loaded tables ({', '.join(sorted(loaded)) or 'none'}).")
+        self.table = table
+
 
 @dataclass(frozen=True)
 class Token:
@@ -212,8 +216,7 @@ class _Judge:
             name = rest[0].text.strip('"').replace('""', '"').lower()
             if name in self.tables:
                 return
-            loaded = ", ".join(sorted(self.tables)) or "none"
-            raise UnknownTable(f"Table {rest[0].text} is not one of the loaded tables ({loaded}).")
+            raise UnknownTable(rest[0].text, self.tables)
         if rest and words[0].word != "SHOW" and rest[0].word in QUERY_STARTS:
             inner = query[rest[0].start :]
             self.tree(inner, "DuckDB could not show how this query reads its data")
@@ -245,8 +248,7 @@ class _Judge:
                 qualified = ".".join(p for p in (ref.get("catalog_name"), ref.get("schema_name"), name) if p)
                 raise refusal(f"{qualified} names a schema or database; only loaded tables may be read, by plain name")
             if name.lower() not in self.tables | ctes:
-                loaded = ", ".join(sorted(self.tables)) or "none"
-                raise UnknownTable(f"Table {name} is not one of the loaded tables ({loaded}).")
+                raise UnknownTable(name, self.tables)
         elif ref["type"] == "TABLE_FUNCTION":
             function = ref.get("function") or {}
             name = str(function.get("function_name", "")).lower()

@@ -64,6 +64,7 @@ def retry_answer(index: int) -> None:
     answer = history[index]
     kept = answer.parts
     answer.parts, answer.calls, answer.total_s, answer.stopped = [], [], 0.0, False
+    answer.rating = None  # the rating was of the answer being replaced
     options = PipelineOptions(share_rows=state.share_rows())
     if not state.answer_queue().submit(answer, history, state.session_database(), client, options):
         answer.parts = [*kept, ErrorPart(TOO_MANY_WAITING)]

@@ -10,6 +10,7 @@ import streamlit as st
 
 from analyst.answer import Answer
 from sandbox.database import SessionDatabase
+from ui.rating import render_rated_download
 
 
 def render_export_menu(history: list[Answer], database: SessionDatabase) -> None:
@@ -36,3 +37,4 @@ def render_export_menu(history: list[Answer], database: SessionDatabase) -> None
             help="reproduce.py reruns every query with DuckDB and redraws every chart with Altair, "
             "on the tables the queries used (included as Parquet).",
         )
+        render_rated_download(history, database)

@@ -38,6 +38,7 @@ HEALTH_REPORT = "health_report"  # the sidebar's "Test connection" and the Endpo
 SERVED_MODELS = "served_models"
 COMPARISON = "comparison"
 ACCURACY_REPORT = "accuracy_report"
+UPLOADED_QUESTIONS = "uploaded_questions"  # the Accuracy tab's checked upload: (file id, questions or error)
 WORKBENCH_RESULT = "workbench_result"
 WAKE_JOB = "wake_job"
 # Data intake
@@ -51,6 +52,8 @@ SAVE_NOTES = "save_notes"
 # Widget keys that code reads or pre-fills (the widgets own their values)
 SHARE_ROWS = "share_rows"
 WORKBENCH_SQL = "workbench_sql"
+QUESTIONS_UPLOAD = "questions_upload"
+RATING = "rating"  # prefix: one thumbs widget per answer, keyed by the answer's id
 
 
 def session_object(key: str, create: Callable[[], T]) -> T:
@@ -219,3 +222,8 @@ def prefill_widget(key: str, value: Any) -> None:
 
 def share_rows() -> bool:
     return bool(st.session_state.get(SHARE_ROWS, True))
+
+
+def rating_key(answer_id: str) -> str:
+    """The key of the thumbs widget under the answer with ``answer_id`` (stable when answers are inserted)."""
+    return f"{RATING}_{answer_id}"

@@ -41,7 +41,7 @@ SCRIPTED = {
     "places": fenced("SELECT place, count(*) AS n FROM earthquakes GROUP BY 1"),
     "stations are highest": fenced("SELECT s.name, s.elevation FROM Stations AS s ORDER BY s.elevation DESC"),
     "strings": fenced("SELECT '\"\"\"; import os' AS s, 'back\\\\slash' AS t"),
-    "broken": fenced("SELECT nothing FROM nowhere"),
+    "broken": fenced("SELECT nothing FROM earthquake"),
     "strongest": fenced("SELECT max(magnitude) AS strongest FROM earthquakes"),
     "rejected that query": lambda body: (
         fenced("SELECT max(mag) AS strongest FROM earthquakes") if "magnitude" in json.dumps(body) else "Sorry."
@@ -156,7 +156,7 @@ def test_the_report_has_questions_insights_sql_previews_and_chart_images(convers
     assert "## 7. strings import pathlib;" in report  # the question stays on its heading line
     assert f"*{ATTACHMENT_MARK}stations.csv: Loaded stations (2 rows).*" in report
     assert (
-        "> **Error:** The model did not send a corrected query. DuckDB said: Table nowhere is not one of the loaded"
+        "> **Error:** The model did not send a corrected query. DuckDB said: Table earthquake is not one of the loaded"
         in report
     )
     assert "**avg\\_mag: " in report  # Markdown in a label stays text

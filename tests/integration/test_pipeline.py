@@ -112,10 +112,15 @@ def test_model_text_cannot_make_the_page_fetch_an_image(endpoint, db, client) ->
     insight = " ".join(p.text for p in answer.of_type(TextPart))
     assert "evil.example" in insight and "![" not in insight and "<img" not in insight
     # DuckDB quotes the model's identifiers back in its errors, and errors are shown as Markdown too.
-    endpoint.responder = ScriptedModel(default=fenced('SELECT * FROM "![x](https://evil.example/t.png)"'))
+    endpoint.responder = ScriptedModel(default=fenced('SELECT * FROM "![earthquakes](https://evil.example/t.png)"'))
     answer = answer_question("which table?", [], db, client)
     shown = [answer.error, *(p.error for p in answer.of_type(SqlPart))]
     assert all(text and "evil.example" in text and "![" not in text for text in shown), shown
+    # ... and so are table names in "the loaded tables hold no table like ..."
+    endpoint.responder = ScriptedModel(default=fenced('SELECT * FROM "![x](https://evil.example/t.png)"'))
+    answer = answer_question("which table?", [], db, client)
+    said = answer.of_type(TextPart)[0].text
+    assert "hold no table like" in said and "evil.example" in said and "![" not in said
 
 
 def test_no_rows_says_what_to_try_and_skips_the_insight_call(endpoint, db, client) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from analyst.answer import ChartPart, SqlPart, TablePart
+from analyst.answer import ChartPart, SqlPart, TablePart, TextPart
 from analyst.pipeline import answer_question
 from tests.support.scripted_model import SMALL_MODEL_HABITS, ScriptedModel, chart_template_copied, fenced
 
@@ -238,7 +238,7 @@ def test_text_compared_with_the_wrong_column_or_spelling_is_corrected_when_nothi
     endpoint, db, client, wrong: str, fixed: str, note: str
 ) -> None:
     endpoint.responder = ScriptedModel(default=fenced(wrong))
-    answer = answer_question("anything", [], db, client)
+    answer = answer_question("How many quarry blasts, reviewed events or events in Alaska?", [], db, client)
     attempts = answer.of_type(SqlPart)
     assert [a.sql for a in attempts] == [wrong, fixed]
     assert note in attempts[-1].note
@@ -266,3 +266,49 @@ def test_a_repair_after_an_app_correction_shows_the_model_the_query_that_failed(
     repair = endpoint.chat_requests()[1].body["messages"]
     assert "SELECT place, nope FROM earthquakes WHERE depth > 1" in repair[-2]["content"]
     assert 'column "nope"' in repair[-1]["content"]
+
+
+def test_a_filter_copied_from_the_prompts_worked_example_is_removed(endpoint, db, client) -> None:
+    model = ScriptedModel(default="")
+    endpoint.responder = model
+
+    def copy_the_example(body: dict) -> str:  # the worked example's condition, as the 0.5B model copies it
+        system = body["messages"][0]["content"]
+        condition = system.split("WHERE ", 1)[1].split("\n", 1)[0]
+        return fenced(f"SELECT round(avg(mag), 2) AS avg_mag FROM earthquakes WHERE {condition}")
+
+    model.on("average magnitude", copy_the_example)
+    answer = answer_question("What is the average magnitude, rounded to 2 decimal places?", [], db, client)
+    assert (
+        answer.table.frame["avg_mag"][0] == db.run_query("SELECT round(avg(mag), 2) FROM earthquakes").frame.iloc[0, 0]
+    )
+    assert "it comes from the prompt's example" in answer.of_type(SqlPart)[-1].note
+
+
+def test_a_query_on_a_table_that_is_not_loaded_says_the_data_is_not_here_without_repairs(endpoint, db, client) -> None:
+    endpoint.responder = ScriptedModel(default=fenced("SELECT name FROM teams WHERE year = 2018 LIMIT 1"))
+    answer = answer_question("Who won the 2018 FIFA World Cup?", [], db, client)
+    assert [c.purpose for c in answer.calls] == ["sql"]
+    assert answer.error is None and answer.table is None
+    text = answer.of_type(TextPart)[0].text
+    assert text.startswith("The loaded tables (earthquakes) hold no table like teams")
+
+
+def test_a_misspelled_table_is_still_repaired(endpoint, db, client) -> None:
+    model = ScriptedModel(default=fenced("SELECT count(*) AS n FROM earthquake"))
+    model.on("not one of the loaded tables", fenced("SELECT count(*) AS n FROM earthquakes"))
+    endpoint.responder = model
+    answer = answer_question("How many events?", [], db, client)
+    assert [c.purpose for c in answer.calls] == ["sql", "repair", "insight"]
+    assert answer.table is not None and answer.table.frame["n"][0] == 1707
+
+
+def test_a_year_compared_with_a_timestamp_gets_the_year_function_in_the_repair(endpoint, db, client) -> None:
+    model = ScriptedModel(
+        default=fenced("SELECT count(*) AS n FROM earthquakes WHERE date_trunc('year', time) = '2018'")
+    )
+    model.on("year(column) = 2018", fenced("SELECT count(*) AS n FROM earthquakes WHERE year(time) = 2018"))
+    endpoint.responder = model
+    answer = answer_question("How many events in 2018?", [], db, client)
+    assert [c.purpose for c in answer.calls] == ["sql", "repair", "insight"]
+    assert answer.table.frame["n"][0] == 1707

@@ -100,3 +100,30 @@ def test_the_question_words_that_decide() -> None:
     assert asked_decimals("How many events?") is None
     assert asks_for_ranking("the strongest event") and asks_for_ranking("Which network has the most?")
     assert not asks_for_ranking("List the events in the west of the interest area")
+
+
+@pytest.mark.parametrize(
+    ("question", "sql", "expected"),
+    [
+        (
+            "What is the average magnitude, rounded to 2 decimal places?",
+            "SELECT round(avg(mag), 2) AS a FROM earthquakes WHERE place ILIKE '%alaska%'",
+            "SELECT round(avg(mag), 2) AS a FROM earthquakes",
+        ),
+        (
+            "Average magnitude of events above 4?",
+            "SELECT avg(mag) AS a FROM earthquakes WHERE place ILIKE '%alaska%' AND mag > 4",
+            "SELECT avg(mag) AS a FROM earthquakes WHERE (mag > 4)",
+        ),
+    ],
+)
+def test_a_filter_copied_from_the_prompts_example_is_removed(db, question, sql, expected) -> None:
+    fit = fit_to_question(sql, question, db, frozenset({"alaska"}))
+    assert fit is not None and " ".join(fit.sql.split()) == expected
+    assert "removed the filter on 'alaska': it comes from the prompt's example" in fit.note
+
+
+def test_a_filter_the_question_names_stays_though_an_example_uses_it_too(db) -> None:
+    sql = "SELECT avg(mag) AS a FROM earthquakes WHERE place ILIKE '%alaska%'"
+    assert fit_to_question(sql, "Average magnitude in Alaska?", db, frozenset({"alaska"})) is None
+    assert fit_to_question(sql, "Average magnitude?", db, frozenset({"hawaii"})) is None
