@@ -26,7 +26,7 @@ from analyst.answer import (
     TextPart,
 )
 from analyst.charts import TIME_PARTS, build_chart
-from analyst.column_fix import suggest_column_fix
+from analyst.column_fix import ColumnFix, suggest_column_fix
 from analyst.insight import build_result_summary, unsupported_numbers
 from analyst.model_text import remove_remote_content
 from analyst.parsing import ParsedReply, is_bare_value, parse_reply
@@ -43,6 +43,7 @@ from analyst.question_fit import example_values, fit_to_question
 from analyst.rated_examples import with_rated_examples
 from analyst.sql_description import describe_sql
 from analyst.value_fix import suggest_value_fix
+from analyst.year_fix import YearFix, suggest_year_fix
 from providers.client import Completion, ModelClient, StopRequested
 from providers.errors import ProviderError
 from providers.retry import RetryNotice
@@ -299,13 +300,18 @@ class _QuestionRun:
                 self.unknown_table = error.unknown_table
                 failed[" ".join(sql.split())] = error.message
                 self.record(SqlPart(sql, attempt, error.message, note))
-                fix = suggest_column_fix(sql, error.message) if fixes < MAX_COLUMN_FIXES else None
+                fix = self.app_fix(sql, error.message) if fixes < MAX_COLUMN_FIXES else None
                 if fix is None or " ".join(fix.sql.split()) in failed:
                     return sql, error.message
                 sql, note, fixes = fix.sql, fix.note, fixes + 1
             else:
                 self.record(SqlPart(result.sql, attempt, None, " ".join(n for n in (note, fitted) if n) or None))
                 return self.with_value_fix(result, attempt)
+
+    def app_fix(self, sql: str, error: str) -> ColumnFix | YearFix | None:
+        """A correction the app makes itself when DuckDB's message names it: a made-up column with one close
+        name, or a year compared with a date."""
+        return suggest_column_fix(sql, error) or suggest_year_fix(sql, error, self.db)
 
     def missing_data(self) -> str | None:
         """What to say when the model's query reads a table that is not loaded and is not a misspelling of

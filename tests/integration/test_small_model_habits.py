@@ -303,12 +303,26 @@ def test_a_misspelled_table_is_still_repaired(endpoint, db, client) -> None:
     assert answer.table is not None and answer.table.frame["n"][0] == 1707
 
 
-def test_a_year_compared_with_a_timestamp_gets_the_year_function_in_the_repair(endpoint, db, client) -> None:
-    model = ScriptedModel(
-        default=fenced("SELECT count(*) AS n FROM earthquakes WHERE date_trunc('year', time) = '2018'")
-    )
-    model.on("year(column) = 2018", fenced("SELECT count(*) AS n FROM earthquakes WHERE year(time) = 2018"))
-    endpoint.responder = model
-    answer = answer_question("How many events in 2018?", [], db, client)
-    assert [c.purpose for c in answer.calls] == ["sql", "repair", "insight"]
+@pytest.mark.parametrize(
+    "where", ["date_trunc('month', time) = '2018'", "time = '2018' AND id IS NOT NULL", "'2018' = time::DATE"]
+)
+def test_a_year_compared_with_a_date_is_corrected_by_the_app_without_a_model_call(
+    endpoint, db, client, where: str
+) -> None:
+    endpoint.responder = ScriptedModel(default=fenced(f"SELECT count(*) AS n FROM earthquakes WHERE {where}"))
+    answer = answer_question("How many events during 2018?", [], db, client)
+    assert [c.purpose for c in answer.calls] == ["sql", "insight"]
     assert answer.table.frame["n"][0] == 1707
+    attempts = answer.of_type(SqlPart)
+    assert "2018" in attempts[0].error and "Conversion Error" in attempts[0].error
+    assert '"year"(' in attempts[1].sql and "'2018' is a year, not a date" in attempts[1].note
+
+
+def test_a_date_that_is_not_a_year_gets_the_date_format_in_the_repair(endpoint, db, client) -> None:
+    wrong = "SELECT count(*) AS n FROM earthquakes WHERE time::DATE = '4 Feb 2018'"
+    model = ScriptedModel(default=fenced(wrong))
+    model.on("write dates as 'yyyy-mm-dd'", fenced(wrong.replace("4 Feb 2018", "2018-02-04")))
+    endpoint.responder = model
+    answer = answer_question("How many events on 4 Feb 2018?", [], db, client)
+    assert [c.purpose for c in answer.calls] == ["sql", "repair", "insight"]
+    assert answer.table is not None and answer.error is None
