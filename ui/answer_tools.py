@@ -9,7 +9,7 @@ import streamlit as st
 
 from analyst.answer import DONE, Answer
 from analyst.model_text import remove_remote_content
-from analyst.share_link import SHARE_PARAMS, ShareLinkError, build_share_query, read_share_params
+from conversations.share_link import SHARE_PARAMS, ShareLinkError, build_share_query, read_share_params
 from sandbox.saved_views import MAX_NAME_CHARS, SaveError, save_as_view, suggest_table_name
 from ui import state
 
@@ -42,7 +42,7 @@ def open_shared_answer() -> None:
             del st.query_params[name]
     if not state.first_opening((link.question, link.sql)):
         return
-    from analyst.shared_answer import build_shared_answer  # imports the pipeline: only when a link is opened
+    from conversations.shared_answer import build_shared_answer  # imports the pipeline: only when a link is opened
 
     state.conversation().append(build_shared_answer(link, state.session_database()))
 

@@ -11,9 +11,9 @@ import logging
 
 import streamlit as st
 
-from analyst.conversation_snapshot import restore_answers, restore_tables
-from analyst.conversation_store import ConversationStore, new_conversation_id
 from analyst.model_text import escape_markdown
+from conversations.snapshot import restore_answers, restore_tables
+from conversations.store import ConversationStore, new_conversation_id
 from ui import state
 
 URL_PARAM = "c"

@@ -15,7 +15,7 @@ from sandbox.database import SessionDatabase
 
 if TYPE_CHECKING:
     from analyst.answer_queue import AnswerQueue
-    from analyst.conversation_snapshot import ConversationSnapshots, RestoreNote
+    from conversations.snapshot import ConversationSnapshots, RestoreNote
     from providers.client import ModelClient
 
 T = TypeVar("T")
@@ -96,7 +96,7 @@ def set_conversation_id(value: str) -> None:
 
 
 def conversation_snapshots() -> ConversationSnapshots:
-    from analyst.conversation_snapshot import ConversationSnapshots
+    from conversations.snapshot import ConversationSnapshots
 
     return session_object(CONVERSATION_SNAPSHOTS, ConversationSnapshots)
 

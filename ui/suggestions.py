@@ -8,8 +8,8 @@ import streamlit as st
 
 from analyst.answer import DONE, Answer
 from analyst.model_text import escape_markdown
-from analyst.suggestions import follow_up_questions, starter_questions
 from sandbox.database import SessionDatabase
+from suggestions.questions import follow_up_questions, starter_questions
 from ui import state
 
 

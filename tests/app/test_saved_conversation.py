@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analyst.conversation_snapshot import INTERRUPTED
-from analyst.conversation_store import is_conversation_id, new_conversation_id
 from analyst.model_text import escape_markdown
+from conversations.snapshot import INTERRUPTED
+from conversations.store import is_conversation_id, new_conversation_id
 from tests.support.apptest import ask, open_app, settle, texts
 from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.scripted_model import ScriptedModel, fenced

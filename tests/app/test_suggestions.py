@@ -8,8 +8,8 @@ from streamlit.testing.v1 import AppTest
 
 from analyst.answer import Answer
 from analyst.model_text import escape_markdown
-from analyst.suggestions import Suggestion, follow_up_questions, starter_questions
 from sandbox.database import SessionDatabase
+from suggestions.questions import Suggestion, follow_up_questions, starter_questions
 from tests.support.apptest import open_app, settle
 from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.scripted_model import ScriptedModel, fenced

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from analyst.conversation_store import is_conversation_id
+from conversations.store import is_conversation_id
 from tests.support.browser import ARTIFACTS
 from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.scripted_model import ScriptedModel, fenced

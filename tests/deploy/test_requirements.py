@@ -13,11 +13,33 @@ APP_CODE = [
     ROOT / "app.py",
     *[
         p
-        for folder in ("pages", "providers", "analyst", "sandbox", "sources", "exports", "evaluation", "ui")
+        for folder in (
+            "pages",
+            "providers",
+            "analyst",
+            "conversations",
+            "suggestions",
+            "sandbox",
+            "sources",
+            "exports",
+            "evaluation",
+            "ui",
+        )
         for p in (ROOT / folder).rglob("*.py")
     ],
 ]
-LOCAL = {"pages", "providers", "analyst", "sandbox", "sources", "exports", "evaluation", "ui"}
+LOCAL = {
+    "pages",
+    "providers",
+    "analyst",
+    "conversations",
+    "suggestions",
+    "sandbox",
+    "sources",
+    "exports",
+    "evaluation",
+    "ui",
+}
 
 
 def normalized(name: str) -> str:

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from analyst.answer import RIGHT, WRONG, Answer
-from analyst.conversation_snapshot import ConversationSnapshots, restore_answers
-from analyst.conversation_store import MAX_CONVERSATION_BYTES, new_conversation_id
 from analyst.pipeline import answer_question
 from analyst.prompt_context import build_schema_context
 from analyst.prompts import build_sql_system
 from bench import eval as bench_eval
 from bench.tokens import count_messages
+from conversations.snapshot import ConversationSnapshots, restore_answers
+from conversations.store import MAX_CONVERSATION_BYTES, new_conversation_id
 from evaluation.rated_questions import build_rated_questions, find_sample_tables, to_questions_file
 from providers.client import ModelClient
 from providers.endpoint_types import EndpointType

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from analyst.answer import DONE, RUNNING, Answer, NoticePart, SqlPart, TablePart, TextPart
-from analyst.conversation_snapshot import (
+from conversations.snapshot import (
     INTERRUPTED,
     TOO_LARGE,
     ConversationSnapshots,
@@ -13,7 +13,7 @@ from analyst.conversation_snapshot import (
     restore_answers,
     restore_tables,
 )
-from analyst.conversation_store import MAX_CONVERSATION_BYTES, ConversationStore, new_conversation_id
+from conversations.store import MAX_CONVERSATION_BYTES, ConversationStore, new_conversation_id
 from sandbox.database import SessionDatabase
 
 BY_TYPE = 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC'

@@ -7,8 +7,8 @@ import pyarrow as pa
 import pytest
 
 from analyst.answer import ChartPart, ErrorPart, MetricPart, NoticePart, SqlPart, TablePart, TextPart
-from analyst.share_link import SharedLink
-from analyst.shared_answer import SHARED_NOTE, build_shared_answer, missing_tables
+from conversations.share_link import SharedLink
+from conversations.shared_answer import SHARED_NOTE, build_shared_answer, missing_tables
 from sandbox.database import SessionDatabase
 
 BY_TYPE = 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC'

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pyarrow as pa
 
 from analyst.answer import Answer, TablePart
-from analyst.suggestions import answers, build_follow_ups, follow_up_questions, starter_questions
 from sandbox.database import SessionDatabase
+from suggestions.questions import answers, build_follow_ups, follow_up_questions, starter_questions
 from tests.support.upload_files import UPLOADS, upload
 
 

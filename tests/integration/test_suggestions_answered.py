@@ -8,9 +8,9 @@ import pytest
 
 from analyst.answer import Answer, ErrorPart
 from analyst.pipeline import answer_question
-from analyst.suggestions import Suggestion, follow_up_questions, starter_questions
 from providers.client import ModelClient
 from sandbox.database import SessionDatabase
+from suggestions.questions import Suggestion, follow_up_questions, starter_questions
 from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.scripted_model import ScriptedModel, fenced
 from tests.support.upload_files import upload

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from analyst.answer import Answer, TextPart
-from analyst.conversation_store import (
+from conversations.store import (
     EXPIRES_AFTER_S,
     ConversationStore,
     SavedConversation,

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from analyst.share_link import (
+from conversations.share_link import (
     MAX_QUESTION_CHARS,
     MAX_SQL_CHARS,
     UNTITLED,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from analyst.suggestions import askable_value, noun_for, other_grain, starter_grain
-from analyst.table_roles import TimeColumn
+from suggestions.questions import askable_value, noun_for, other_grain, starter_grain
+from suggestions.table_roles import TimeColumn
 
 START = datetime(2024, 1, 1)
 

@@ -1,4 +1,4 @@
-"""A session's conversation as ``analyst.conversation_store`` keeps it, and back into a new session.
+"""A session's conversation as ``conversations.store`` keeps it, and back into a new session.
 
 The answers come first: each is pickled on its own (again only when it changed), newest first, and one that does
 not fit the conversation's byte cap is kept as its question with a note and Retry. The tables the person loaded
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from analyst.answer import DONE, Answer, NoticePart
-from analyst.conversation_store import SavedConversation, StoredTable
+from conversations.store import SavedConversation, StoredTable
 from sandbox.database import QueryError, SessionDatabase
 
 INTERRUPTED = "Not finished when the page was reloaded: press Retry to ask again."

@@ -1,7 +1,7 @@
 """A link that reopens an answer: its question and final SQL as the URL's query parameters.
 
 Opened on the same deployment, the SQL is rerun through the sandbox on the opening session's own data
-(``analyst.shared_answer``); no model is asked and no token is needed. Everything in a link is untrusted
+(``conversations.shared_answer``); no model is asked and no token is needed. Everything in a link is untrusted
 input, so both parts are capped and the SQL goes through the same guard as the model's.
 """
 

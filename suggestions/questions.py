@@ -1,6 +1,6 @@
 """Questions to start from and to ask next, built from the data alone (no model call).
 
-Starters come from each table's columns and a quick profile (``analyst.table_roles``): a time column gives
+Starters come from each table's columns and a quick profile (``suggestions.table_roles``): a time column gives
 counts per period, a category its most common values, a number its average per category or its distribution,
 coordinates a map. Follow-ups come from an answer's SQL, read on DuckDB's parse, and from its result: only the
 top category, the other time grain, a breakdown, a map, the top category against the rest. Every suggestion
@@ -18,12 +18,12 @@ import pandas as pd
 
 from analyst.answer import Answer
 from analyst.chart_roles import column_roles, time_grain
-from analyst.query_shape import QueryRewriter, QueryShape, column_names, read_query_shape, result_name
 from analyst.schema import quote_identifier, quote_literal
-from analyst.table_roles import TableRoles, TimeColumn, table_roles
 from sandbox.database import QueryError, SessionDatabase
 from sandbox.syntax_tree import Tree, walk
 from sources.bundled import EARTHQUAKES_TABLE
+from suggestions.query_shape import QueryRewriter, QueryShape, column_names, read_query_shape, result_name
+from suggestions.table_roles import TableRoles, TimeColumn, table_roles
 
 STARTERS = 6
 PER_TABLE = 6

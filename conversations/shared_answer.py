@@ -8,7 +8,7 @@ import time
 from analyst.answer import Answer, ChartPart, ErrorPart, MetricPart, NoticePart, Part, SqlPart, TextPart
 from analyst.charts import build_chart
 from analyst.pipeline import NO_ROWS, build_table_part, metric_column, safe_part
-from analyst.share_link import SharedLink
+from conversations.share_link import SharedLink
 from sandbox.database import QueryError, SessionDatabase
 from sandbox.guard import tables_read
 from sandbox.syntax_tree import parse_tree

@@ -1,0 +1,1 @@
+"""What outlives one answer: conversations kept across reloads, and answers shared by link. No Streamlit."""
