@@ -29,12 +29,20 @@ def remove_remote_content(text: str) -> str:
 
 
 MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:])")
+WORD_JOINER = "\u2060"  # invisible: splits what GitHub-flavoured Markdown would turn into a link by itself
+AUTOLINK_STARTS = re.compile(r"(://|www\.|@)", re.IGNORECASE)
+
+
+def break_autolinks(text: str) -> str:
+    """``http://x``, ``www.x`` and ``a@b.c`` shown as text: Markdown renderers link them even when every
+    punctuation character is escaped, so an invisible word joiner goes before ``://``, ``www.`` and ``@``."""
+    return AUTOLINK_STARTS.sub(lambda found: WORD_JOINER + found.group(1), text)
 
 
 def escape_markdown(text: str) -> str:
     """``text`` shown literally by a Markdown renderer: every character that could start markup is escaped,
     so identifiers and literals from the model or the data stay words (no link, image, HTML or LaTeX)."""
-    return MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))
+    return MARKDOWN_PUNCTUATION.sub(r"\\\1", break_autolinks(" ".join(str(text).split())))
 
 
 INLINE_MARKUP = re.compile(r"([\\`*_\[\]<>|!$~&])")
@@ -43,4 +51,4 @@ INLINE_MARKUP = re.compile(r"([\\`*_\[\]<>|!$~&])")
 def escape_inline_markdown(text: str) -> str:
     """``text`` for a Markdown table cell: the characters that start inline markup (images, links, HTML, code,
     emphasis, maths) and the cell separator are escaped; dots, dashes and brackets stay readable."""
-    return INLINE_MARKUP.sub(r"\\\1", " ".join(str(text).split()))
+    return INLINE_MARKUP.sub(r"\\\1", break_autolinks(" ".join(str(text).split())))

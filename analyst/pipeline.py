@@ -28,7 +28,7 @@ from analyst.answer import (
 from analyst.charts import TIME_PARTS, build_chart
 from analyst.column_fix import ColumnFix, suggest_column_fix
 from analyst.insight import build_result_summary, unsupported_numbers
-from analyst.model_text import remove_remote_content
+from analyst.model_text import escape_markdown, remove_remote_content
 from analyst.parsing import ParsedReply, is_bare_value, parse_reply
 from analyst.prompt_context import build_schema_context
 from analyst.prompts import (
@@ -320,7 +320,7 @@ class _QuestionRun:
         loaded = self.db.table_names()
         if not name or similar_names(name, loaded):
             return None
-        return NO_SUCH_DATA.format(table=name, loaded=", ".join(loaded))
+        return NO_SUCH_DATA.format(table=escape_markdown(name), loaded=escape_markdown(", ".join(loaded)))
 
     def run_fitted(self, sql: str) -> tuple[QueryResult, str | None]:
         """Run ``sql`` fitted to what the question asked (rounding, no unasked LIMIT...), and the note saying

@@ -120,7 +120,7 @@ def test_model_text_cannot_make_the_page_fetch_an_image(endpoint, db, client) ->
     endpoint.responder = ScriptedModel(default=fenced('SELECT * FROM "![x](https://evil.example/t.png)"'))
     answer = answer_question("which table?", [], db, client)
     said = answer.of_type(TextPart)[0].text
-    assert "hold no table like" in said and "evil.example" in said and "![" not in said
+    assert "hold no table like" in said and "evil\\.example" in said and "![" not in said and "https://" not in said
 
 
 def test_no_rows_says_what_to_try_and_skips_the_insight_call(endpoint, db, client) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from analyst.model_text import remove_remote_content
+from analyst.model_text import escape_markdown, remove_remote_content
 
 IMAGES = [
     "![x](https://evil.example/a.png)",
@@ -35,3 +37,13 @@ def test_no_image_syntax_or_embedding_tag_survives(text: str) -> None:
 def test_ordinary_prose_and_links_are_kept() -> None:
     text = "Magnitude rose 2 < 3 > 1; see [USGS](https://earthquake.usgs.gov) for more!"
     assert remove_remote_content(text) == text
+
+
+@pytest.mark.parametrize(
+    "text", ["Session expired: http://evil.example/login", "see www.evil.example now", "mail admin@evil.example"]
+)
+def test_an_address_in_escaped_text_cannot_become_a_link(text: str) -> None:
+    escaped = escape_markdown(text)
+    plain = escaped.replace("\\", "")  # what the renderer sees once escapes are read
+    assert "p://" not in plain and not re.search(r"(^|\s)www\.", plain) and not re.search(r"\w@", plain)
+    assert "\u2060" in escaped and escaped.replace("\u2060", "").replace("\\", "") == text
