@@ -11,9 +11,18 @@ from sandbox.database import QueryResult
 NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?")
 
 
+def plain_number(value: float) -> str:
+    """Four significant digits, never an exponent: small models copy "3.585e+04" into the insight as it is."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return str(value)
+    if abs(value) >= 1000:
+        return f"{value:.0f}"
+    return f"{float(f'{value:.4g}'):f}".rstrip("0").rstrip(".") or "0"
+
+
 def _format(value: object) -> str:
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return plain_number(value)
     if isinstance(value, pd.Timestamp):
         return value.isoformat(sep=" ", timespec="minutes")
     return str(value)
@@ -53,7 +62,7 @@ def build_result_summary(result: QueryResult, *, share_rows: bool, max_rows: int
     if share_rows:
         shown = frame.head(max_rows)
         rows_note = f"First {len(shown)} rows" if len(frame) > max_rows else "Rows"
-        parts.append(f"{rows_note} (CSV):\n" + shown.to_csv(index=False, float_format="%.4g").strip())
+        parts.append(f"{rows_note} (CSV):\n" + shown.to_csv(index=False, float_format=plain_number).strip())
     else:
         parts.append("(The person chose not to share result rows.)")
     return "\n".join(parts)

@@ -58,6 +58,7 @@ NOT_ABOUT_THE_DATA = (
     "No query was run: the reply had no SQL. If the question is not about the loaded tables, ask about their "
     "columns (the Explore page lists them) or add a table of your own; otherwise rephrase it or ask again."
 )
+NO_INSIGHT = "The model wrote no insight for this result: the table and chart above are the answer."
 NO_SUCH_DATA = (
     "The loaded tables ({loaded}) hold no table like {table}, which this question needs, so they cannot answer it."
 )
@@ -390,7 +391,10 @@ class _QuestionRun:
         suspicious = unsupported_numbers(text, summary, result)
         if suspicious:
             self.notices.append(NoticePart(f"Check the insight: {', '.join(suspicious[:3])} is not in the result."))
-        return TextPart(text, completion.interrupted) if text else None
+        if not text:
+            self.notices.append(NoticePart(NO_INSIGHT))
+            return None
+        return TextPart(text, completion.interrupted)
 
     def finish(self, parts: list[Part]) -> None:
         """Display order: notices, insight/text, chart, table, the SQL attempts, then any error."""

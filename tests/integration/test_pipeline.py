@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from analyst.answer import ChartPart, MetricPart, NoticePart, SqlPart, TablePart, TextPart
@@ -242,3 +244,18 @@ def test_a_single_row_reaches_the_insight_as_named_values_not_as_a_row_count(end
     insight_prompt = model.seen[-1]["messages"][-1]["content"]
     assert "Result: a single row.\nn = 1707\navg_mag = 1.53" in insight_prompt
     assert "1 rows" not in insight_prompt
+
+
+def test_large_numbers_reach_the_insight_without_exponents(endpoint, db, client) -> None:
+    model = ScriptedModel(default=fenced("SELECT net, sum(depth) * 100 AS total FROM earthquakes GROUP BY net"))
+    endpoint.responder = model
+    answer_question("Total depth per network", [], db, client)
+    insight_prompt = model.seen[-1]["messages"][-1]["content"]
+    assert "e+" not in insight_prompt and re.search(r"\n\w+,\d{5,}\n", insight_prompt)
+
+
+def test_an_empty_insight_is_said_not_dropped_silently(endpoint, db, client) -> None:
+    endpoint.responder = ScriptedModel(default=fenced(BY_TYPE), insight="")
+    answer = answer_question("types", [], db, client)
+    assert answer.table is not None and not answer.of_type(TextPart)
+    assert any(p.text.startswith("The model wrote no insight") for p in answer.of_type(NoticePart))
