@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 from typing import Any
 
 from analyst.answer import Answer, TextPart
@@ -101,6 +102,8 @@ def build_format_repair_messages(previous: list[Message], reply: str) -> list[Me
     return [*previous, {"role": "assistant", "content": reply}, {"role": "user", "content": FORMAT_REPAIR}]
 
 
+DATE_PARTS = {"year", "quarter", "month", "week", "day", "hour", "minute", "dayofweek", "weekday"}
+CLOSE_NAME = 0.5  # DuckDB lists its closest columns even when none is close ("region" → dmin, detail)
 MISSING_COLUMN = re.compile(r'Referenced column "([^"]+)" not found[^\n]*\nCandidate bindings: ([^\n]+)')
 NOT_GROUPED = re.compile(r'column "([^"]+)" must appear in the GROUP BY clause')
 BAD_DATE = re.compile(r'invalid (?:timestamp|date) field format: "([^"]*)"')
@@ -117,8 +120,17 @@ def repair_hint(error: str) -> str:
     """DuckDB's message turned into the instruction a small model follows: what to use instead."""
     missing = MISSING_COLUMN.search(error)
     if missing:
-        candidates = [c.strip().strip('"') for c in missing.group(2).split(",")][:3]
-        return f"There is no column {missing.group(1)}. Use one of these columns instead: {', '.join(candidates)}."
+        wrong = missing.group(1)
+        candidates = [c.strip().strip('"').split(".")[-1] for c in missing.group(2).split(",")][:3]
+        if wrong.lower() in DATE_PARTS:
+            return (
+                f"There is no column {wrong}: it is a part of a date. Use {wrong}(date_column) or "
+                f"date_trunc('{wrong}', date_column) on the table's date or time column."
+            )
+        close = [c for c in candidates if SequenceMatcher(None, wrong.lower(), c.lower()).ratio() >= CLOSE_NAME]
+        if close:
+            return f"There is no column {wrong}. Use one of these columns instead: {', '.join(close)}."
+        return f"There is no column {wrong}, nor one with a similar name: use only the columns listed for the table."
     bad_date = BAD_DATE.search(error)
     if bad_date:
         value = bad_date.group(1)

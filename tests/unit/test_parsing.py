@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from analyst.parsing import ChartHint, parse_reply
+from analyst.prompts import repair_hint
 
 REPLIES: list[tuple[str, str | None]] = [
     ("```sql\nSELECT count(*) FROM earthquakes;\n```", "SELECT count(*) FROM earthquakes"),
@@ -164,3 +165,18 @@ def test_a_copied_chart_template_inside_the_fence_is_cut_because_duckdb_cannot_p
     reply = "```sql\nSELECT count(*) AS n FROM earthquakes\nchart: bar|line|point|area|map|none x=type y=n\n```"
     assert parse_reply(reply).sql == "SELECT count(*) AS n FROM earthquakes"
     assert parse_reply("```sql\nSELECT\n  chart: 1\n```").sql == "SELECT\n  chart: 1"
+
+
+@pytest.mark.parametrize(
+    ("wrong", "candidates", "expected"),
+    [
+        ("region", '"dmin", "detail", "longitude"', "nor one with a similar name"),
+        ("month", '"longitude", "dmin", "depth"', "Use month(date_column) or date_trunc('month', date_column)"),
+        ("depth_km", '"depth", "dmin"', "Use one of these columns instead: depth."),
+    ],
+)
+def test_a_missing_column_repair_names_only_columns_that_are_close(wrong: str, candidates: str, expected: str) -> None:
+    error = f'Binder Error: Referenced column "{wrong}" not found in FROM clause!\nCandidate bindings: {candidates}'
+    hint = repair_hint(error)
+    assert expected in hint
+    assert "longitude" not in hint and "dmin" not in hint
