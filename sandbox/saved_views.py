@@ -110,8 +110,9 @@ def suggest_table_name(db: SessionDatabase, question: str) -> str:
 
 def save_as_view(db: SessionDatabase, name: str, sql: str, *, replace: bool = False) -> SavedTable:
     """Keep ``sql``'s result as view ``name`` (lower-cased), after the guard allowed it and it ran once within
-    the sandbox's limits; ``replace`` may overwrite a saved table, never a loaded one. Raises ``SaveError``."""
-    name = name.strip().lower()
+    the sandbox's limits; ``replace`` may overwrite a saved table, never a loaded one. Raises ``SaveError``.
+    Spaces and dashes become underscores ("daily counts" is saved as ``daily_counts``)."""
+    name = re.sub(r"[\s-]+", "_", name.strip().lower())
     problem = name_problem(db, name, replace=replace)
     if problem:
         raise SaveError(problem)

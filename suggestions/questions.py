@@ -294,8 +294,9 @@ def table_starters(db: SessionDatabase, table: str) -> list[Suggestion]:
 
 def starter_questions(db: SessionDatabase, limit: int = STARTERS) -> list[Suggestion]:
     """Questions to start with, taking turns between the tables (the person's own tables first), each
-    answered by its SQL on this session's data."""
-    names = db.table_names()
+    answered by its SQL on this session's data. Saved results ("Save as table") are already summaries: the
+    per-period and per-category starters would count their rows, so they get none."""
+    names = [n for n in db.table_names() if n not in db.saved_views]
     ordered = [n for n in names if n != EARTHQUAKES_TABLE] + [n for n in names if n == EARTHQUAKES_TABLE]
     turns = zip_longest(*(table_starters(db, name) for name in ordered))
     unique: dict[str, Suggestion] = {}

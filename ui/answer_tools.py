@@ -82,6 +82,9 @@ def render_save_form(answer: Answer, index: int) -> None:
     st.checkbox("Replace a saved table with this name", key=f"save_replace_{index}")
     st.button("Save", key=f"save_table_{index}", type="primary", on_click=save_answer, args=(answer, index))
     st.caption("Kept as a view of this SQL: later questions and the Explore page can use it.")
+    note = state.save_notes().get(_note_key(answer, index))
+    if note and note[0] == "error":  # said where the person is looking: the popover stays open
+        st.error(remove_remote_content(note[1]))
 
 
 def render_answer_tools(answer: Answer, index: int) -> None:
@@ -94,6 +97,5 @@ def render_answer_tools(answer: Answer, index: int) -> None:
         with st.popover("Save as table", icon=":material/table_chart:"):
             render_save_form(answer, index)
     note = state.save_notes().get(_note_key(answer, index))
-    if note:
-        kind, text = note
-        (st.success if kind == "success" else st.error)(remove_remote_content(text))
+    if note and note[0] == "success":
+        st.success(remove_remote_content(note[1]))

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from analyst.answer import DONE, RIGHT, WRONG, Answer
+from analyst.answer import DONE, RIGHT, WRONG, Answer, SqlPart
 from analyst.model_text import escape_markdown
 from evaluation.rated_questions import build_rated_questions, find_sample_tables, is_rated_right
 from sandbox.database import SessionDatabase
@@ -26,8 +26,12 @@ DOWNLOAD_HELP = (
 
 
 def can_rate(answer: Answer) -> bool:
-    """A finished answer whose SQL gave a result can be rated; errors and running answers cannot."""
-    return answer.status == DONE and answer.table is not None and bool(answer.final_sql) and not answer.error
+    """A finished answer whose SQL gave a result can be rated; errors, running answers and SQL the person
+    edited or opened from a shared link cannot (either may answer another question than the one shown: it must
+    not become that question's reference, nor an example in this session's prompts)."""
+    edited = any(part.attempt < 0 for part in answer.of_type(SqlPart))
+    finished = answer.status == DONE and answer.table is not None and bool(answer.final_sql)
+    return finished and not answer.error and not edited and not answer.shared
 
 
 def record_rating(answer: Answer) -> None:

@@ -177,3 +177,16 @@ def test_a_malformed_uploaded_file_says_what_is_wrong(endpoint: FakeEndpoint, mo
     at = upload(endpoints_page(endpoint), "broken.json", b'[{"id": "q1", "question": "How many?"')
     assert "The file is not valid JSON" in texts(at.error)[0]
     assert run_button(at).disabled
+
+
+def test_edited_and_shared_answers_cannot_be_rated(endpoint: FakeEndpoint, model: ScriptedModel) -> None:
+    """An edit or a link may answer another question than the one shown: it must not become its reference."""
+    from analyst.answer import Answer, SqlPart, TablePart
+    from sandbox.database import SessionDatabase
+    from ui.rating import can_rate
+
+    result = SessionDatabase().run_query(STRONGEST)
+    table = TablePart(result.frame, result.total_rows, STRONGEST)
+    assert can_rate(Answer(SECOND, [table, SqlPart(STRONGEST, 0)]))
+    assert not can_rate(Answer(SECOND, [table, SqlPart(STRONGEST, 0), SqlPart(STRONGEST, -1)]))
+    assert not can_rate(Answer(SECOND, [table, SqlPart(STRONGEST, 0)], shared=True))

@@ -45,7 +45,7 @@ def test_the_view_follows_the_data_it_reads(db: SessionDatabase) -> None:
     ("name", "message"),
     [
         ("", "Give the table a name."),
-        ("big quakes", "Use only letters, digits and underscores, starting with a letter"),
+        ("big quakes!", "Use only letters, digits and underscores, starting with a letter"),
         ("2024_quakes", "Use only letters, digits and underscores, starting with a letter"),
         ('x"; DROP TABLE earthquakes; --', "Use only letters, digits and underscores"),
         ("é_quakes", "Use only letters, digits and underscores"),
@@ -62,6 +62,11 @@ def test_bad_names_are_refused_with_what_to_do(db: SessionDatabase, name: str, m
         save_as_view(db, name, STRONG)
     assert str(refused.value).startswith(message)
     assert db.table_names() == ["earthquakes"]
+
+
+def test_spaces_and_dashes_in_a_name_become_underscores(db: SessionDatabase) -> None:
+    assert save_as_view(db, " Daily counts-2018 ", STRONG).name == "daily_counts_2018"
+    assert "daily_counts_2018" in db.table_names()
 
 
 def test_a_clashing_name_needs_replace_and_replace_never_touches_loaded_data(db: SessionDatabase) -> None:

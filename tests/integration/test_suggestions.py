@@ -197,3 +197,12 @@ def test_an_answer_without_a_result_has_no_follow_ups(db: SessionDatabase) -> No
 
 BY_TYPE = 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC'
 BY_DAY = "SELECT time::DATE AS day, count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY 1"
+
+
+def test_a_saved_result_gets_no_starters_of_its_own(db: SessionDatabase) -> None:
+    """A saved table is already a summary: "how many daily counts per day" would count its rows."""
+    from sandbox.saved_views import save_as_view
+
+    save_as_view(db, "daily_counts", "SELECT time::DATE AS day, count(*) AS n FROM earthquakes GROUP BY ALL")
+    questions = [s.question for s in starter_questions(db)]
+    assert questions and not any("daily" in q for q in questions)
