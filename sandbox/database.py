@@ -270,6 +270,10 @@ class SessionDatabase:
             return self._cursor.execute(sql, params or []).fetchall()
 
     def table_names(self) -> list[str]:
+        """The session's tables and views, by name (read once per version of the tables)."""
+        return list(self.memo("table-names", self._read_table_names))
+
+    def _read_table_names(self) -> list[str]:
         with self._lock:
             rows = self._cursor.execute(
                 "SELECT table_name FROM duckdb_tables() WHERE NOT internal AND NOT temporary "
@@ -291,7 +295,9 @@ class SessionDatabase:
             ).fetchall()
             infos = []
             for name in self.table_names():
-                rows = self._cursor.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+                rows = self._cursor.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][
+                    0
+                ]  # all: no result left open
                 cols = tuple((c, t) for table, c, t in columns if table == name)
                 infos.append(TableInfo(name, rows, cols))
         return infos
@@ -310,10 +316,11 @@ class SessionDatabase:
         with self._lock:
             return self._cursor.sql(f'SELECT * FROM "{table}"').to_arrow_table()
 
-    def run_query(self, sql: str) -> QueryResult:
+    def run_query(self, sql: str, *, first_rows: int | None = None) -> QueryResult:
         """Run untrusted SQL: checked, in a rolled-back transaction, rows capped, and stopped by one time limit
         for the whole statement (a watchdog interrupts it, whatever DuckDB plans it as). Every failure is a
-        ``QueryError`` with the sandbox's own message."""
+        ``QueryError`` with the sandbox's own message. ``first_rows``: only that many rows are wanted (whether a
+        query answers anything), and the total is not counted."""
         started = time.perf_counter()
         with self._lock:
             watchdog = threading.Timer(self.limits.time_limit_s, self._cursor.interrupt)
@@ -323,7 +330,7 @@ class SessionDatabase:
                 statement = self._checked(sql)
                 self._cursor.execute("BEGIN TRANSACTION")
                 try:
-                    frame, total = self._fetch_capped(statement)
+                    frame, total = self._fetch_capped(statement, first_rows)
                 finally:
                     watchdog.cancel()
                     self._cursor.execute("ROLLBACK")
@@ -361,9 +368,9 @@ class SessionDatabase:
         except duckdb.Error as error:
             raise QueryError(clean_duckdb_message(error)) from None
 
-    def _fetch_capped(self, statement: str) -> tuple[pd.DataFrame, int]:
+    def _fetch_capped(self, statement: str, first_rows: int | None = None) -> tuple[pd.DataFrame, int]:
         """The first ``row_cap`` rows, and the total: counted by DuckDB rather than by streaming every row."""
-        cap = self.limits.row_cap
+        cap = min(first_rows, self.limits.row_cap) if first_rows else self.limits.row_cap
         countable = self._can_count(statement)
         # A LIMIT around the query lets DuckDB keep only the top rows of a sort instead of sorting everything.
         relation = self._cursor.sql(f"SELECT * FROM (\n{statement}\n) LIMIT {cap + 1}" if countable else statement)
@@ -379,7 +386,9 @@ class SessionDatabase:
                 break
         table = pa.Table.from_batches(kept, schema=reader.schema)
         total = table.num_rows
-        if total > cap:
+        if total > cap and first_rows:
+            reader.close()  # only the first rows were wanted: no result is left open on the connection
+        elif total > cap:
             if countable:
                 reader.close()  # DuckDB 2.0 refuses a new query while a result is still open
                 total = int(self._cursor.execute(f"SELECT count(*) FROM (\n{statement}\n)").fetchone()[0])

@@ -224,8 +224,8 @@ class _Judge:
         raise refusal(f"{words[0].word} may only name a loaded table or wrap a query")
 
     def tree(self, query: str, unserialisable: str) -> None:
-        row = self.connection.execute("SELECT json_serialize_sql(?::VARCHAR)", [query]).fetchone()
-        tree = json.loads(row[0]) if row and row[0] else {}
+        rows = self.connection.execute("SELECT json_serialize_sql(?::VARCHAR)", [query]).fetchall()  # none left open
+        tree = json.loads(rows[0][0]) if rows and rows[0][0] else {}
         if tree.get("error"):
             raise refusal(unserialisable)
         statements = tree.get("statements") or []

@@ -68,7 +68,7 @@ def answers(db: SessionDatabase, sql: str, min_rows: int = 1) -> bool:
     """Whether ``sql`` passes the sandbox's guard and returns at least ``min_rows`` rows on the path model SQL
     takes (read-only, row cap, time limit); one row of nothing but nulls and zeros answers nothing."""
     try:
-        result = db.run_query(sql)
+        result = db.run_query(sql, first_rows=max(min_rows, 2))
     except QueryError:
         return False
     if result.total_rows < min_rows or result.frame.empty:
