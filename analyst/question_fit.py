@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sandbox.database import SessionDatabase
-from sandbox.syntax_tree import parse_tree
+from sandbox.syntax_tree import parse_tree, walk
 
 Tree = dict[str, Any]
+NOT_THIS_EXPRESSION = frozenset({"SUBQUERY", "WINDOW"})  # their aggregates and literals are not the query's own
 
 NUMBER_WORDS = {
     "zero": 0,
@@ -203,15 +204,7 @@ class _Query:
 
 def _expression_nodes(tree: Any) -> Iterator[Tree]:
     """The nodes of an expression, not descending into subqueries or window functions."""
-    if isinstance(tree, dict):
-        if tree.get("class") in {"SUBQUERY", "WINDOW"}:
-            return
-        yield tree
-        for value in tree.values():
-            yield from _expression_nodes(value)
-    elif isinstance(tree, list):
-        for item in tree:
-            yield from _expression_nodes(item)
+    return walk(tree, NOT_THIS_EXPRESSION)
 
 
 def _shape(tree: Any) -> Any:

@@ -125,6 +125,9 @@ def _problem(item: EvalQuestion, answer: Answer, db: SessionDatabase) -> str:
         return "result too large to compare"
     expected = db.run_query(item.reference_sql).frame
     if not results_equal(answer.table.frame, expected):
+        if answer.table.total_rows == len(expected):
+            rows = "1 row" if len(expected) == 1 else f"{len(expected)} rows"
+            return f"wrong result ({rows} as expected, but other values)"
         return f"wrong result ({answer.table.total_rows} rows, expected {len(expected)})"
     return ""
 

@@ -11,15 +11,17 @@ Tree = dict[str, Any]
 RunQuery = Callable[[str, list[Any]], list[tuple[Any, ...]]]
 
 
-def walk(tree: Any) -> Iterator[Tree]:
-    """Every object in a parse tree, depth first."""
+def walk(tree: Any, skip: frozenset[str] = frozenset()) -> Iterator[Tree]:
+    """Every object in a parse tree, depth first; nodes whose ``class`` is in ``skip`` are not entered."""
     if isinstance(tree, dict):
+        if tree.get("class") in skip:
+            return
         yield tree
         for value in tree.values():
-            yield from walk(value)
+            yield from walk(value, skip)
     elif isinstance(tree, list):
         for item in tree:
-            yield from walk(item)
+            yield from walk(item, skip)
 
 
 def parse_tree(sql: str, run: RunQuery) -> Tree | None:

@@ -9,25 +9,6 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_CODE = [
-    ROOT / "app.py",
-    *[
-        p
-        for folder in (
-            "pages",
-            "providers",
-            "analyst",
-            "conversations",
-            "suggestions",
-            "sandbox",
-            "sources",
-            "exports",
-            "evaluation",
-            "ui",
-        )
-        for p in (ROOT / folder).rglob("*.py")
-    ],
-]
 LOCAL = {
     "pages",
     "providers",
@@ -40,6 +21,7 @@ LOCAL = {
     "evaluation",
     "ui",
 }
+APP_CODE = [ROOT / "app.py", *[p for folder in sorted(LOCAL) for p in (ROOT / folder).rglob("*.py")]]
 
 
 def normalized(name: str) -> str:

@@ -148,7 +148,7 @@ def test_the_accuracy_score_counts_exactly_the_right_answers(endpoint: FakeEndpo
     report = run_evaluation(client_for(endpoint), QUESTIONS, on_progress=lambda d, t, s: progress.append((d, t)))
     assert [s.correct for s in report.scores] == [True, True, False, False]
     assert report.accuracy == 0.5
-    assert report.scores[2].problem.startswith("wrong result")
+    assert report.scores[2].problem == "wrong result (1 row as expected, but other values)"
     assert report.scores[3].problem == "no SQL in the reply: 'I cannot answer that.'"
     assert progress == [(1, 4), (2, 4), (3, 4), (4, 4)]
     assert report.total_tokens > 0 and report.latency_p90_s >= report.latency_p50_s > 0
