@@ -24,6 +24,17 @@ def frame(db: SessionDatabase, sql: str) -> pd.DataFrame:
     return db.run_query(sql).frame
 
 
+def without_data(spec: object) -> object:
+    """The spec with its inline rows emptied: validation checks the structure, not each of a map's coordinates
+    (jsonschema takes 9 s over the land's 270 KB)."""
+    if isinstance(spec, dict):
+        return {
+            key: [] if key == "values" else {name: [] for name in value} if key == "datasets" else without_data(value)
+            for key, value in spec.items()
+        }
+    return [without_data(item) for item in spec] if isinstance(spec, list) else spec
+
+
 @pytest.mark.parametrize(
     ("sql", "kind"),
     [
@@ -42,7 +53,7 @@ def test_the_automatic_chart_fits_the_result(db: SessionDatabase, sql: str, kind
     choice = build_chart(frame(db, sql))
     assert choice.kind == kind
     if choice.spec is not None:
-        alt.Chart.from_dict(choice.spec, validate=True)  # a valid Vega-Lite spec
+        alt.Chart.from_dict(without_data(choice.spec), validate=True)  # a valid Vega-Lite spec
         assert "url" not in json.dumps(choice.spec)
 
 
