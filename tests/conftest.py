@@ -60,6 +60,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 # Browser tests: headless Chromium (Debian's `chromium`) driven by Playwright. In CI (CI=true) a
 # browser that cannot start is a failure; locally they are skipped when Chromium is not installed.
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Longest first: xdist hands out tests in this order, so the browser tests start at once and the quick
+    # ones fill the end of the run on both workers instead of one worker finishing a browser test alone.
+    items.sort(key=lambda item: "browser" not in item.keywords)
     if config.getoption("--skip-load") and not IN_CI:
         for item in items:
             if "load" in item.keywords:
