@@ -41,12 +41,15 @@ def clean_copy(destination: Path) -> Path:
 
 def cloud_environment(folder: Path) -> str:
     """A new virtual environment with requirements.txt only; returns its python."""
-    subprocess.run([sys.executable, "-m", "venv", str(folder / "venv")], check=True)
+    # No pip of its own (ensurepip costs seconds): this interpreter's pip installs into it with --python.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder / "venv")], check=True)
     python = str(folder / "venv" / "bin" / "python")
     install = [
-        python,
+        sys.executable,
         "-m",
         "pip",
+        "--python",
+        python,
         "install",
         "--quiet",
         "--no-compile",
