@@ -295,9 +295,8 @@ class SessionDatabase:
             ).fetchall()
             infos = []
             for name in self.table_names():
-                rows = self._cursor.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][
-                    0
-                ]  # all: no result left open
+                # fetchall, not fetchone: no result is left open on the connection
+                rows = self._cursor.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
                 cols = tuple((c, t) for table, c, t in columns if table == name)
                 infos.append(TableInfo(name, rows, cols))
         return infos

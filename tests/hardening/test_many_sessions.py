@@ -3,9 +3,8 @@
 Each browser tab is its own Streamlit session (its own websocket, uploads and conversation): it uploads
 its own table and asks three questions, one of them about another person's table. The tabs share one
 browser context, as tabs of one browser do, so the app's scripts are downloaded and compiled once rather
-than twenty times. The server still serves twenty sessions, uploads and sixty questions; the test's CPU
-fell from about 190 to 90 CPU-seconds on two cores. Marked ``load``: it runs in CI; skip it locally with
-``pytest --skip-load``.
+than twenty times (most of this test's CPU is Chromium's); the server still serves twenty sessions.
+Marked ``load``: it runs in CI; skip it locally with ``pytest --skip-load``.
 """
 
 from __future__ import annotations
