@@ -41,6 +41,8 @@ def test_a_reload_keeps_the_conversation_and_new_conversation_starts_afresh(page
         page.get_by_role("tab", name="Result (8 rows)").wait_for()
         page.get_by_text(INSIGHT).wait_for()
         assert conversation_id(page.url) == first_id
+        # The run that drew the answer keeps it when it ends; a reload before that brings the answer back stopped.
+        page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(state="attached")
 
         page.reload()
         page.get_by_role("tab", name="Result (8 rows)").wait_for()  # the answer is back ...
