@@ -1,8 +1,9 @@
 """The start-up path of a Streamlit Community Cloud deployment, end to end.
 
 A clean copy of the repository's tracked files, a fresh virtual environment with only ``requirements.txt``
-(wheels only: nothing is built from source), ``streamlit run app.py`` from the copy's root, and the page
-in headless Chromium: first with no secrets file, then with the owner's ``.streamlit/secrets.toml``.
+installed by uv, the installer Community Cloud uses (wheels only: nothing is built from source),
+``streamlit run app.py`` from the copy's root, and the page in headless Chromium: first with no secrets
+file, then with the owner's ``.streamlit/secrets.toml``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from uv import find_uv_bin as uv_binary
 
 from tests.support.browser import ARTIFACTS, ROOT
 from tests.support.fake_endpoint import FakeEndpoint
@@ -40,24 +42,14 @@ def clean_copy(destination: Path) -> Path:
 
 
 def cloud_environment(folder: Path) -> str:
-    """A new virtual environment with requirements.txt only; returns its python."""
-    # No pip of its own (ensurepip costs seconds): this interpreter's pip installs into it with --python.
+    """A new virtual environment with requirements.txt only, installed by uv as Community Cloud does; returns
+    its python."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder / "venv")], check=True)
     python = str(folder / "venv" / "bin" / "python")
-    install = [
-        sys.executable,
-        "-m",
-        "pip",
-        "--python",
-        python,
-        "install",
-        "--quiet",
-        "--no-compile",
-        "--only-binary=:all:",
-        "-r",
-        str(folder / "app" / "requirements.txt"),
-    ]
-    done = subprocess.run(install, capture_output=True, text=True, timeout=600)
+    install = [uv_binary(), "pip", "install", "--quiet", "--python", python, "--only-binary=:all:", "-r"]
+    done = subprocess.run(
+        [*install, str(folder / "app" / "requirements.txt")], capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return python
 
