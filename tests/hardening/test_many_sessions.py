@@ -3,7 +3,9 @@
 Each browser tab is its own Streamlit session (its own websocket, uploads and conversation): it uploads
 its own table and asks three questions, one of them about another person's table. The tabs share one
 browser context, as tabs of one browser do, so the app's scripts are downloaded and compiled once rather
-than twenty times (most of this test's CPU is Chromium's); the server still serves twenty sessions.
+than twenty times (most of this test's CPU is Chromium's); the server still serves twenty sessions. Each tab
+is throttled as Chromium throttles a tab in the background (``BACKGROUND_TAB_SCRIPT``): it is not drawn over
+and over while it waits.
 Marked ``load``: it runs in CI; skip it locally with ``pytest --skip-load``.
 """
 
@@ -16,6 +18,7 @@ import time
 
 import pytest
 
+from tests.support.browser import BACKGROUND_TAB_SCRIPT
 from tests.support.fake_endpoint import Failure, FakeEndpoint
 from tests.support.streamlit_server import running_app_process
 
@@ -67,6 +70,7 @@ def test_twenty_sessions_at_once(browser, endpoint: FakeEndpoint, tmp_path, caps
     with running_app_process(env, timeout_s=90) as (url, _process):
         pages = []
         context = browser.new_context(viewport={"width": 1200, "height": 900})
+        context.add_init_script(BACKGROUND_TAB_SCRIPT)  # nineteen of twenty tabs would be in the background
         for _ in range(SESSIONS):
             page = context.new_page()
             page.set_default_timeout(120_000)
