@@ -102,7 +102,13 @@ def draw(number: int, result: pd.DataFrame) -> alt.TopLevelMixin:
     spec = json.loads((HERE / "{charts}" / f"answer-{{number}}.vl.json").read_text())
     if spec.get("width") == "container":  # the app's page sets the width; a file needs one
         spec["width"] = 720
+    # Altair reads inline rows one by one when it builds a chart from a spec (seconds for the map's land
+    # outline): a layer's own rows are set aside and given back afterwards.
+    layers = enumerate(spec.get("layer", []))
+    inline = {{n: layer.pop("data") for n, layer in layers if "values" in layer.get("data", {{}})}}
     chart = alt.Chart.from_dict({{**spec, "data": {{"values": []}}}}).properties(data=result)  # Chart or LayerChart
+    for n, data in inline.items():
+        chart.layer[n].data = alt.InlineData(**data)
     chart.save(str(OUTPUT / f"answer-{{number}}.html"), inline=True)
     chart.save(str(OUTPUT / f"answer-{{number}}.png"), scale_factor=2)
     return chart

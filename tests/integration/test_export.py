@@ -138,6 +138,8 @@ def test_the_script_reproduces_every_query_and_chart(conversation, tmp_path: Pat
                 assert rebuilt.get(key) == chart.spec.get(key), (number, key)
             if "layer" in chart.spec:  # the map: land outline and points, no URL anywhere
                 assert [layer["mark"] for layer in rebuilt["layer"]] == [layer["mark"] for layer in chart.spec["layer"]]
+                land = rebuilt["layer"][0]["data"]
+                assert land == chart.spec["layer"][0]["data"]  # the outline's own rows came back
             assert "url" not in json.dumps(rebuilt)
             data = rebuilt["datasets"][rebuilt["data"]["name"]]
             assert len(data) == answer.table.total_rows
