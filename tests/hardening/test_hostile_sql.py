@@ -10,7 +10,7 @@ import pytest
 from sandbox.database import QueryError, SandboxLimits, SessionDatabase
 
 ROOT = Path(__file__).resolve().parents[2]
-TIME_LIMIT_S = 2.0
+TIME_LIMIT_S = 1.0
 LONG_QUERY = "SELECT " + " + ".join(["1"] * 20_000)
 DEEP_QUERY = "SELECT " + "(" * 3_000 + "1" + ")" * 3_000
 
