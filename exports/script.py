@@ -105,7 +105,7 @@ def draw(number: int, result: pd.DataFrame) -> alt.TopLevelMixin:
     # Altair reads inline rows one by one when it builds a chart from a spec (seconds for the map's land
     # outline): a layer's own rows are set aside and given back afterwards.
     layers = enumerate(spec.get("layer", []))
-    inline = {{n: layer.pop("data") for n, layer in layers if "values" in layer.get("data", {{}})}}
+    inline = {{n: layer.pop("data") for n, layer in layers if "values" in (layer.get("data") or {{}})}}
     chart = alt.Chart.from_dict({{**spec, "data": {{"values": []}}}}).properties(data=result)  # Chart or LayerChart
     for n, data in inline.items():
         chart.layer[n].data = alt.InlineData(**data)

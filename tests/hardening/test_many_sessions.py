@@ -4,8 +4,8 @@ Each browser tab is its own Streamlit session (its own websocket, uploads and co
 its own table and asks three questions, one of them about another person's table. The tabs share one
 browser context, as tabs of one browser do, so the app's scripts are downloaded and compiled once rather
 than twenty times (most of this test's CPU is Chromium's); the server still serves twenty sessions. Each tab
-is throttled as Chromium throttles a tab in the background (``BACKGROUND_TAB_SCRIPT``): it is not drawn over
-and over while it waits.
+is throttled as Chromium throttles a tab in the background (``BACKGROUND_TAB_SCRIPT``): no timer or animation
+redraws it over and over while it waits.
 Marked ``load``: it runs in CI; skip it locally with ``pytest --skip-load``.
 """
 
