@@ -41,7 +41,7 @@ def test_compare_two_endpoints_in_the_browser(page, endpoint: FakeEndpoint, seco
         page.set_viewport_size({"width": 1400, "height": 1600})
         page.goto(f"{url}/endpoints")
         page.get_by_role("tab", name="Compare").click()
-        # A dropdown opened while the page still runs closes when the run redraws it (seen under full-suite load).
+        # The page's first run ends before its widgets are used (a dropdown opened mid-run has closed under load).
         page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(state="attached")
         main = page.get_by_test_id("stMain")
         choose(page, main.locator("[data-testid='stSelectbox']").nth(2), "Dedicated Inference Endpoint")  # B's type
