@@ -401,6 +401,11 @@ class SessionDatabase:
         tokenizer finds the first word, so leading comments change nothing."""
         return first_keyword(statement) in ("SELECT", "WITH", "FROM", "VALUES", "TABLE")
 
+    def interrupt(self) -> None:
+        """Stop the statement running now, from another thread (a score that is stopped); without the lock,
+        which the running statement holds. Nothing is left pending: the next statement runs normally."""
+        self._cursor.interrupt()
+
     def close(self) -> None:
         with self._lock:
             self._connection.close()
