@@ -34,18 +34,37 @@ INSIGHT_SYSTEM = (
 )
 
 
+MAX_QUESTION_CHARS = 1_000  # a longer question is cut: every character rides along in later prompts too
+MAX_HISTORY_SQL_CHARS = 1_500  # an earlier answer's SQL as context (an edited query may be far longer)
+CUT = " …"
+
+
+def shorten_question(question: str) -> str:
+    """``question`` within ``MAX_QUESTION_CHARS`` (cut, marked with "…")."""
+    question = question.strip()
+    if len(question) <= MAX_QUESTION_CHARS:
+        return question
+    return question[: MAX_QUESTION_CHARS - len(CUT)].rstrip() + CUT
+
+
 def history_messages(history: list[Answer], turns: int) -> list[Message]:
-    """The last ``turns`` questions with the SQL (or text) that answered them, so follow-ups work."""
+    """The last ``turns`` questions with the SQL (or text) that answered them, so follow-ups work. Answers opened
+    from a shared link are left out: their question and SQL are the link's, not this person's."""
     messages: list[Message] = []
-    for answer in history[-turns:] if turns else []:
+    asked = [answer for answer in history if not answer.shared]
+    for answer in asked[-turns:] if turns else []:
         if answer.final_sql:
-            reply = f"```sql\n{answer.final_sql}\n```"
+            sql = answer.final_sql
+            if len(sql) > MAX_HISTORY_SQL_CHARS:
+                sql = sql[:MAX_HISTORY_SQL_CHARS] + "\n-- (cut)"
+            reply = f"```sql\n{sql}\n```"
         else:
             texts = [p.text for p in answer.parts if isinstance(p, TextPart)]
             if not texts:
                 continue
             reply = texts[-1][:300]
-        messages += [{"role": "user", "content": answer.question}, {"role": "assistant", "content": reply}]
+        question = shorten_question(answer.question)
+        messages += [{"role": "user", "content": question}, {"role": "assistant", "content": reply}]
     return messages
 
 
@@ -58,7 +77,7 @@ def build_sql_messages(context: SchemaContext, history: list[Answer], question: 
     return [
         {"role": "system", "content": build_sql_system(context)},
         *history_messages(history, turns),
-        {"role": "user", "content": with_iso_dates(question)},
+        {"role": "user", "content": with_iso_dates(shorten_question(question))},
     ]
 
 
@@ -173,7 +192,7 @@ def build_fresh_repair_messages(context: SchemaContext, question: str, sql: str,
         {"role": "system", "content": build_sql_system(context)},
         {
             "role": "user",
-            "content": f"{question}\n\nThis query fails and must not be sent again:\n```sql\n{sql}\n```\n"
+            "content": f"{shorten_question(question)}\n\nThis query fails and must not be sent again:\n```sql\n{sql}\n```\n"
             f"DuckDB: {first_line}{where}\nWrite a different, correct query. Reply with only a ```sql block.",
         },
     ]
@@ -184,5 +203,5 @@ def build_insight_messages(question: str, summary: str, sql: str = "") -> list[M
     query = f"\nSQL: {' '.join(sql.split())}" if sql else ""
     return [
         {"role": "system", "content": INSIGHT_SYSTEM},
-        {"role": "user", "content": f"Question: {question}{query}\n{summary}"},
+        {"role": "user", "content": f"Question: {shorten_question(question)}{query}\n{summary}"},
     ]

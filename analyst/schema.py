@@ -16,6 +16,10 @@ from sandbox.database import SessionDatabase
 from sources.bundled import COLUMN_UNITS, EARTHQUAKES_TABLE
 
 MAX_LISTED_VALUES = 8
+MAX_DESCRIBED_COLUMNS = 60  # a wide table's first columns get a line each; the rest are named only
+MAX_NAMED_CHARS = 1_500  # room for the names of a wide table's other columns
+MAX_NAME_CHARS = 120  # a longer column name is left out of the prompt (it would cost more than it helps)
+MAX_SCHEMA_CHARS = 12_000  # about 4,000 tokens: every question pays for the description
 LOW_CARDINALITY = 12
 EXAMPLE_MAX_CHARS = 40
 SAMPLE_ROWS = 200_000
@@ -67,25 +71,46 @@ def _helpful_example(example: Any, distinct: int, non_null: int) -> bool:
     return short and distinct < IDENTIFIER_SHARE * non_null
 
 
+def _other_columns(columns: tuple[tuple[str, str], ...]) -> list[str]:
+    """A wide table's columns past the described ones, by name, within ``MAX_NAMED_CHARS``."""
+    if not columns:
+        return []
+    names, size = [], 0
+    for column, _kind in columns:
+        name = quote_identifier(column)
+        if len(name) > MAX_NAME_CHARS:
+            continue
+        if size + len(name) + 2 > MAX_NAMED_CHARS:
+            break
+        names.append(name)
+        size += len(name) + 2
+    left = len(columns) - len(names)
+    more = f" and {left:,} more" if left else ""
+    return [f"{len(columns):,} more columns: {', '.join(names)}{more}"]
+
+
 def describe_table(db: SessionDatabase, table: str) -> str:
-    """One line per column, from one scan for the statistics plus one small query per low-cardinality text column."""
+    """One line per column (the first ``MAX_DESCRIBED_COLUMNS`` of a wide table, the others by name), from one scan
+    for the statistics plus one small query per low-cardinality text column."""
     info = next(t for t in db.tables() if t.name == table)
     tbl = quote_identifier(table)
     lines = [f"Table {tbl} ({info.rows:,} rows):"]
+    described = tuple((c, k) for c, k in info.columns if len(quote_identifier(c)) <= MAX_NAME_CHARS)
+    described, others = described[:MAX_DESCRIBED_COLUMNS], described[MAX_DESCRIBED_COLUMNS:]
     if not info.rows or not info.columns:
-        return "\n".join(lines + [f"{quote_identifier(c)} {k}" for c, k in info.columns])
+        return "\n".join(lines + [f"{quote_identifier(c)} {k}" for c, k in described] + _other_columns(others))
     # Ranges and null shares from every row; distinct counts and examples from a sample of big tables.
     share = max(0.01, 100 * SAMPLE_ROWS / info.rows)
     sampled = f"(SELECT * FROM {tbl} USING SAMPLE {share:.2f} PERCENT (system))" if info.rows > SAMPLE_ROWS else tbl
     exact, estimated = [], []
-    for column, kind in info.columns:
+    for column, kind in described:
         col = quote_identifier(column)
         exact.append(f"min({col}), max({col}), count({col})" if _is_range_type(kind) else f"NULL, NULL, count({col})")
         example = f"any_value({col})" if kind == "VARCHAR" else "NULL"
         estimated.append(f"approx_count_distinct({col}), {example}")
     ranges = db.internal_query(f"SELECT {', '.join(exact)} FROM {tbl}")[0]
     samples = db.internal_query(f"SELECT {', '.join(estimated)} FROM {sampled}")[0]
-    for index, (column, kind) in enumerate(info.columns):
+    for index, (column, kind) in enumerate(described):
         low, high, non_null = ranges[index * 3 : index * 3 + 3]
         distinct, example = samples[index * 2 : index * 2 + 2]
         col = quote_identifier(column)
@@ -100,20 +125,25 @@ def describe_table(db: SessionDatabase, table: str) -> str:
                 f"SELECT {col} FROM {sampled} WHERE {col} IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 "
                 f"LIMIT {MAX_LISTED_VALUES}"
             )
-            parts.append("values " + ", ".join(str(v[0]) for v in values))
+            parts.append("values " + ", ".join(str(v[0]) for v in values if len(str(v[0])) <= EXAMPLE_MAX_CHARS))
         elif kind == "VARCHAR" and _helpful_example(example, distinct, non_null):
             parts.append(f"e.g. '{example}'")
         null_share = 1 - non_null / info.rows
         if 0.05 <= null_share < 1:
             parts.append(f"{null_share:.0%} null")
         lines.append(f"{col} {kind}" + (f" {'; '.join(parts)}" if parts else ""))
-    return "\n".join(lines)
+    return "\n".join(lines + _other_columns(others))
 
 
 _SHARED_FILE_DESCRIPTIONS: dict[tuple[str, float, int], str] = {}
 
 
 def _describe(db: SessionDatabase, table: str) -> str:
+    view = db.saved_views.get(table)
+    if view is not None:  # a saved view is run to describe it once per data version, and kept with it
+        if view.description is None:
+            db.remember_description(table, describe_table(db, table))
+        return db.saved_views[table].description or ""
     source = db.external_source
     if source is None or table != EARTHQUAKES_TABLE:
         return describe_table(db, table)
@@ -125,6 +155,22 @@ def _describe(db: SessionDatabase, table: str) -> str:
     return _SHARED_FILE_DESCRIPTIONS[key]
 
 
+def _fitted(descriptions: list[str], tables: list[str]) -> str:
+    """The descriptions within ``MAX_SCHEMA_CHARS``; a table that does not fit is named with its size only."""
+    kept, size = [], 0
+    for table, text in zip(tables, descriptions, strict=True):
+        if size + len(text) > MAX_SCHEMA_CHARS:
+            text = f"Table {quote_identifier(table)}: not described here (the description of the tables is full)."
+        kept.append(text)
+        size += len(text) + 2
+    return "\n\n".join(kept)
+
+
 def describe_tables(db: SessionDatabase) -> str:
-    """All tables, cached until the tables change."""
-    return db.memo("schema_description", lambda: "\n\n".join(_describe(db, t) for t in db.table_names()))
+    """All tables within ``MAX_SCHEMA_CHARS``, cached until the tables change."""
+
+    def describe() -> str:
+        tables = db.table_names()
+        return _fitted([_describe(db, t) for t in tables], tables)
+
+    return db.memo("schema_description", describe)

@@ -152,7 +152,7 @@ class ConversationSnapshots:
             else:  # let go of the copy: answers only grow, so it will not fit later in this conversation
                 self._too_large.append(table.name)
         self._tables = tables
-        views = tuple(database.saved_views.items())
+        views = (*database.saved_views.values(), *database.pending_views.values())
         return SavedConversation(tuple(kept), tuple(tables), tuple(sorted(self._too_large)), too_large, views)
 
     def _loaded_tables(self, database: SessionDatabase, max_bytes: int) -> None:
@@ -187,11 +187,18 @@ def restore_tables(saved: SavedConversation, database: SessionDatabase) -> list[
             database.add_table(table.name, table.data, replace=table.name in database.table_names())
         except ValueError:
             notes.append(RestoreNote(f"Uploaded table {table.name} could not be restored: load it again.", table.name))
-    for name, query in saved.views:
+    for view in saved.views:
         try:
-            database.add_view(name, query, replace=name in database.table_names())
-        except (QueryError, ValueError):
-            notes.append(RestoreNote(f"Saved table {name} could not be made again: its tables were not kept.", name))
+            replace = view.name in database.table_names()
+            database.add_view(view.name, view.query, replace=replace, rows=view.rows, description=view.description)
+        except QueryError as error:
+            if error.unknown_table is None:
+                notes.append(RestoreNote(f"Saved table {view.name} could not be made again: {error.message}"))
+                continue
+            database.pending_views[view.name] = view  # kept: made again when its table is loaded again
+            missing = error.unknown_table
+            text = f"Saved table {view.name} needs table {missing}, which was not kept: load it again to get both back."
+            notes.append(RestoreNote(text, missing))
     for name in saved.tables_left_out:
         text = (
             f"The conversation was restored; uploaded table {name} was too large to keep — "

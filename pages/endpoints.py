@@ -26,7 +26,7 @@ with health_tab:
         st.info(problem)
     else:
         settings = client.settings
-        st.caption(f"{settings.endpoint_type.label} · {client.base_url()} · model {settings.model}")
+        st.caption(f"{settings.endpoint_type.label} · {client.shown_base_url()} · model {settings.model}")
         if st.button("Run health check", type="primary"):
             with st.spinner("Asking the endpoint…"):
                 state.store_result(state.HEALTH_REPORT, run_health_check(client))

@@ -9,6 +9,7 @@ from typing import Any
 
 import openai
 
+from providers.budget import check_request_size, estimate_tokens
 from providers.catalog import AUTO_MODEL
 from providers.debug import RequestRecord, logger
 from providers.endpoint_state import EndpointState
@@ -21,12 +22,6 @@ from providers.settings import ProviderSettings
 
 Message = dict[str, Any]
 TextCallback = Callable[[str], None]
-
-
-CALL_LIMIT_REACHED = (
-    "This demo's limit of {limit} model calls per visit is reached: the app's token is shared by every visitor. "
-    "Enter your own HuggingFace token in the sidebar to go on, or open the app again later."
-)
 
 
 class StopRequested(Exception):
@@ -81,6 +76,10 @@ class ModelClient:
             return self.provider.fallback_base_url(self.settings)
         return self.provider.base_url(self.settings)
 
+    def shown_base_url(self) -> str:
+        """``base_url`` as a visitor may see it: the owner's endpoint is "the configured endpoint"."""
+        return redact(self.base_url(), (), self.settings.hidden)
+
     def _client(self) -> openai.OpenAI:
         url = self.base_url()
         if url not in self._clients:
@@ -107,13 +106,15 @@ class ModelClient:
 
     # Calls ---------------------------------------------------------------------------------
     def list_models(self, on_retry: RetryCallback | None = None) -> list[str]:
-        """The model ids the endpoint serves (``GET /v1/models``); failures become ``ProviderError``."""
+        """The model ids the endpoint serves (``GET /v1/models``); failures become ``ProviderError``. On the
+        owner's token it spends a call of the visitor's budget."""
+        self._reserve(1, 0)
         try:
             page = self._with_retries(lambda client, _model: client.models.list(), "GET", "/models", on_retry, "")
         except ProviderError:
             raise
         except Exception as error:
-            raise describe_error(error, self.settings.secrets) from None
+            raise describe_error(error, self.settings.secrets, self.settings.hidden) from None
         return [m.id for m in page.data]
 
     def complete(
@@ -126,11 +127,43 @@ class ModelClient:
         on_text: TextCallback | None = None,
         extra_headers: dict[str, str] | None = None,
     ) -> Completion:
-        """One chat completion; streamed (each piece to ``on_text``) when ``on_text`` is given."""
-        limit = self.settings.max_calls
-        if limit and self.state.model_calls >= limit:
-            raise ProviderError(CALL_LIMIT_REACHED.format(limit=limit))
-        self.state.model_calls += 1
+        """One chat completion; streamed (each piece to ``on_text``) when ``on_text`` is given. On the owner's
+        token it first reserves a call and its most tokens in the visitor's budget (a request over the
+        per-request limit is refused unsent), then settles them with the tokens the endpoint reports."""
+        reserved = 0
+        if self.settings.budget is not None:
+            prompt = estimate_tokens(messages)
+            check_request_size(prompt, self.settings.budget)
+            reserved = prompt + max_tokens
+        self._reserve(1, reserved)
+        try:
+            completion = self._complete(messages, max_tokens, temperature, on_retry, on_text, extra_headers)
+        except StopRequested:
+            raise  # the endpoint was generating: the reservation stands
+        except BaseException:
+            self._settle(reserved, 0)  # nothing came back: only the call counts
+            raise
+        used = completion.prompt_tokens, completion.completion_tokens
+        self._settle(reserved, None if None in used else sum(used))  # type: ignore[arg-type]
+        return completion
+
+    def _reserve(self, calls: int, tokens: int) -> None:
+        if self.settings.budget is not None and self.state.account is not None:
+            self.state.account.reserve(calls, tokens, self.settings.budget)
+
+    def _settle(self, reserved: int, used: int | None) -> None:
+        if self.settings.budget is not None and self.state.account is not None:
+            self.state.account.settle(reserved, used)
+
+    def _complete(
+        self,
+        messages: Sequence[Message],
+        max_tokens: int,
+        temperature: float,
+        on_retry: RetryCallback | None,
+        on_text: TextCallback | None,
+        extra_headers: dict[str, str] | None,
+    ) -> Completion:
         started = time.monotonic()
         retries = [0]
 
@@ -159,19 +192,12 @@ class ModelClient:
             if self.provider.retired(self.settings, error.status_code) and not self.state.api_retired:
                 self.state.api_retired = True
                 self.state.notices.append(self.provider.retirement_notice(self.model_id()))
-                return self.complete(
-                    messages,
-                    max_tokens=max_tokens,
-                    temperature=temperature,
-                    on_retry=on_retry,
-                    on_text=on_text,
-                    extra_headers=extra_headers,
-                )
-            raise describe_error(error, self.settings.secrets) from None
+                return self._complete(messages, max_tokens, temperature, on_retry, on_text, extra_headers)
+            raise describe_error(error, self.settings.secrets, self.settings.hidden) from None
         except ProviderError:
             raise
         except Exception as error:
-            raise describe_error(error, self.settings.secrets) from None
+            raise describe_error(error, self.settings.secrets, self.settings.hidden) from None
         if on_text:
             return self._read_stream(response, on_text, started, retries[0])
         return self._read_completion(response, started, retries[0])
@@ -212,7 +238,7 @@ class ModelClient:
         except StopRequested:
             raise
         except Exception as error:
-            reason = describe_error(error, self.settings.secrets).message
+            reason = describe_error(error, self.settings.secrets, self.settings.hidden).message
             if not pieces:
                 raise ProviderError(f"The stream broke before any text arrived: {reason}") from None
             interrupted = f"The reply was cut off after {len(''.join(pieces))} characters: {reason}"
@@ -287,9 +313,10 @@ class ModelClient:
         model: str,
     ) -> None:
         ms = (time.monotonic() - started) * 1000
-        url = self.base_url().rstrip("/") + path
+        url = self.shown_base_url().rstrip("/") + path  # the sidebar lists it: the owner's URL stays hidden
         self.state.request_log.add(RequestRecord(method, url, status, ms, retry, model))
-        if self.debug:
+        if self.debug:  # the server log is the owner's: it names the real URL
             kind = self.settings.endpoint_type.value
-            line = f"{method} {url} type={kind} model={model} status={status} {ms:.0f} ms retry={retry}"
+            real = self.base_url().rstrip("/") + path
+            line = f"{method} {real} type={kind} model={model} status={status} {ms:.0f} ms retry={retry}"
             logger.debug(redact(line, self.settings.secrets))

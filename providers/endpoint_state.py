@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from providers.debug import RequestLog
+
+if TYPE_CHECKING:
+    from providers.budget import VisitorAccount
 
 
 @dataclass
@@ -15,7 +19,7 @@ class EndpointState:
     api_retired: bool = False
     notices: list[str] = field(default_factory=list)
     auto_models: dict[str, str] = field(default_factory=dict)
-    model_calls: int = 0  # chat completions this session sent (counted against the owner's limit)
+    account: VisitorAccount | None = None  # whose budget calls on the owner's token spend (None: no budget)
 
     def pop_notices(self) -> list[str]:
         notices, self.notices = self.notices, []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import openai
@@ -102,8 +102,11 @@ def error_code(error: openai.APIStatusError) -> str | None:
     return None
 
 
-def describe_error(error: BaseException, secrets: Iterable[str | None] = ()) -> ProviderError:
-    """Map any exception from a model call to a ``ProviderError`` with a redacted message."""
+def describe_error(
+    error: BaseException, secrets: Iterable[str | None] = (), hidden: Mapping[str, str] | None = None
+) -> ProviderError:
+    """Map any exception from a model call to a ``ProviderError`` with a redacted message (``hidden``: see
+    ``redact``)."""
     if isinstance(error, ProviderError):
         return error
     secrets = tuple(secrets)
@@ -122,14 +125,14 @@ def describe_error(error: BaseException, secrets: Iterable[str | None] = ()) -> 
         if hint:
             message += f". {hint}" if not message.endswith(".") else f" {hint}"
         return ProviderError(
-            redact(message, secrets),
+            redact(message, secrets, hidden),
             status=status,
             retryable=status in RETRYABLE_STATUSES,
         )
     if isinstance(error, openai.APITimeoutError):
         return ProviderError("The endpoint did not answer in time (timeout).", retryable=True)
     if isinstance(error, openai.APIConnectionError):
-        return ProviderError(redact(connection_message(error), secrets), retryable=True)
+        return ProviderError(redact(connection_message(error), secrets, hidden), retryable=True)
     if isinstance(error, ValueError):  # a 200 whose body is not JSON
         return ProviderError(
             "The endpoint's reply was not valid JSON. Is the URL an OpenAI-compatible endpoint (…/v1)?"
@@ -137,11 +140,12 @@ def describe_error(error: BaseException, secrets: Iterable[str | None] = ()) -> 
     if isinstance(error, openai.APIError):  # e.g. an {"error": ...} event in the middle of a stream
         body = error.body
         detail = body if isinstance(body, str) else body.get("message") if isinstance(body, dict) else None
-        return ProviderError(redact(f"The endpoint reported an error: {detail or error.message}", secrets))
+        return ProviderError(redact(f"The endpoint reported an error: {detail or error.message}", secrets, hidden))
     return ProviderError(
         redact(
             f"Unexpected error talking to the endpoint: {type(error).__name__}: {error}",
             secrets,
+            hidden,
         )
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 _TOKEN_PATTERNS = (
     re.compile(r"hf_[A-Za-z0-9]{6,}"),
@@ -12,8 +12,11 @@ _TOKEN_PATTERNS = (
 MASK = "hf_***"
 
 
-def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
-    """Replace the given secrets and anything token-shaped in ``text``."""
+def redact(text: str, secrets: Iterable[str | None] = (), hidden: Mapping[str, str] | None = None) -> str:
+    """Replace the given secrets and anything token-shaped in ``text``; each ``hidden`` value (the owner's
+    endpoint URL) by what visitors see instead, longest first."""
+    for value in sorted(hidden or {}, key=len, reverse=True):
+        text = text.replace(value, (hidden or {})[value])
     for secret in secrets:
         if secret and len(secret) >= 4:
             text = text.replace(secret, MASK)

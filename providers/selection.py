@@ -50,7 +50,7 @@ def default_selection(configuration: Configuration) -> Selection:
     choices = model_choices(kind)
     return Selection(
         endpoint_type=kind,
-        endpoint_url=configuration.endpoint_url or "",
+        endpoint_url="",  # empty: the configured endpoint (its URL is never put in a visitor's page)
         model_choice=model if model in choices else CUSTOM_MODEL,
         custom_model="" if model in choices else model,
     )
@@ -59,7 +59,10 @@ def default_selection(configuration: Configuration) -> Selection:
 def resolve_selection(selection: Selection, configuration: Configuration) -> Resolved:
     """Validate the selection once; the token guard decides which key may be used."""
     kind = selection.endpoint_type
-    key = choose_api_key(selection.typed_key, configuration, kind, selection.endpoint_url)
+    # An empty URL field means the owner's configured endpoint, whose URL visitors never see.
+    hidden = kind is EndpointType.DEDICATED and bool(configuration.endpoint_url) and not selection.endpoint_url.strip()
+    url = (configuration.endpoint_url or "") if hidden else selection.endpoint_url.strip()
+    key = choose_api_key(selection.typed_key, configuration, kind, url)
     model = selection.custom_model.strip() if selection.model_choice == CUSTOM_MODEL else selection.model_choice
     model = with_routing(model, selection.routing) if model else model
     try:
@@ -76,10 +79,11 @@ def resolve_selection(selection: Selection, configuration: Configuration) -> Res
         endpoint_type=kind,
         model=model,
         api_key=key.api_key,
-        endpoint_url=selection.endpoint_url.strip() or None,
+        endpoint_url=url or None,
         headers=tuple(headers.items()),
         provider=selection.provider,
-        max_calls=configuration.max_calls_per_session if key.source == "configured" else 0,
+        budget=configuration.budget if key.source == "configured" else None,
+        endpoint_hidden=hidden,
         scale_up_timeout_s=configuration.scale_up_timeout_s,
     )
     try:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from providers.budget import BudgetLimits
 from providers.endpoint_types import (
     EndpointType,
     InvalidEndpointURL,
@@ -21,8 +22,14 @@ API_KEY_FALLBACK = "HF_TOKEN"
 ENDPOINT_TYPE = "HUGGINGFACE_ENDPOINT_TYPE"
 ENDPOINT_URL = "HUGGINGFACE_ENDPOINT_URL"
 MODEL = "HUGGINGFACE_MODEL"
-MAX_CALLS = "HUGGINGFACE_MAX_CALLS_PER_SESSION"
-DEFAULT_MAX_CALLS = 200  # model calls one visitor may make on the owner's token (about 100 questions)
+# The owner's budget (providers/budget.py): what visitors may spend on the app's token; 0 turns a limit off.
+VISITOR_CALLS_PER_HOUR = "HUGGINGFACE_VISITOR_CALLS_PER_HOUR"
+OLD_MAX_CALLS = "HUGGINGFACE_MAX_CALLS_PER_SESSION"  # its earlier name, still read when the new one is unset
+VISITOR_TOKENS_PER_HOUR = "HUGGINGFACE_VISITOR_TOKENS_PER_HOUR"
+CALLS_PER_DAY = "HUGGINGFACE_CALLS_PER_DAY"
+TOKENS_PER_DAY = "HUGGINGFACE_TOKENS_PER_DAY"
+TOKENS_PER_REQUEST = "HUGGINGFACE_TOKENS_PER_REQUEST"
+CONFIGURED_ENDPOINT = "the configured endpoint"  # what visitors see instead of the owner's endpoint URL
 SCALE_UP_TIMEOUT = "HUGGINGFACE_SCALE_UP_TIMEOUT"
 DEFAULT_SCALE_UP_TIMEOUT_S = 300  # seconds a scaled-to-zero dedicated endpoint may take to start: a typical cold start
 
@@ -35,7 +42,7 @@ class Configuration:
     endpoint_type: EndpointType | None = None
     endpoint_url: str | None = None
     model: str | None = None
-    max_calls_per_session: int = DEFAULT_MAX_CALLS  # on the owner's token only; 0 means no limit
+    budget: BudgetLimits = field(default_factory=BudgetLimits)  # on the owner's token only
     scale_up_timeout_s: int = DEFAULT_SCALE_UP_TIMEOUT_S
 
 
@@ -54,13 +61,25 @@ def read_configuration(secrets: Mapping[str, Any] | None, environ: Mapping[str, 
         return None
 
     kind = lookup(ENDPOINT_TYPE)
+    defaults = BudgetLimits()
+
+    def limit(name: str, default: int) -> int:
+        # A value that is not a whole number keeps the default: the budget protects the owner.
+        return whole_number(lookup(name), default)
+
+    budget = BudgetLimits(
+        visitor_calls_per_hour=limit(VISITOR_CALLS_PER_HOUR, limit(OLD_MAX_CALLS, defaults.visitor_calls_per_hour)),
+        visitor_tokens_per_hour=limit(VISITOR_TOKENS_PER_HOUR, defaults.visitor_tokens_per_hour),
+        calls_per_day=limit(CALLS_PER_DAY, defaults.calls_per_day),
+        tokens_per_day=limit(TOKENS_PER_DAY, defaults.tokens_per_day),
+        tokens_per_request=limit(TOKENS_PER_REQUEST, defaults.tokens_per_request),
+    )
     return Configuration(
         api_key=lookup(API_KEY) or lookup(API_KEY_FALLBACK),
         endpoint_type=parse_endpoint_type(kind) if kind else None,
         endpoint_url=lookup(ENDPOINT_URL),
         model=lookup(MODEL),
-        # A value that is not a whole number keeps the default: the call limit protects the owner.
-        max_calls_per_session=whole_number(lookup(MAX_CALLS), DEFAULT_MAX_CALLS),
+        budget=budget,
         scale_up_timeout_s=whole_number(lookup(SCALE_UP_TIMEOUT), DEFAULT_SCALE_UP_TIMEOUT_S),
     )
 
@@ -76,13 +95,22 @@ class ProviderSettings:
     headers: tuple[tuple[str, str], ...] = ()
     provider: str = "huggingface"
     timeout_s: float = 120.0
-    max_calls: int = 0  # model calls this session may make with these settings (0: no limit; the owner's token)
+    budget: BudgetLimits | None = None  # the owner's token: calls spend the visitor's budget (providers/budget.py)
+    endpoint_hidden: bool = False  # the owner's configured URL: shown to visitors as "the configured endpoint"
     scale_up_timeout_s: int = DEFAULT_SCALE_UP_TIMEOUT_S  # a dedicated endpoint's proxy holds requests this long
 
     @property
     def secrets(self) -> tuple[str, ...]:
         """Values to redact from anything shown: the key and any custom header values."""
         return tuple(v for v in (self.api_key, *(value for _, value in self.headers)) if v)
+
+    @property
+    def hidden(self) -> dict[str, str]:
+        """Text never shown to a visitor, and what is shown instead: the owner's endpoint URL."""
+        if not self.endpoint_hidden or not self.endpoint_url:
+            return {}
+        url = self.endpoint_url.strip().rstrip("/")
+        return {url: CONFIGURED_ENDPOINT, url.split("://", 1)[-1]: CONFIGURED_ENDPOINT}
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,21 @@ class QueryError(Exception):
 
 
 @dataclass(frozen=True)
+class SavedView:
+    """A saved table ("Save as table"): its query and what was learnt when it was made (its columns and row
+    count), so that listing or restoring it never runs it again."""
+
+    name: str
+    query: str
+    columns: tuple[tuple[str, str], ...] = ()
+    rows: int | None = None
+    description: str | None = None  # the prompt's lines for it (analyst/schema.py), made once per data version
+
+
+MAX_SAVED_VIEWS = 5  # each is read again by every question that uses it: a handful per conversation
+
+
+@dataclass(frozen=True)
 class TableInfo:
     name: str
     rows: int
@@ -155,7 +170,8 @@ class SessionDatabase:
         self._memo: dict[str, tuple[int, Any]] = {}
         self.external_source: Path | None = source if external else None  # until the table is replaced
         self.loaded_tables: set[str] = set()  # added or replaced after this: what a saved conversation keeps
-        self.saved_views: dict[str, str] = {}  # "Save as table": view name -> its query, kept with a conversation
+        self.saved_views: dict[str, SavedView] = {}  # "Save as table", kept with a conversation
+        self.pending_views: dict[str, SavedView] = {}  # restored before the table they read: made when it is back
         if external:
             self._cursor.execute(f"CREATE VIEW {EARTHQUAKES_TABLE} AS FROM {OWNER_DATABASE}.{EARTHQUAKES_TABLE}")
         elif load_bundled:
@@ -188,12 +204,31 @@ class SessionDatabase:
             self.loaded_tables.add(name)
             if replace:
                 self._drop_broken_views()
+                self._recount_views()
+            self._make_pending_views()
 
-    def add_view(self, name: str, sql: str, *, replace: bool = False) -> list[str]:
+    def remember_description(self, name: str, description: str) -> None:
+        """Keep a saved view's description with it (and with its conversation): it is not worked out again."""
+        with self._lock:
+            view = self.saved_views.get(name)
+            if view is not None:
+                self.saved_views[name] = SavedView(view.name, view.query, view.columns, view.rows, description)
+
+    def add_view(
+        self, name: str, sql: str, *, replace: bool = False, rows: int | None = None, description: str | None = None
+    ) -> list[str]:
         """Keep a query as view ``name``, read like any table (``sandbox.saved_views`` decides the name). Only
         what the guard allows as a query (SELECT, WITH, FROM, VALUES) may become a view, so reading it reads
-        nothing a question could not. Returns the saved views that stopped working and were removed."""
+        nothing a question could not; a view that would read itself (through another saved view) is refused and
+        the old one stays. ``rows``: its row count when known (it is then never counted). Returns the saved views
+        that stopped working and were removed."""
         with self._lock:
+            kept = {*self.saved_views, *self.pending_views}
+            if name not in kept and len(kept) >= MAX_SAVED_VIEWS:
+                raise QueryError(
+                    f"A conversation keeps at most {MAX_SAVED_VIEWS} saved tables: replace one of them instead.",
+                    "refused",
+                )
             statement = self._checked(sql)
             if not self._can_count(statement):
                 raise QueryError(
@@ -202,12 +237,20 @@ class SessionDatabase:
                     "refused",
                 )
             verb = "CREATE OR REPLACE VIEW" if replace else "CREATE VIEW"
+            self._cursor.execute("BEGIN TRANSACTION")
             try:
                 self._cursor.execute(f"{verb} {quote_name(name)} AS\n{statement}\n")
+                relation = self._cursor.sql(f"FROM {quote_name(name)}")  # bound, not run: a loop fails here
+                columns = tuple((str(c), str(t)) for c, t in zip(relation.columns, relation.types, strict=True))
             except duckdb.Error as error:
-                raise QueryError(clean_duckdb_message(error)) from None
+                self._cursor.execute("ROLLBACK")
+                message = clean_duckdb_message(error)
+                if "recursion" in message.lower() or "infinite" in message.lower():
+                    message = f"{name} would read itself through another saved table: pick another name."
+                raise QueryError(message) from None
+            self._cursor.execute("COMMIT")
             self.version += 1
-            self.saved_views[name] = statement
+            self.saved_views[name] = SavedView(name, statement, columns, rows, description)
             return self._drop_broken_views()
 
     def _drop_broken_views(self) -> list[str]:
@@ -252,7 +295,21 @@ class SessionDatabase:
             self.version += 1
             self.loaded_tables.discard(name)
             self.saved_views.pop(name, None)
+            self._recount_views()
             return self._drop_broken_views()
+
+    def _make_pending_views(self) -> None:
+        """Saved views that waited for a table: made now if they can be."""
+        for view in list(self.pending_views.values()):
+            try:
+                self.add_view(view.name, view.query, replace=view.name in self.table_names())
+            except (QueryError, ValueError):
+                continue
+            del self.pending_views[view.name]
+
+    def _recount_views(self) -> None:
+        """A table changed: the saved views' row counts and descriptions are made again (once, when next needed)."""
+        self.saved_views = {name: SavedView(name, v.query, v.columns) for name, v in self.saved_views.items()}
 
     # Reading --------------------------------------------------------------------------------
     def memo(self, key: str, compute: Callable[[], T]) -> T:
@@ -296,7 +353,11 @@ class SessionDatabase:
             infos = []
             for name in self.table_names():
                 # fetchall, not fetchone: no result is left open on the connection
-                rows = self._cursor.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
+                known = self.saved_views.get(name)
+                if known is not None and known.rows is not None:  # counted when it was saved: not run again
+                    rows = known.rows
+                else:
+                    rows = self._cursor.execute(f"SELECT count(*) FROM {quote_name(name)}").fetchall()[0][0]
                 cols = tuple((c, t) for table, c, t in columns if table == name)
                 infos.append(TableInfo(name, rows, cols))
         return infos

@@ -125,7 +125,7 @@ def save_as_view(db: SessionDatabase, name: str, sql: str, *, replace: bool = Fa
         raise SaveError(f"Not saved: this SQL reads {name} itself; pick another name.")
     replaced = name in db.table_names()
     try:
-        removed = db.add_view(name, result.sql, replace=replace)
+        removed = db.add_view(name, result.sql, replace=replace, rows=result.total_rows)
     except QueryError as error:
         raise SaveError(f"Not saved: {error.message}") from None
     return SavedTable(name, result.total_rows, len(result.columns), replaced, tuple(removed))

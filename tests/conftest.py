@@ -53,6 +53,15 @@ def clean_config_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def fresh_app_store() -> None:
+    """Each test's app sessions start with an empty store (kept conversations, the owner's usage records), as a
+    fresh server process would: AppTest runs every session of a test worker in this one process."""
+    from ui.store import app_store
+
+    app_store.clear()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--skip-load", action="store_true", help="skip the long many-sessions load test (never in CI)")
 

@@ -39,7 +39,9 @@ TOO_MANY_WAITING = "Too many questions are waiting already: ask this one again w
 def submit_question(question: str) -> None:
     """Add ``question`` to the conversation and queue it; it is answered after any question before it."""
     from analyst.pipeline import PipelineOptions  # heavy: first needed here
+    from analyst.prompts import shorten_question
 
+    question = shorten_question(question)  # kept, shown and sent: never more than the prompt takes
     history = state.conversation()
     problem = not_ready_message()
     client = state.model_client()

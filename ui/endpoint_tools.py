@@ -38,8 +38,16 @@ def render_contender_form(index: int) -> Contender:
     )
     url = ""
     if kind.needs_url:
-        default_url = sidebar.settings.endpoint_url if sidebar and sidebar.settings and follows_sidebar else ""
-        url = st.text_input("Endpoint URL", value=default_url or "", key=f"cmp_url_{index}")
+        default_url = ""  # empty: the configured endpoint, as in the sidebar (its URL never reaches the page)
+        if sidebar and sidebar.settings and follows_sidebar and not sidebar.settings.endpoint_hidden:
+            default_url = sidebar.settings.endpoint_url or ""
+        configured = load_configuration().endpoint_url
+        url = st.text_input(
+            "Endpoint URL",
+            value=default_url,
+            key=f"cmp_url_{index}",
+            placeholder="The configured endpoint" if configured else "https://xyz.endpoints.huggingface.cloud",
+        )
     choices = model_choices(kind)
     sidebar_model = sidebar.settings.model if follows_sidebar else None
     default = choices.index(sidebar_model) if sidebar_model in choices else min(index + 1, len(choices) - 2)

@@ -2,7 +2,10 @@
 
 A browser session's first run restores the conversation its URL names (with the tables the person loaded, when
 they fitted) or starts a fresh id; every run puts the id back in the URL (switching pages can drop it), and saves
-what changed when it ends. The id is the only key to a conversation: it is never logged.
+what changed when it ends. An id belongs to the visitor who made it (``ui/visitor.py``): the same browser reloading
+goes on under it, anyone else who opens the link sees the conversation but goes on under a new id of their own,
+so a link never lets its sender read what the opener does next. A second tab that saves after the first goes on
+under a new id too, so neither tab's answers are lost. The id is never logged.
 """
 
 from __future__ import annotations
@@ -12,19 +15,23 @@ import logging
 import streamlit as st
 
 from analyst.model_text import escape_markdown
-from conversations.snapshot import restore_answers, restore_tables
-from conversations.store import ConversationStore, new_conversation_id
+from conversations.snapshot import RestoreNote, restore_answers, restore_tables
+from conversations.store import ConversationStore, Saved, new_conversation_id
 from ui import state
+from ui.store import app_store
+from ui.visitor import current_visitor
 
 URL_PARAM = "c"
+OPENED_FROM_LINK = (
+    "This conversation came from a link. What you ask from now on is kept under a new link of your own: "
+    "the person who sent it does not see it."
+)
 
 logger = logging.getLogger(__name__)
 
 
-@st.cache_resource
 def conversation_store() -> ConversationStore:
-    """One store for the server process; the unguessable ids keep visitors apart."""
-    return ConversationStore()
+    return app_store().conversations
 
 
 def keep_conversation() -> None:
@@ -38,19 +45,24 @@ def keep_conversation() -> None:
 
 
 def _restore_or_start(wanted: str | None) -> str:
-    """The conversation stored under ``wanted``, restored into this session; or a fresh id when there is none
-    (a malformed, guessed or expired id just starts fresh)."""
-    saved = conversation_store().load(wanted)
-    if saved is None or wanted is None:
+    """The conversation stored under ``wanted``, restored into this session; its id when it is this visitor's,
+    else a fresh id (a malformed, guessed or expired id just starts fresh)."""
+    kept = conversation_store().load(wanted)
+    if kept is None or wanted is None:
         return _start_fresh_id()
+    mine = kept.owner == current_visitor().owner
     try:
-        notes = restore_tables(saved, state.session_database())
-        state.restore_conversation(restore_answers(saved), notes)
+        notes = restore_tables(kept.conversation, state.session_database())
+        if not mine:
+            notes = [RestoreNote(OPENED_FROM_LINK), *notes]
+        state.restore_conversation(restore_answers(kept.conversation), notes)
     except Exception as error:  # never a traceback for a visitor: start fresh instead
         logger.warning("A saved conversation could not be restored (%s)", type(error).__name__)
         state.clear_conversation()
         return _start_fresh_id()
-    state.set_conversation_id(wanted)
+    if not mine:
+        return _start_fresh_id()
+    state.set_conversation_id(wanted, kept.version)
     return wanted
 
 
@@ -61,17 +73,26 @@ def _start_fresh_id() -> str:
 
 
 def save_conversation() -> None:
-    """After the page, on every run: keep the conversation when it changed (else only mark it used)."""
+    """After the page, on every run: keep the conversation when it changed (else only mark it used). When another
+    tab saved it first, this tab's conversation goes on under a new id."""
     conversation_id = state.conversation_id()
     if conversation_id is None:
         return
     try:
         store = conversation_store()
+        owner = current_visitor().owner
         snapshots = state.conversation_snapshots()
         history, database = state.conversation(), state.session_database()
-        if not snapshots.changed(conversation_id, history, database) and store.touch(conversation_id):
+        if not snapshots.changed(conversation_id, history, database) and store.touch(conversation_id, owner=owner):
             return
-        store.save(conversation_id, snapshots.build(conversation_id, history, database, store.max_conversation_bytes))
+        built = snapshots.build(conversation_id, history, database, store.max_conversation_bytes)
+        result = store.save(conversation_id, built, owner=owner, version=state.conversation_version())
+        if result.outcome is Saved.CONFLICT:
+            conversation_id = _start_fresh_id()
+            built = snapshots.build(conversation_id, history, database, store.max_conversation_bytes)
+            result = store.save(conversation_id, built, owner=owner)
+            st.query_params[URL_PARAM] = conversation_id
+        state.set_conversation_version(result.version)
     except Exception as error:  # saving is a convenience: the page goes on, the reason goes to the log
         logger.warning("A conversation could not be saved (%s)", type(error).__name__)
 
@@ -81,7 +102,7 @@ def start_new_conversation() -> None:
     URL. The tables this session loaded stay."""
     old = state.conversation_id()
     if old is not None:
-        conversation_store().forget(old)
+        conversation_store().forget(old, owner=current_visitor().owner)
     state.clear_conversation()
     state.clear_restore_notes()
     st.query_params[URL_PARAM] = _start_fresh_id()

@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from providers.health import HealthReport
 
 MODEL_NOTES = {m.model_id: m.note for m in CATALOG} | {AUTO_MODEL: "ask the endpoint", CUSTOM_MODEL: "any model id"}
+URL_PLACEHOLDER = "https://xyz.endpoints.huggingface.cloud"
+CONFIGURED_URL_HELP = (
+    "Empty: the endpoint this app is configured with (its address is not shown). Type another URL to use your own "
+    "endpoint, with your own key."
+)
 ROUTING_LABELS = {"": "auto (the router picks)", "fastest": "fastest provider", "cheapest": "cheapest provider"}
 
 
@@ -72,7 +77,12 @@ def render_sidebar() -> Resolved:
         )
         url = ""
         if provider.needs_url(kind.value):
-            url = st.text_input("Endpoint URL", key="sb_url", placeholder="https://xyz.endpoints.huggingface.cloud")
+            url = st.text_input(
+                "Endpoint URL",
+                key="sb_url",
+                placeholder="The configured endpoint" if configuration.endpoint_url else URL_PLACEHOLDER,
+                help=CONFIGURED_URL_HELP if configuration.endpoint_url else None,
+            )
         key_help = (
             "Leave empty to use the token this app is configured with."
             if configuration.api_key

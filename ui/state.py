@@ -31,6 +31,8 @@ MODEL_CLIENT = "model_client"
 DEBUG = "debug_mode"
 # The conversation kept across reloads (ui/saved_conversation.py)
 CONVERSATION_ID = "conversation_id"
+CONVERSATION_VERSION = "conversation_version"  # the kept version this session's next save replaces
+VISITOR = "visitor"  # who this session is, for budgets and conversation links (ui/visitor.py)
 CONVERSATION_SNAPSHOTS = "conversation_snapshots"
 RESTORE_NOTES = "restore_notes"
 # Results a page shows until replaced
@@ -91,8 +93,17 @@ def conversation_id() -> str | None:
     return st.session_state.get(CONVERSATION_ID)
 
 
-def set_conversation_id(value: str) -> None:
+def set_conversation_id(value: str, version: int = 0) -> None:
     st.session_state[CONVERSATION_ID] = value
+    st.session_state[CONVERSATION_VERSION] = version
+
+
+def conversation_version() -> int:
+    return st.session_state.get(CONVERSATION_VERSION, 0)
+
+
+def set_conversation_version(value: int) -> None:
+    st.session_state[CONVERSATION_VERSION] = value
 
 
 def conversation_snapshots() -> ConversationSnapshots:
@@ -126,7 +137,16 @@ def take_pending_question() -> str | None:
 
 # The model endpoint ---------------------------------------------------------------------------------
 def endpoint_state() -> EndpointState:
-    return session_object(ENDPOINT_STATE, EndpointState)
+    """This session's endpoint memory; its calls on the owner's token spend this visitor's budget."""
+    return session_object(ENDPOINT_STATE, _new_endpoint_state)
+
+
+def _new_endpoint_state() -> EndpointState:
+    from providers.budget import VisitorAccount
+    from ui.store import app_store
+    from ui.visitor import current_visitor  # imports this module
+
+    return EndpointState(account=VisitorAccount(app_store().usage, current_visitor().id))
 
 
 def resolved_provider() -> Resolved | None:

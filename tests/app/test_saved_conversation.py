@@ -13,7 +13,7 @@ from conversations.store import is_conversation_id, new_conversation_id
 from tests.support.apptest import ask, open_app, settle, texts
 from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.scripted_model import ScriptedModel, fenced
-from ui.saved_conversation import URL_PARAM, conversation_store
+from ui.saved_conversation import OPENED_FROM_LINK, URL_PARAM, conversation_store
 
 TOKEN = "hf_SavedConversation00001"
 BY_TYPE = 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC'
@@ -46,21 +46,30 @@ def url_id(at: AppTest) -> str:
     return conversation_id
 
 
-def test_a_reload_with_the_same_id_shows_the_same_conversation(endpoint: FakeEndpoint, model: ScriptedModel) -> None:
+def test_a_link_opened_in_another_session_shows_the_conversation_and_goes_on_under_a_new_id(
+    endpoint: FakeEndpoint, model: ScriptedModel
+) -> None:
+    """AppTest sessions have no browser cookie, so each is another visitor: the id is the sender's and never
+    adopted. (The same browser reloading keeps its id: tests/browser/test_saved_conversation_browser.py.)"""
     first = ask(reload(endpoint, None), "Which magnitude type is most common?")
-    conversation_id = url_id(first)
-    again = reload(endpoint, conversation_id)
+    sender_id = url_id(first)
+    again = reload(endpoint, sender_id)
     assert not again.exception
     assert messages(again) == ["Which magnitude type is most common?", "The result has 7 rows."]
     assert again.dataframe[0].value["n"].tolist()[0] == 1063 and len(again.get("vega_lite_chart")) == 1
-    assert url_id(again) == conversation_id
+    assert escape_markdown(OPENED_FROM_LINK) in texts(again.info)
+    opener_id = url_id(again)
+    assert opener_id != sender_id
 
-    ask(again, "Which magnitude type again?")  # the restored conversation goes on, and is kept as it goes
-    third = reload(endpoint, conversation_id)
-    assert messages(third)[0::2] == ["Which magnitude type is most common?", "Which magnitude type again?"]
+    ask(again, "Which magnitude type again?")  # the copy goes on, kept under the opener's own id
     follow_up = model.seen[-2]["messages"]
     assert follow_up[1]["content"] == "Which magnitude type is most common?"  # the restored answer is context
-    assert TOKEN not in str(third._tree)
+    assert messages(reload(endpoint, opener_id))[0::2] == [
+        "Which magnitude type is most common?",
+        "Which magnitude type again?",
+    ]
+    assert messages(reload(endpoint, sender_id))[0::2] == ["Which magnitude type is most common?"]  # untouched
+    assert TOKEN not in str(again._tree)
 
 
 def test_an_answer_still_running_at_the_reload_comes_back_stopped_with_retry(
@@ -77,7 +86,7 @@ def test_an_answer_still_running_at_the_reload_comes_back_stopped_with_retry(
     again.button(key="retry_0").click().run()
     settle(again)
     assert messages(again) == ["Which magnitude type is most common?", "The result has 7 rows."]
-    assert len(reload(endpoint, conversation_id).get("vega_lite_chart")) == 1  # the retried answer is kept
+    assert len(reload(endpoint, url_id(again)).get("vega_lite_chart")) == 1  # the retried answer is kept
 
 
 @pytest.mark.parametrize(
@@ -146,4 +155,4 @@ def test_loaded_tables_come_back_when_they_fit_and_the_page_says_which_did_not(
     again.switch_page("pages/explore.py").run()
     again.file_uploader[0].set_value(("big.csv", big, "text/csv")).run()
     again.switch_page("pages/chat.py").run()
-    assert not again.info  # loaded again: the note has done its job
+    assert texts(again.info) == [escape_markdown(OPENED_FROM_LINK)]  # loaded again: the table's note has done its job

@@ -74,10 +74,15 @@ def test_the_owner_token_is_used_for_the_owner_endpoint(endpoint: FakeEndpoint) 
     secrets = {"HUGGINGFACE_API_KEY": OWNER_TOKEN, "HUGGINGFACE_ENDPOINT_URL": endpoint.url}
     at = open_app(secrets=secrets).run()
     assert at.sidebar.selectbox(key="sb_endpoint_type").value == "dedicated"
-    assert at.sidebar.text_input(key="sb_url").value == endpoint.url
+    url_field = at.sidebar.text_input(key="sb_url")
+    assert url_field.value == "" and url_field.placeholder == "The configured endpoint"  # the URL is not shown
     at.sidebar.button[0].click().run()
     assert endpoint.chat_requests()[-1].headers["authorization"] == f"Bearer {OWNER_TOKEN}"
-    assert OWNER_TOKEN not in str(at._tree)
+    page = str(at._tree)
+    assert OWNER_TOKEN not in page
+    assert endpoint.url not in page and endpoint.url.split("://")[1] not in page  # not in the curl command either
+    curl = " ".join(code.value for code in at.sidebar.code)
+    assert "the configured endpoint/v1/chat/completions" in curl and endpoint.url not in curl
 
 
 def test_the_owner_token_never_goes_to_a_url_the_visitor_typed(

@@ -19,17 +19,12 @@ from analyst.prompt_context import build_schema_context
 from exports.csv_safety import build_csv, neutralize_cell
 from exports.markdown import build_markdown_table
 from exports.script import build_answer_cell, comment_text, python_string
-from providers.client import ModelClient
 from providers.endpoint_types import EndpointType
-from providers.errors import ProviderError
 from providers.headers import InvalidHeaders, parse_headers
 from providers.selection import Selection, resolve_selection
-from providers.settings import Configuration, ProviderSettings, read_configuration
+from providers.settings import Configuration
 from sandbox.database import SessionDatabase
 from sources.uploads import read_upload
-from tests.conftest import FAST_RETRIES
-from tests.support.fake_endpoint import FakeEndpoint
-from tests.support.scripted_model import ScriptedModel
 
 
 def parquet_bytes(table: pa.Table) -> bytes:
@@ -185,31 +180,10 @@ def test_headers_the_app_sets_cannot_be_overridden_even_with_an_own_key(name: st
         parse_headers(f"{name}: x")
 
 
-def test_with_an_own_key_custom_headers_go_and_no_call_limit_applies() -> None:
+def test_with_an_own_key_custom_headers_go_and_no_budget_applies() -> None:
     selection = Selection(
         EndpointType.INFERENCE_PROVIDERS, "", "hf_MyOwnKey00000000001", "custom", "m/x", "X-HF-Bill-To: me"
     )
     resolved = resolve_selection(selection, OWNER)
     assert resolved.settings is not None and resolved.settings.headers == (("X-HF-Bill-To", "me"),)
-    assert resolved.settings.max_calls == 0
-
-
-def test_the_owner_s_call_limit_comes_from_the_secrets() -> None:
-    assert read_configuration({"HUGGINGFACE_MAX_CALLS_PER_SESSION": "7"}, {}).max_calls_per_session == 7
-    assert read_configuration({"HUGGINGFACE_MAX_CALLS_PER_SESSION": "lots"}, {}).max_calls_per_session == 200
-    assert read_configuration({}, {}).max_calls_per_session == 200
-    resolved = resolve_selection(Selection(EndpointType.INFERENCE_PROVIDERS, "", "", "custom", "m/x"), OWNER)
-    assert resolved.settings is not None and resolved.settings.max_calls == 200
-
-
-def test_model_calls_on_the_owner_s_token_stop_at_the_limit_with_a_clear_message(endpoint: FakeEndpoint) -> None:
-    endpoint.responder = ScriptedModel(default="hello")
-    settings = ProviderSettings(
-        EndpointType.DEDICATED, "tgi", api_key="hf_OwnerToken0000000001", endpoint_url=endpoint.url, max_calls=2
-    )
-    client = ModelClient(settings, policy=FAST_RETRIES)
-    for _ in range(2):
-        client.complete([{"role": "user", "content": "hi"}])
-    with pytest.raises(ProviderError, match="limit of 2 model calls per visit is reached"):
-        client.complete([{"role": "user", "content": "hi"}])
-    assert len(endpoint.chat_requests()) == 2
+    assert resolved.settings.budget is None  # the owner's budget is in tests/hardening/test_owner_budget.py

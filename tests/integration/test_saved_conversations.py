@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pyarrow as pa
+import pytest
 
 from analyst.answer import DONE, RUNNING, Answer, NoticePart, SqlPart, TablePart, TextPart
+from analyst.schema import describe_tables
 from conversations.snapshot import (
     INTERRUPTED,
     TOO_LARGE,
@@ -13,8 +17,9 @@ from conversations.snapshot import (
     restore_answers,
     restore_tables,
 )
-from conversations.store import MAX_CONVERSATION_BYTES, ConversationStore, new_conversation_id
-from sandbox.database import SessionDatabase
+from conversations.store import MAX_CONVERSATION_BYTES, ConversationStore, Saved, new_conversation_id
+from sandbox.database import MAX_SAVED_VIEWS, SessionDatabase
+from sandbox.saved_views import SaveError, save_as_view
 
 BY_TYPE = 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC'
 EVERY_ROW = "SELECT * FROM earthquakes"
@@ -71,9 +76,8 @@ def test_an_upload_too_large_for_the_cap_is_not_kept_and_the_restore_says_so(db:
     saved = ConversationSnapshots().build(new_conversation_id(), history, db, 1_000_000)
     assert [t.name for t in saved.tables] == ["stations"]
     assert saved.tables_left_out == ("big",)
-    assert saved.size_bytes <= 1_000_000 and ConversationStore(max_conversation_bytes=1_000_000).save(
-        new_conversation_id(), saved
-    )
+    kept = ConversationStore(max_conversation_bytes=1_000_000).save(new_conversation_id(), saved, owner="browser:a")
+    assert saved.size_bytes <= 1_000_000 and kept.outcome is Saved.KEPT
 
     fresh = SessionDatabase()
     notes = restore_tables(saved, fresh)
@@ -156,5 +160,40 @@ def test_a_saved_table_whose_source_was_not_kept_is_named_on_restore(db: Session
     db.add_table("big", big_table())
     db.add_view("big_rows", "SELECT count(*) AS n FROM big")
     saved = ConversationSnapshots().build(new_conversation_id(), [], db, 64 * 1024)
-    notes = restore_tables(saved, SessionDatabase())
-    assert RestoreNote("Saved table big_rows could not be made again: its tables were not kept.", "big_rows") in notes
+    fresh = SessionDatabase()
+    notes = restore_tables(saved, fresh)
+    note = "Saved table big_rows needs table big, which was not kept: load it again to get both back."
+    assert RestoreNote(note, "big") in notes
+    assert "big_rows" not in fresh.table_names() and "big_rows" in fresh.pending_views  # named, not dropped
+    again = ConversationSnapshots().build(new_conversation_id(), [], fresh, 64 * 1024)
+    assert [v.name for v in again.views] == ["big_rows"]  # and kept with the conversation meanwhile
+    fresh.add_table("big", big_table())  # the person loads the file again: the saved table comes back with it
+    assert fresh.run_query("FROM big_rows").frame["n"][0] == big_table().num_rows
+    assert fresh.pending_views == {}
+
+
+def test_a_restored_saved_table_is_not_run_again_to_list_or_describe_it(db: SessionDatabase) -> None:
+    save_as_view(db, "strong", "SELECT place, mag FROM earthquakes WHERE mag >= 4.5")
+    describe_tables(db)  # described once, here, and kept with the view
+    saved = ConversationSnapshots().build(new_conversation_id(), [], db, MAX_CONVERSATION_BYTES)
+    (view,) = saved.views
+    assert view.rows == 85 and view.description is not None and "mag DOUBLE 4.5..6.4" in view.description
+    # What was learnt is used as it was kept: change it in the copy and the restored session shows the copy's.
+    marked = replace(saved, views=(replace(view, rows=42, description="Table strong (42 rows):\nmarker DOUBLE"),))
+    fresh = SessionDatabase()
+    assert restore_tables(marked, fresh) == []
+    assert next(t for t in fresh.tables() if t.name == "strong").rows == 42
+    assert "marker DOUBLE" in describe_tables(fresh)
+
+
+def test_saved_tables_are_capped_and_a_loop_of_views_is_refused(db: SessionDatabase) -> None:
+    save_as_view(db, "v1", "SELECT place, mag FROM earthquakes")
+    save_as_view(db, "v2", "SELECT place FROM v1")
+    with pytest.raises(SaveError, match="v1 would read itself through another saved table"):
+        save_as_view(db, "v1", "SELECT place, 1.0 AS mag FROM v2", replace=True)  # v1 -> v2 -> v1
+    assert {"v1", "v2"} <= set(db.table_names()) and db.run_query("FROM v2").total_rows == 1707
+    for number in range(3, MAX_SAVED_VIEWS + 1):
+        save_as_view(db, f"v{number}", "SELECT 1 AS one")
+    with pytest.raises(SaveError, match=f"at most {MAX_SAVED_VIEWS} saved tables"):
+        save_as_view(db, "one_too_many", "SELECT 1 AS one")
+    save_as_view(db, "v3", "SELECT 2 AS two", replace=True)  # replacing one is still possible

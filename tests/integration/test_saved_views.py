@@ -33,6 +33,7 @@ def test_the_prompts_description_is_rebuilt_when_a_table_is_saved(db: SessionDat
     save_as_view(db, "strong_quakes", STRONG)
     after = describe_tables(db)
     assert "Table strong_quakes (85 rows):" in after and "mag DOUBLE 4.5..6.4" in after
+    assert db.saved_views["strong_quakes"].description in after  # worked out once and kept with the view
 
 
 def test_the_view_follows_the_data_it_reads(db: SessionDatabase) -> None:

@@ -1,4 +1,5 @@
-"""The in-memory conversation store: exact ids only, per-conversation and total caps, LRU eviction, expiry."""
+"""The in-memory conversation store: exact ids only, an owner per id, versions, per-conversation, per-visitor and
+total caps, eviction that starts with whoever fills it, expiry."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from analyst.answer import Answer, TextPart
 from conversations.store import (
     EXPIRES_AFTER_S,
     ConversationStore,
+    Saved,
     SavedConversation,
     StoredTable,
     is_conversation_id,
@@ -18,6 +20,7 @@ from conversations.store import (
 )
 
 DAY = 24 * 3600
+ME, OTHER = "browser:me", "browser:other"
 
 
 class FakeClock:
@@ -33,9 +36,16 @@ def saved(*questions: str, padding: int = 0) -> SavedConversation:
     return SavedConversation(answers)
 
 
-def questions(conversation: SavedConversation | None) -> list[str]:
-    assert conversation is not None
-    return [pickle.loads(a).question for a in conversation.answers]
+def questions(kept: object) -> list[str]:
+    assert kept is not None
+    return [pickle.loads(a).question for a in kept.conversation.answers]  # type: ignore[attr-defined]
+
+
+def put(store: ConversationStore, conversation_id: str, conversation: SavedConversation, owner: str = ME) -> bool:
+    """Save as the id's owner, over whatever version is there (as one tab going on would)."""
+    kept = store.load(conversation_id)
+    version = kept.version if kept is not None and kept.owner == owner else 0
+    return store.save(conversation_id, conversation, owner=owner, version=version).outcome is Saved.KEPT
 
 
 def test_new_ids_are_long_random_and_valid() -> None:
@@ -66,16 +76,16 @@ def test_anything_but_an_id_of_ours_is_refused_before_any_lookup(text: object) -
     store = ConversationStore()
     assert not is_conversation_id(text)
     assert store.load(text) is None
-    assert not store.touch(text)  # type: ignore[arg-type]
+    assert not store.touch(text, owner=ME)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
-        store.save(text, saved("q"))  # type: ignore[arg-type]
+        store.save(text, saved("q"), owner=ME)  # type: ignore[arg-type]
 
 
 def test_a_conversation_is_found_by_its_exact_id_only() -> None:
     store = ConversationStore()
     first, second = new_conversation_id(), new_conversation_id()
-    assert store.save(first, saved("first question"))
-    assert store.save(second, saved("second question"))
+    assert put(store, first, saved("first question"))
+    assert put(store, second, saved("second question"))
     assert questions(store.load(first)) == ["first question"]
     assert questions(store.load(second)) == ["second question"]
     assert store.load(first.lower() if first != first.lower() else first.upper()) is None
@@ -86,9 +96,9 @@ def test_a_conversation_is_found_by_its_exact_id_only() -> None:
 def test_saving_again_replaces_only_that_ids_conversation() -> None:
     store = ConversationStore()
     first, second = new_conversation_id(), new_conversation_id()
-    store.save(first, saved("one"))
-    store.save(second, saved("other"))
-    store.save(first, saved("one", "two"))
+    put(store, first, saved("one"))
+    put(store, second, saved("other"))
+    put(store, first, saved("one", "two"))
     assert questions(store.load(first)) == ["one", "two"]
     assert questions(store.load(second)) == ["other"]
     assert len(store) == 2
@@ -97,8 +107,8 @@ def test_saving_again_replaces_only_that_ids_conversation() -> None:
 def test_a_conversation_over_the_cap_is_not_kept() -> None:
     store = ConversationStore(max_conversation_bytes=2_000)
     conversation_id = new_conversation_id()
-    assert store.save(conversation_id, saved("small"))
-    assert not store.save(conversation_id, saved("large", padding=5_000))
+    assert put(store, conversation_id, saved("small"))
+    assert not put(store, conversation_id, saved("large", padding=5_000))
     assert store.load(conversation_id) is None  # not the stale smaller one either
     assert store.total_bytes == 0
 
@@ -107,15 +117,15 @@ def test_a_big_table_counts_against_the_cap() -> None:
     store = ConversationStore(max_conversation_bytes=100_000)
     big = StoredTable("big", pa.table({"n": list(range(50_000))}))  # 400 kB of int64
     assert big.data.nbytes > 100_000
-    assert not store.save(new_conversation_id(), SavedConversation(saved("q").answers, (big,)))
+    assert not put(store, new_conversation_id(), SavedConversation(saved("q").answers, (big,)))
     assert len(store) == 0
 
 
 def test_an_empty_conversation_is_not_kept() -> None:
     store = ConversationStore()
     conversation_id = new_conversation_id()
-    store.save(conversation_id, saved("q"))
-    assert not store.save(conversation_id, SavedConversation())
+    put(store, conversation_id, saved("q"))
+    assert not put(store, conversation_id, SavedConversation())
     assert store.load(conversation_id) is None and len(store) == 0
 
 
@@ -123,13 +133,13 @@ def test_the_least_recently_used_conversation_goes_first() -> None:
     clock = FakeClock()
     store = ConversationStore(max_conversations=2, clock=clock)
     a, b, c = (new_conversation_id() for _ in range(3))
-    store.save(a, saved("a"))
+    put(store, a, saved("a"))
     clock.now += 1
-    store.save(b, saved("b"))
+    put(store, b, saved("b"))
     clock.now += 1
     assert store.load(a) is not None  # a is used again: b is now the least recently used
     clock.now += 1
-    store.save(c, saved("c"))
+    put(store, c, saved("c"))
     assert store.load(b) is None
     assert questions(store.load(a)) == ["a"] and questions(store.load(c)) == ["c"]
 
@@ -138,7 +148,7 @@ def test_the_total_bytes_stay_under_their_cap() -> None:
     store = ConversationStore(max_total_bytes=25_000)
     ids = [new_conversation_id() for _ in range(5)]
     for conversation_id in ids:
-        store.save(conversation_id, saved(conversation_id, padding=10_000))
+        put(store, conversation_id, saved(conversation_id, padding=10_000))
     assert store.total_bytes <= 25_000
     assert len(store) == 2
     assert [store.load(i) is not None for i in ids] == [False, False, False, True, True]
@@ -149,22 +159,82 @@ def test_a_conversation_expires_a_day_after_its_last_use() -> None:
     store = ConversationStore(clock=clock)
     assert EXPIRES_AFTER_S == DAY
     conversation_id = new_conversation_id()
-    store.save(conversation_id, saved("q"))
+    put(store, conversation_id, saved("q"))
     clock.now += DAY - 1
-    assert store.touch(conversation_id)  # a use: the day starts again
+    assert store.touch(conversation_id, owner=ME)  # a use: the day starts again
     clock.now += DAY - 1
     assert store.load(conversation_id) is not None
     clock.now += DAY
     assert store.load(conversation_id) is None
-    assert not store.touch(conversation_id)
+    assert not store.touch(conversation_id, owner=ME)
     assert len(store) == 0 and store.total_bytes == 0
 
 
 def test_forget_removes_one_conversation() -> None:
     store = ConversationStore()
     kept, forgotten = new_conversation_id(), new_conversation_id()
-    store.save(kept, saved("kept"))
-    store.save(forgotten, saved("forgotten"))
-    store.forget(forgotten)
+    put(store, kept, saved("kept"))
+    put(store, forgotten, saved("forgotten"))
+    store.forget(forgotten, owner=ME)
     assert store.load(forgotten) is None
     assert questions(store.load(kept)) == ["kept"]
+
+
+def test_only_the_owner_may_save_under_an_id_and_a_stale_version_is_a_conflict() -> None:
+    store = ConversationStore()
+    conversation_id = new_conversation_id()
+    first = store.save(conversation_id, saved("mine"), owner=ME)
+    assert first.outcome is Saved.KEPT and first.version == 1
+    kept = store.load(conversation_id)
+    assert kept is not None and kept.owner == ME and kept.version == 1
+
+    # Someone who opened the link cannot write under it, whatever version they name.
+    for version in (0, 1, 2):
+        assert store.save(conversation_id, saved("theirs"), owner=OTHER, version=version).outcome is Saved.CONFLICT
+    assert questions(store.load(conversation_id)) == ["mine"]
+    assert not store.touch(conversation_id, owner=OTHER)
+    store.forget(conversation_id, owner=OTHER)
+    assert store.load(conversation_id) is not None
+
+    # Two tabs of one browser: the one that saves second, from an older version, gets a conflict.
+    assert store.save(conversation_id, saved("mine", "tab A"), owner=ME, version=1).version == 2
+    assert store.save(conversation_id, saved("mine", "tab B"), owner=ME, version=1).outcome is Saved.CONFLICT
+    assert questions(store.load(conversation_id)) == ["mine", "tab A"]
+
+
+def test_filling_a_visitor_s_share_evicts_their_own_conversations_first() -> None:
+    clock = FakeClock()
+    store = ConversationStore(max_visitor_bytes=30_000, max_total_bytes=1_000_000, clock=clock)
+    theirs = new_conversation_id()
+    put(store, theirs, saved("other visitor", padding=5_000), owner=OTHER)
+    mine = []
+    for _ in range(6):  # 6 x 10 kB against a share of 30 kB
+        clock.now += 1
+        mine.append(new_conversation_id())
+        assert put(store, mine[-1], saved("mine", padding=10_000))
+    assert store.visitor_bytes(ME) <= 30_000
+    assert [store.load(i) is not None for i in mine] == [False, False, False, False, True, True]
+    assert store.load(theirs) is not None  # never touched by my filling
+
+
+def test_when_the_store_is_full_the_visitor_holding_most_loses_first() -> None:
+    clock = FakeClock()
+    store = ConversationStore(max_visitor_bytes=100_000, max_total_bytes=60_000, clock=clock)
+    small = new_conversation_id()
+    put(store, small, saved("small", padding=5_000), owner=OTHER)  # the oldest: plain LRU would drop it first
+    flood = []
+    for _ in range(8):
+        clock.now += 1
+        flood.append(new_conversation_id())
+        put(store, flood[-1], saved("flood", padding=10_000), owner="browser:flooder")
+    assert store.total_bytes <= 60_000
+    assert store.load(small) is not None
+    assert store.load(flood[-1]) is not None and store.load(flood[0]) is None
+
+
+def test_a_visitor_has_a_cap_on_how_many_conversations_they_keep() -> None:
+    store = ConversationStore(max_visitor_conversations=3)
+    ids = [new_conversation_id() for _ in range(5)]
+    for conversation_id in ids:
+        put(store, conversation_id, saved("q"))
+    assert [store.load(i) is not None for i in ids] == [False, False, True, True, True]

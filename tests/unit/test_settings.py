@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -84,8 +85,11 @@ class TestSelection:
         config = Configuration(endpoint_type=EndpointType.DEDICATED, endpoint_url=OWNER_URL, model="my/model")
         selection = default_selection(config)
         assert selection.endpoint_type is EndpointType.DEDICATED
-        assert selection.endpoint_url == OWNER_URL
+        assert selection.endpoint_url == ""  # the configured endpoint: its URL is never put in the page
         assert (selection.model_choice, selection.custom_model) == (CUSTOM_MODEL, "my/model")
+        resolved = resolve_selection(replace(selection, typed_key="hf_k12345"), config)
+        assert resolved.settings is not None and resolved.settings.endpoint_url == OWNER_URL
+        assert resolved.settings.endpoint_hidden and resolved.settings.hidden[OWNER_URL] == "the configured endpoint"
 
     def test_a_dedicated_url_alone_implies_the_dedicated_type_on_auto(self) -> None:
         selection = default_selection(Configuration(endpoint_url=OWNER_URL))
