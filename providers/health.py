@@ -56,7 +56,7 @@ def run_health_check(client: ModelClient, on_retry: RetryCallback | None = None)
         curl = build_curl_command(client.shown_base_url(), model, dict(client.settings.headers))
         completion = client.complete(HEALTH_MESSAGES, max_tokens=HEALTH_MAX_TOKENS, on_retry=on_retry)
     except ProviderError as error:
-        curl = build_curl_command(client.base_url(), model, dict(client.settings.headers))
+        curl = build_curl_command(client.shown_base_url(), model, dict(client.settings.headers))
         status = f"HTTP {error.status}" if error.status else "unreachable"
         elapsed = (time.monotonic() - started) * 1000
         return HealthReport(False, status, elapsed, None, "", curl, error=str(error))

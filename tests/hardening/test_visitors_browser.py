@@ -1,0 +1,165 @@
+"""In headless Chromium, as an attacker would try it: a conversation link never lets its sender read what the
+opener does next; two tabs on one link lose nothing; the owner's budget belongs to the browser, so a reload or a
+new tab does not renew it; and the owner's endpoint URL never reaches a visitor's page."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from conversations.store import is_conversation_id
+from tests.support.fake_endpoint import FakeEndpoint
+from tests.support.scripted_model import ScriptedModel, fenced
+from tests.support.streamlit_server import running_app
+
+pytestmark = pytest.mark.browser
+
+BY_TYPE = 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC'
+SALARIES = "name,salary\nAlice Secretperson,123456\nBob Hiddenname,98765\n"
+BY_NAME = "SELECT name, salary FROM salaries ORDER BY salary DESC"
+WITH_ID = re.compile(r"[?&]c=[A-Za-z0-9_-]{32}(&|$)")
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def conversation_id(url: str) -> str:
+    values = parse_qs(urlparse(url).query).get("c", [])
+    assert len(values) == 1 and is_conversation_id(values[0]), url
+    return values[0]
+
+
+def ask(page, question: str, result_tab: str) -> None:  # type: ignore[no-untyped-def]
+    box = page.get_by_placeholder("Ask a question about the data")
+    box.fill(question)
+    box.press("Enter")
+    page.get_by_role("tab", name=result_tab).wait_for()
+    page.locator(IDLE).wait_for(state="attached")  # the run that drew the answer has kept it
+
+
+def owner_env(endpoint: FakeEndpoint, **extra: str) -> dict[str, str]:
+    return {
+        "HUGGINGFACE_API_KEY": "hf_OwnerVisitors00000001",
+        "HUGGINGFACE_ENDPOINT_URL": endpoint.url,
+        "HUGGINGFACE_MODEL": "tgi",
+        **extra,
+    }
+
+
+def test_a_link_shows_the_conversation_but_its_sender_never_sees_what_the_opener_adds(  # type: ignore[no-untyped-def]
+    browser, endpoint: FakeEndpoint, tmp_path
+) -> None:
+    endpoint.responder = (
+        ScriptedModel(insight="Noted.").on("magnitude type", fenced(BY_TYPE)).on("salaries", fenced(BY_NAME))
+    )
+    salaries = tmp_path / "salaries.csv"
+    salaries.write_text(SALARIES)
+    attacker_context = browser.new_context()
+    victim_context = browser.new_context()  # another browser: another XSRF cookie
+    try:
+        with running_app(owner_env(endpoint)) as url:
+            attacker = attacker_context.new_page()
+            attacker.goto(url)
+            attacker.wait_for_url(WITH_ID)
+            ask(attacker, "Which magnitude type is most common?", "Result (7 rows)")
+            planted = conversation_id(attacker.url)
+
+            victim = victim_context.new_page()
+            victim.goto(f"{url}/?c={planted}")  # the link the attacker sent
+            victim.get_by_role("tab", name="Result (7 rows)").wait_for()  # the conversation is shown ...
+            victim.get_by_text("This conversation came from a link.", exact=False).wait_for()
+            victim.wait_for_url(lambda now: WITH_ID.search(now) is not None and conversation_id(now) != planted)
+            own = conversation_id(victim.url)  # ... and goes on under an id the attacker does not know
+            victim.goto(f"{url}/explore?c={own}")
+            victim.get_by_role("tab", name="Add data").click()
+            victim.locator("input[type='file']").first.set_input_files(str(salaries))
+            victim.get_by_text("Loaded salaries.csv → table salaries", exact=False).wait_for()
+            victim.goto(f"{url}/?c={own}")
+            ask(victim, "Who earns most? Use the salaries table", "Result (2 rows)")
+            assert conversation_id(victim.url) == own
+
+            attacker.goto(f"{url}/?c={planted}")  # the attacker reopens the link they planted
+            attacker.get_by_role("tab", name="Result (7 rows)").wait_for()
+            attacker.locator(IDLE).wait_for(state="attached")
+            seen = attacker.content()
+            assert "Who earns most" not in seen and "Secretperson" not in seen and "salaries" not in seen
+            assert attacker.locator("[data-testid='stChatMessage']").count() == 2
+            assert conversation_id(attacker.url) == planted  # the same browser goes on under its own id
+
+            victim.reload()  # and the victim's reload keeps the victim's conversation, under the victim's id
+            victim.get_by_role("tab", name="Result (2 rows)").wait_for()
+            assert conversation_id(victim.url) == own
+    finally:
+        attacker_context.close()
+        victim_context.close()
+
+
+def test_two_tabs_on_one_link_both_keep_their_answers(browser, endpoint: FakeEndpoint) -> None:  # type: ignore[no-untyped-def]
+    endpoint.responder = ScriptedModel(insight="Noted.").on("magnitude type", fenced(BY_TYPE))
+    context = browser.new_context()
+    try:
+        with running_app(owner_env(endpoint)) as url:
+            first = context.new_page()
+            first.goto(url)
+            first.wait_for_url(WITH_ID)
+            ask(first, "Which magnitude type is most common?", "Result (7 rows)")
+            shared = conversation_id(first.url)
+            second = context.new_page()
+            second.goto(f"{url}/?c={shared}")
+            second.get_by_role("tab", name="Result (7 rows)").wait_for()
+            ask(first, "Which magnitude type, from the first tab?", "Result (7 rows)")
+            ask(second, "Which magnitude type, from the second tab?", "Result (7 rows)")
+            ids = {conversation_id(first.url), conversation_id(second.url)}
+            assert len(ids) == 2  # the tab that saved second went on under a new id
+            reopened = context.new_page()
+            kept = []
+            for conversation in ids:
+                reopened.goto(f"{url}/?c={conversation}")
+                reopened.get_by_role("tab", name="Result (7 rows)").first.wait_for()
+                reopened.locator(IDLE).wait_for(state="attached")
+                kept.append(reopened.locator("[data-testid='stChatMessage']").all_inner_texts())
+            asked = " ".join(" ".join(texts) for texts in kept)
+            assert "from the first tab" in asked and "from the second tab" in asked
+    finally:
+        context.close()
+
+
+def test_the_budget_holds_across_reloads_and_tabs_and_the_endpoint_url_stays_hidden(  # type: ignore[no-untyped-def]
+    browser, endpoint: FakeEndpoint
+) -> None:
+    endpoint.responder = ScriptedModel(insight="Noted.").on("magnitude type", fenced(BY_TYPE))
+    visitor = browser.new_context()
+    other = browser.new_context()
+    try:
+        with running_app(owner_env(endpoint, HUGGINGFACE_VISITOR_CALLS_PER_HOUR="2")) as url:
+            page = visitor.new_page()
+            page.goto(url)
+            ask(page, "Which magnitude type is most common?", "Result (7 rows)")  # two calls: SQL and insight
+            assert len(endpoint.chat_requests()) == 2
+            page.reload()
+            ask_refused = page.get_by_text("This demo's limit for one visitor is reached", exact=False)
+            box = page.get_by_placeholder("Ask a question about the data")
+            box.fill("Which magnitude type again?")
+            box.press("Enter")
+            ask_refused.first.wait_for()
+            tab = visitor.new_page()  # a new tab of the same browser
+            tab.goto(url)
+            box = tab.get_by_placeholder("Ask a question about the data")
+            box.fill("Which magnitude type in a new tab?")
+            box.press("Enter")
+            tab.get_by_text("This demo's limit for one visitor is reached", exact=False).first.wait_for()
+            assert len(endpoint.chat_requests()) == 2  # nothing more was sent on the owner's token
+
+            stranger = other.new_page()  # another browser has its own budget
+            stranger.goto(url)
+            ask(stranger, "Which magnitude type is most common?", "Result (7 rows)")
+            assert len(endpoint.chat_requests()) == 4
+            host = endpoint.url.split("://")[1]
+            stranger.get_by_role("button", name="Test connection").click()
+            stranger.get_by_text("Equivalent curl command").wait_for()
+            for shown in (page, tab, stranger):
+                assert host not in shown.content()
+                assert stranger.get_by_placeholder("The configured endpoint").count() == 1
+    finally:
+        visitor.close()
+        other.close()
