@@ -13,11 +13,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from analyst.answer import Answer, TextPart
-from analyst.pipeline import PipelineOptions, answer_question
+from analyst.pipeline import Events, PipelineOptions, answer_question
 from evaluation.results import results_equal
 from exports.csv_safety import build_csv_rows
 from providers.client import ModelClient
-from sandbox.database import QueryError, SessionDatabase
+from sandbox.database import QueryError, QueryResult, SandboxLimits, SessionDatabase
 from sources.samples import load_sample_dataset
 
 QUESTIONS_FILE = Path(__file__).resolve().parents[1] / "bench" / "questions.json"
@@ -110,9 +110,17 @@ def load_questions(path: Path = QUESTIONS_FILE) -> list[EvalQuestion]:
     ]
 
 
-def _problem(item: EvalQuestion, answer: Answer, db: SessionDatabase) -> str:
-    """What is wrong with the answer ("" when it is right)."""
-    if item.expect == "no_sql":
+class ReferenceQueryFailed(RuntimeError):
+    """A reference query that did not run (refused, failed or too slow): its question cannot be scored."""
+
+    def __init__(self, item: EvalQuestion, error: QueryError) -> None:
+        super().__init__(f"Question {item.id!r}: its reference SQL does not run here: {error}")
+        self.question_id = item.id
+
+
+def _problem(item: EvalQuestion, answer: Answer, expected: QueryResult | None) -> str:
+    """What is wrong with the answer ("" when it is right); ``expected`` is the reference query's result."""
+    if item.expect == "no_sql" or expected is None:
         return (
             "" if answer.table is None and not answer.error else "answered with SQL a question the data cannot answer"
         )
@@ -123,21 +131,30 @@ def _problem(item: EvalQuestion, answer: Answer, db: SessionDatabase) -> str:
         return f"no SQL in the reply: {said!r}"
     if answer.table.total_rows > len(answer.table.frame):
         return "result too large to compare"
-    expected = db.run_query(item.reference_sql).frame
-    if not results_equal(answer.table.frame, expected):
-        if answer.table.total_rows == len(expected):
-            rows = "1 row" if len(expected) == 1 else f"{len(expected)} rows"
-            return f"wrong result ({rows} as expected, but other values)"
-        return f"wrong result ({answer.table.total_rows} rows, expected {len(expected)})"
+    if not results_equal(answer.table.frame, expected.frame):
+        rows = len(expected.frame)
+        if answer.table.total_rows == rows:
+            return f"wrong result ({'1 row' if rows == 1 else f'{rows} rows'} as expected, but other values)"
+        return f"wrong result ({answer.table.total_rows} rows, expected {rows})"
     return ""
 
 
-def score_question(item: EvalQuestion, db: SessionDatabase, client: ModelClient) -> QuestionScore:
+def score_question(
+    item: EvalQuestion, db: SessionDatabase, client: ModelClient, events: Events | None = None
+) -> QuestionScore:
+    """Ask the model ``item`` (after its history) and compare with the reference. The reference query runs first,
+    so a question whose reference does not run costs no model call (``ReferenceQueryFailed``)."""
+    expected = None
+    if item.expect != "no_sql":
+        try:
+            expected = db.run_query(item.reference_sql)
+        except QueryError as error:
+            raise ReferenceQueryFailed(item, error) from None
     history: list[Answer] = []
     for earlier in item.history:  # the conversation so far, answered by the same model
-        history.append(answer_question(earlier, list(history), db, client, EVAL_OPTIONS))
-    answer = answer_question(item.question, history, db, client, EVAL_OPTIONS)
-    problem = _problem(item, answer, db)
+        history.append(answer_question(earlier, list(history), db, client, EVAL_OPTIONS, events))
+    answer = answer_question(item.question, history, db, client, EVAL_OPTIONS, events)
+    problem = _problem(item, answer, expected)
     repairs = sum(1 for c in answer.calls if c.purpose == "repair")
     return QuestionScore(
         id=item.id,
@@ -154,36 +171,62 @@ def score_question(item: EvalQuestion, db: SessionDatabase, client: ModelClient)
     )
 
 
-def database_for(item: EvalQuestion, databases: dict[tuple[str, ...], SessionDatabase]) -> SessionDatabase:
+def database_for(
+    item: EvalQuestion, databases: dict[tuple[str, ...], SessionDatabase], limits: SandboxLimits | None = None
+) -> SessionDatabase:
     """One fresh database per set of sample tables: the bundled earthquakes, plus the tables a question names."""
     if item.tables not in databases:
-        db = SessionDatabase()
+        db = SessionDatabase(limits)
         for name in item.tables:
             db.add_table(name.replace("-", "_"), load_sample_dataset(name))
         databases[item.tables] = db
     return databases[item.tables]
 
 
+def _never() -> bool:
+    return False
+
+
 def run_evaluation(
     client: ModelClient,
     questions: list[EvalQuestion] | None = None,
     on_progress: Callable[[int, int, QuestionScore], None] | None = None,
+    *,
+    should_stop: Callable[[], bool] = _never,
+    databases: dict[tuple[str, ...], SessionDatabase] | None = None,
+    limits: SandboxLimits | None = None,
 ) -> EvalReport:
-    """Ask every question on a fresh copy of the bundled data; report accuracy, latency and tokens."""
+    """Ask every question, one after the other, on a fresh copy of the bundled data; report accuracy, latency and
+    tokens. ``ReferenceQueryFailed`` ends the run at the first reference query that does not run.
+
+    ``should_stop`` is asked before every question and model call: once it says yes, no further request is sent and
+    the report holds the questions finished before. ``databases`` lets the caller reach the databases the run makes
+    (to interrupt a query, and to close them); without it the run closes its own. ``limits`` are theirs."""
     questions = load_questions() if questions is None else questions
-    databases: dict[tuple[str, ...], SessionDatabase] = {}
+    owned = databases is None
+    databases = {} if databases is None else databases
+    events = Events(should_stop=should_stop)
     report = EvalReport(model=client.settings.model)
-    for number, item in enumerate(questions, start=1):
-        try:
-            score = score_question(item, database_for(item, databases), client)
-        except QueryError as error:  # a broken reference query is our bug: say so, do not hide it
-            raise RuntimeError(f"Reference SQL of {item.id} failed: {error}") from None
-        except Exception as error:  # an app bug on one answer is reported with it, and the run goes on
-            score = QuestionScore(
-                item.id, item.question, False, f"app error: {type(error).__name__}: {error}", "", 0.0, 0, 0, 0, 0
-            )
-        report.scores.append(score)
-        report.model = score.model or report.model
-        if on_progress:
-            on_progress(number, len(questions), score)
+    try:
+        for number, item in enumerate(questions, start=1):
+            if should_stop():
+                break
+            try:
+                score = score_question(item, database_for(item, databases, limits), client, events)
+            except ReferenceQueryFailed:
+                raise
+            except Exception as error:  # an app bug on one answer is reported with it, and the run goes on
+                score = QuestionScore(
+                    item.id, item.question, False, f"app error: {type(error).__name__}: {error}", "", 0.0, 0, 0, 0, 0
+                )
+            if should_stop():
+                break  # the question being answered when the run was stopped is not scored
+            report.scores.append(score)
+            report.model = score.model or report.model
+            if on_progress:
+                on_progress(number, len(questions), score)
+    finally:
+        if owned:
+            for db in databases.values():
+                db.close()
     return report

@@ -11,7 +11,7 @@ from ui.answer_view import plural
 from ui.conversation import EXAMPLE_QUESTIONS, not_ready_message
 from ui.endpoint_tools import render_contender_form, start_wake_job, wake_job
 from ui.navigation import run_inside_app
-from ui.question_upload import render_question_choice, run_accuracy_score
+from ui.question_upload import finished_report, render_question_choice, render_score
 from ui.sidebar import render_health_report
 
 run_inside_app()
@@ -123,13 +123,8 @@ with score_tab:
         st.caption(f"{described} A question is right when the answer's rows equal the reference query's rows.")
     if problem or client is None:
         st.info(problem)
-    elif st.button("Run accuracy score", type="primary", disabled=not questions):
-        bar = st.progress(0.0, "Starting…")
-        report = run_accuracy_score(
-            client, questions, on_progress=lambda done, total, score: bar.progress(done / total, f"{done}/{total}")
-        )
-        state.store_result(state.ACCURACY_REPORT, report)
-    report = state.result(state.ACCURACY_REPORT)
+    render_score(None if problem else client, questions)  # runs in the background: progress, Stop
+    report = finished_report()
     if report is not None:
         a, b, c, d = st.columns(4)
         right = sum(s.correct for s in report.scores)

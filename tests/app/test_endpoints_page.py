@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from analyst.model_text import escape_markdown
 from tests.support.apptest import configure_dedicated, open_app, texts
 from tests.support.fake_endpoint import FakeEndpoint
+from tests.support.score import settle_score
 from tests.support.scripted_model import ScriptedModel, fenced
+from ui.state import QUESTIONS_UPLOAD
 
 TOKEN = "hf_EndpointsPage00000001"
 BY_TYPE = 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1'
@@ -88,9 +92,11 @@ def test_compare_two_configurations(endpoint: FakeEndpoint, second_endpoint: Fak
     assert endpoint.chat_requests()[0].headers["authorization"] == f"Bearer {TOKEN}"
 
 
-def test_accuracy_score_runs_with_progress_and_downloads(endpoint: FakeEndpoint) -> None:
+def test_accuracy_score_runs_in_the_background_and_downloads(endpoint: FakeEndpoint) -> None:
     endpoint.responder = ScriptedModel(default=fenced("SELECT count(*) FROM earthquakes WHERE type = 'earthquake'"))
-    at = click(endpoints_page(endpoint), "Run accuracy score")
+    at = endpoints_page(endpoint)
+    assert endpoint.chat_requests() == []  # nothing is asked before the button
+    at = settle_score(click(at, "Run accuracy score"))
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Execution accuracy"] == "3%"  # only q01 is answered right
@@ -112,3 +118,68 @@ def test_compare_reuses_the_key_typed_in_the_sidebar(endpoint: FakeEndpoint, sec
     assert texts(at.success).count("Same result as A") == 1
     assert second_endpoint.chat_requests()[0].headers["authorization"] == f"Bearer {visitor}"
     assert endpoint.chat_requests()[0].headers["authorization"] == f"Bearer {visitor}"
+
+
+def sound_file() -> bytes:
+    items = [
+        {"id": "m1", "question": "How many events?", "reference_sql": "SELECT count(*) FROM earthquakes"},
+        {"id": "m2", "question": "Strongest?", "reference_sql": "SELECT max(mag) FROM earthquakes"},
+    ]
+    return json.dumps(items).encode()
+
+
+def started_slow_score(endpoint: FakeEndpoint) -> AppTest:
+    """The bundled questions' score, under way (its first question scored) against an endpoint taking 0.3 s per reply."""
+    endpoint.responder = ScriptedModel(default=fenced("SELECT count(*) FROM earthquakes"))
+    endpoint.delay = 0.3
+    at = click(endpoints_page(endpoint), "Run accuracy score")
+    deadline = time.monotonic() + 10
+    while len(endpoint.chat_requests()) < 2:  # the first question is scored
+        assert time.monotonic() < deadline, "the score sent too few requests"
+        time.sleep(0.02)
+    return at
+
+
+def test_a_running_score_shows_progress_and_stops_on_stop(endpoint: FakeEndpoint) -> None:
+    at = started_slow_score(endpoint)
+    assert not at.exception
+    assert at.get("progress") and "Run accuracy score" not in [b.label for b in at.button]
+    sent = len(endpoint.chat_requests())
+    at = settle_score(click(at, "Stop scoring"))
+    assert len(endpoint.chat_requests()) <= sent + 1  # at most the request that was on its way
+    warning = texts(at.warning)[0]
+    assert warning.startswith("Stopped. The figures below cover the ") and warning.endswith(" of 34 questions scored.")
+    assert not next(b for b in at.button if b.label == "Run accuracy score").disabled
+    assert not at.get("progress")
+
+
+def test_a_new_upload_stops_the_running_score(endpoint: FakeEndpoint) -> None:
+    at = started_slow_score(endpoint)
+    at.file_uploader(key=QUESTIONS_UPLOAD).set_value(("mine.json", sound_file(), "application/json")).run()
+    at = settle_score(at)
+    assert texts(at.warning)[0].startswith("Stopped: other questions were chosen.")
+    assert "2 questions from mine.json." in " ".join(texts(at.caption))
+
+
+def test_a_refused_upload_names_the_limit_it_passes(endpoint: FakeEndpoint) -> None:
+    items = [{"id": f"q{n}", "question": "How many?", "reference_sql": "SELECT 1"} for n in range(201)]
+    at = endpoints_page(endpoint)
+    at.file_uploader(key=QUESTIONS_UPLOAD).set_value(("many.json", json.dumps(items).encode(), "application/json"))
+    at.run()
+    assert not at.exception
+    said = "This questions file cannot be used: The file has 201 questions; a questions file may have at most 200."
+    assert texts(at.error) == [escape_markdown(said)]
+    assert next(b for b in at.button if b.label == "Run accuracy score").disabled
+    assert endpoint.requests == []
+
+
+def test_a_reference_query_that_fails_ends_the_score_with_the_reason(endpoint: FakeEndpoint) -> None:
+    items = [{"id": "b1", "question": "How many?", "reference_sql": "SELECT nope FROM earthquakes"}]
+    at = endpoints_page(endpoint)
+    at.file_uploader(key=QUESTIONS_UPLOAD).set_value(("broken.json", json.dumps(items).encode(), "application/json"))
+    at = settle_score(click(at.run(), "Run accuracy score"))
+    assert not at.exception
+    error = texts(at.error)[0]
+    assert error.startswith(escape_markdown("Question 'b1': its reference SQL does not run here: Binder Error"))
+    assert not at.metric  # nothing was scored
+    assert endpoint.chat_requests() == []  # the reference query runs before the model is asked

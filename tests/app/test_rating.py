@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from analyst.answer import RIGHT, WRONG
 from tests.support.apptest import ask, open_app, texts
 from tests.support.fake_endpoint import FakeEndpoint
+from tests.support.score import settle_score
 from tests.support.scripted_model import ScriptedModel, fenced
 from ui.rating import RATED_NOTES
 from ui.state import CONVERSATION, QUESTIONS_UPLOAD
@@ -145,7 +146,7 @@ def test_the_downloaded_rated_questions_score_on_the_accuracy_tab(
     upload(at, name, downloads[name])
     assert not at.exception and not at.error
     assert any(c.startswith("2 questions from rated") for c in texts(at.caption))
-    run_button(at).click().run()
+    settle_score(run_button(at).click().run())  # the score runs in the background
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Execution accuracy"] == "100%"
     assert sorted(at.dataframe[0].value["id"].tolist()) == ["rated-01", "rated-02"]
