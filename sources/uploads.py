@@ -17,6 +17,7 @@ from pathlib import PurePath
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -277,9 +278,32 @@ def read_upload(
     return LoadedFile(display_name, safe_table_name(display_name, existing), duckdb_ready(table))
 
 
+def _plain_type(column: pa.ChunkedArray) -> pa.DataType | None:
+    """The type a column must become for DuckDB to store it and give it back as Python values, or None."""
+    kind = column.type
+    if pa.types.is_float16(kind):
+        return pa.float32()
+    if pa.types.is_decimal256(kind):  # DuckDB stores decimals of up to 38 digits
+        return pa.decimal128(kind.precision, kind.scale) if kind.precision <= 38 else pa.float64()
+    if pa.types.is_time64(kind) and kind.unit == "ns":  # DuckDB's TIME holds microseconds
+        return pa.time64("us")
+    if (pa.types.is_date32(kind) or pa.types.is_timestamp(kind)) and column.null_count < len(column):
+        per_second = 1 / 86_400 if pa.types.is_date32(kind) else TIME_UNITS[kind.unit]
+        low, high = (v.as_py() for v in pc.min_max(column.cast(pa.int32() if per_second < 1 else pa.int64())).values())
+        if low < YEAR_1_S * per_second or high > YEAR_9999_S * per_second:
+            return pa.string()  # beyond the years 1 to 9999: no date type outside DuckDB can hold it
+    return None
+
+
+YEAR_1_S, YEAR_9999_S = -62_135_596_800, 253_402_300_799  # seconds from 1970 to 0001-01-01 and 9999-12-31
+TIME_UNITS = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+
+
 def duckdb_ready(table: pa.Table) -> pa.Table:
-    """Columns DuckDB cannot store as they are, widened: float16 becomes float32."""
+    """Columns DuckDB cannot store, or that could not come back out of it, made plain (``_plain_type``): a Parquet
+    file with odd column types loads and every query on it shows."""
     for index, field in enumerate(table.schema):
-        if pa.types.is_float16(field.type):
-            table = table.set_column(index, field.name, table.column(index).cast(pa.float32()))
+        plain = _plain_type(table.column(index))
+        if plain is not None:
+            table = table.set_column(index, field.name, table.column(index).cast(plain, safe=False))
     return table

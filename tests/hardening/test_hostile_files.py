@@ -3,13 +3,19 @@ and the app keeps running."""
 
 from __future__ import annotations
 
+import decimal
+import io
 import json
 import random
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
+from sandbox.database import SessionDatabase
+from sources.uploads import read_upload
 from tests.support.apptest import open_app, texts
 
 
@@ -59,3 +65,30 @@ def test_hostile_uploads_are_refused_clearly_and_nothing_partial_loads(parquet_b
     at.text_area(key="workbench_sql").input("SELECT count(*) AS n FROM earthquakes").run()
     next(b for b in at.button if b.label == "Run").click().run()
     assert any(frame.value.columns.tolist() == ["n"] and frame.value["n"][0] == 1707 for frame in at.dataframe)
+
+
+def odd_parquet(column: pa.Array) -> bytes:
+    buffer = io.BytesIO()
+    pq.write_table(pa.table({"odd": column, "n": pa.array(range(len(column)))}), buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pa.array([decimal.Decimal("1.5"), None], pa.decimal256(50, 2)),  # DuckDB stores 38 digits at most
+        pa.array([decimal.Decimal("2.25"), None], pa.decimal256(20, 2)),
+        pa.array([1_000, None], pa.time64("ns")),  # DuckDB's TIME is microseconds
+        pa.array([2**30, 0], pa.date32()),  # the year 2,941,790: no Python date holds it
+        pa.array([-(2**62), 0], pa.timestamp("ms")),
+    ],
+    ids=["decimal256-wide", "decimal256-narrow", "time-ns", "date-far", "timestamp-far"],
+)
+def test_a_parquet_file_with_odd_column_types_loads_and_select_star_shows_it(column: pa.Array) -> None:
+    """The probe: such a file loaded, but every query on it failed with ArrowInvalid."""
+    loaded = read_upload("odd.parquet", odd_parquet(column))
+    db = SessionDatabase()
+    db.add_table(loaded.table_name, loaded.table)
+    result = db.run_query(f"SELECT * FROM {loaded.table_name}")
+    assert result.total_rows == 2 and list(result.frame.columns) == ["odd", "n"]
+    assert db.run_query(f"SELECT count(odd) AS n FROM {loaded.table_name}").frame["n"][0] >= 1
