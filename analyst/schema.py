@@ -12,7 +12,7 @@ from typing import Any
 
 import duckdb
 
-from sandbox.database import SessionDatabase
+from sandbox.database import QueryError, SessionDatabase
 from sources.bundled import COLUMN_UNITS, EARTHQUAKES_TABLE
 
 MAX_LISTED_VALUES = 8
@@ -141,8 +141,13 @@ _SHARED_FILE_DESCRIPTIONS: dict[tuple[str, float, int], str] = {}
 def _describe(db: SessionDatabase, table: str) -> str:
     view = db.saved_views.get(table)
     if view is not None:  # a saved view is run to describe it once per data version, and kept with it
-        if view.description is None:
-            db.remember_description(table, describe_table(db, table))
+        if view.description is None or not view.fresh:
+            try:
+                db.remember_description(table, describe_table(db, table))
+            except QueryError:  # too slow to describe: as it was, else its columns alone
+                return view.description or "\n".join(
+                    [f"Table {quote_identifier(table)}:", *(f"{quote_identifier(c)} {k}" for c, k in view.columns)]
+                )
         return db.saved_views[table].description or ""
     source = db.external_source
     if source is None or table != EARTHQUAKES_TABLE:

@@ -8,10 +8,12 @@ transaction that is rolled back, and results are fetched with a row cap.
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -78,6 +80,7 @@ class SavedView:
     columns: tuple[tuple[str, str], ...] = ()
     rows: int | None = None
     description: str | None = None  # the prompt's lines for it (analyst/schema.py), made once per data version
+    fresh: bool = True  # False once a table changed: rows and description are from before (redone once, if in time)
 
 
 MAX_SAVED_VIEWS = 5  # each is read again by every question that uses it: a handful per conversation
@@ -212,7 +215,7 @@ class SessionDatabase:
         with self._lock:
             view = self.saved_views.get(name)
             if view is not None:
-                self.saved_views[name] = SavedView(view.name, view.query, view.columns, view.rows, description)
+                self.saved_views[name] = dataclasses.replace(view, description=description, fresh=True)
 
     def add_view(
         self, name: str, sql: str, *, replace: bool = False, rows: int | None = None, description: str | None = None
@@ -309,7 +312,7 @@ class SessionDatabase:
 
     def _recount_views(self) -> None:
         """A table changed: the saved views' row counts and descriptions are made again (once, when next needed)."""
-        self.saved_views = {name: SavedView(name, v.query, v.columns) for name, v in self.saved_views.items()}
+        self.saved_views = {name: dataclasses.replace(v, fresh=False) for name, v in self.saved_views.items()}
 
     # Reading --------------------------------------------------------------------------------
     def memo(self, key: str, compute: Callable[[], T]) -> T:
@@ -322,9 +325,25 @@ class SessionDatabase:
             return cached[1]
 
     def internal_query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        """The app's own trusted queries (descriptions, profiles); never model-written SQL."""
-        with self._lock:
+        """The app's own trusted queries (descriptions, profiles); never model-written SQL. They may read a saved
+        view, whose query a visitor or the model wrote: the sandbox's time limit holds for them too."""
+        with self._lock, self._time_limit():
             return self._cursor.execute(sql, params or []).fetchall()
+
+    @contextmanager
+    def _time_limit(self) -> Iterator[None]:
+        """Interrupt what runs inside after the time limit (callers hold the lock); a ``QueryError`` then."""
+        watchdog = threading.Timer(self.limits.time_limit_s, self._cursor.interrupt)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            yield
+        except duckdb.InterruptException:
+            raise QueryError(
+                f"Reading this table took longer than {self.limits.time_limit_s:g} s and was stopped.", "timeout"
+            ) from None
+        finally:
+            watchdog.cancel()
 
     def table_names(self) -> list[str]:
         """The session's tables and views, by name (read once per version of the tables)."""
@@ -352,29 +371,38 @@ class SessionDatabase:
             ).fetchall()
             infos = []
             for name in self.table_names():
-                # fetchall, not fetchone: no result is left open on the connection
-                known = self.saved_views.get(name)
-                if known is not None and known.rows is not None:  # counted when it was saved: not run again
-                    rows = known.rows
-                else:
-                    rows = self._cursor.execute(f"SELECT count(*) FROM {quote_name(name)}").fetchall()[0][0]
                 cols = tuple((c, t) for table, c, t in columns if table == name)
-                infos.append(TableInfo(name, rows, cols))
+                infos.append(TableInfo(name, self._row_count(name), cols))
         return infos
+
+    def _row_count(self, name: str) -> int:
+        """A table's rows; a saved view's as counted when it was saved, counted again (within the time limit) only
+        after a table changed, and as before when that takes too long."""
+        view = self.saved_views.get(name)
+        if view is not None and view.rows is not None and view.fresh:
+            return view.rows
+        try:
+            with self._time_limit():  # fetchall, not fetchone: no result is left open on the connection
+                rows = int(self._cursor.execute(f"SELECT count(*) FROM {quote_name(name)}").fetchall()[0][0])
+        except QueryError:
+            return view.rows or 0 if view is not None else 0
+        if view is not None:
+            self.saved_views[name] = dataclasses.replace(view, rows=rows)
+        return rows
 
     def preview(self, table: str, rows: int = 100) -> pd.DataFrame:
         """The first rows of one of the session's tables."""
         if table not in self.table_names():
             raise ValueError(f"No table named {table}")
-        with self._lock:
-            return self._cursor.sql(f'SELECT * FROM "{table}" LIMIT {int(rows)}').df()
+        with self._lock, self._time_limit():
+            return self._cursor.sql(f"SELECT * FROM {quote_name(table)} LIMIT {int(rows)}").df()
 
     def export_table(self, table: str) -> pa.Table:
         """All rows of one of the session's tables, for exports (owner-side, never model SQL)."""
         if table not in self.table_names():
             raise ValueError(f"No table named {table}")
-        with self._lock:
-            return self._cursor.sql(f'SELECT * FROM "{table}"').to_arrow_table()
+        with self._lock, self._time_limit():
+            return self._cursor.sql(f"SELECT * FROM {quote_name(table)}").to_arrow_table()
 
     def run_query(self, sql: str, *, first_rows: int | None = None) -> QueryResult:
         """Run untrusted SQL: checked, in a rolled-back transaction, rows capped, and stopped by one time limit

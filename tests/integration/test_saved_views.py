@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from analyst.schema import describe_tables
-from sandbox.database import QueryError, SessionDatabase
+from sandbox.database import QueryError, SandboxLimits, SessionDatabase
 from sandbox.saved_views import SaveError, save_as_view, saved_view_names, suggest_table_name
 
 STRONG = "SELECT place, mag, time FROM earthquakes WHERE mag >= 4.5 ORDER BY mag DESC"
@@ -164,3 +164,17 @@ def test_a_suggested_name_comes_from_the_question_and_is_free(db: SessionDatabas
     assert suggest_table_name(db, "select") == "select_2"
     long = suggest_table_name(db, "Show the strongest earthquakes in Alaska and California by month and depth")
     assert len(long) <= 40 and long.startswith("strongest_earthquakes_alaska")
+
+
+def test_a_saved_table_too_slow_to_count_again_keeps_its_figures_and_nothing_waits_longer_than_the_limit() -> None:
+    db = SessionDatabase(SandboxLimits(time_limit_s=0.5))
+    db.add_table("t", pa.table({"a": [1, 2, 3]}))
+    slow = "SELECT x.range AS x FROM range(1000000000) x, t WHERE x.range * t.a < 5 OR x.range = -t.a"
+    db.add_view("slow", slow, rows=10)  # as "Save as table" keeps it: counted when it was saved (10 rows)
+    assert [(i.name, i.rows) for i in db.tables()][-2:] == [("slow", 10), ("t", 3)]
+    db.add_table("t", pa.table({"a": [1, 2, 3, 4]}), replace=True)  # its table changed: counted again, if in time
+    assert [(i.name, i.rows) for i in db.tables()][-2:] == [("slow", 10), ("t", 4)]  # not in time: as before
+    assert "Table slow" in describe_tables(db) and "x BIGINT" in describe_tables(db)
+    db.add_view("never", "SELECT x.range AS x FROM range(1000000000) x WHERE x.range = -1", rows=0)
+    with pytest.raises(QueryError, match="longer than 0.5 s"):
+        db.preview("never")  # the app's own reads of a saved view are time-limited too
