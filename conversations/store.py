@@ -248,7 +248,9 @@ class ConversationStore:
         while self._entries and (
             len(self._entries) > self.max_conversations or self._total_bytes > self.max_total_bytes
         ):
-            largest = max(self._visitor_bytes, key=lambda o: (self._visitor_bytes[o], o == owner))
+            largest = max(
+                self._visitor_bytes, key=lambda o: (self._visitor_bytes[o], o != owner)
+            )  # ties: not the saver
             victim = self._oldest_of(largest, keep) or self._oldest_of(owner, keep) or keep
             self._remove(victim)
 
