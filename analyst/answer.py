@@ -7,14 +7,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from analyst.model_text import escape_markdown, prose_markdown
+
 if TYPE_CHECKING:
     import pandas as pd
 
 
+# Each part holds its text as written; its ``markdown`` is how any page or report shows that text (analyst.model_text).
 @dataclass
 class TextPart:
+    """Prose in the answer: the model's own words (``by_model``: bold and italic show, nothing else becomes markup),
+    or a sentence the app wrote, maybe with a table or file name in it (shown as the text it is)."""
+
     text: str
     interrupted: str | None = None
+    by_model: bool = False
+
+    @property
+    def markdown(self) -> str:
+        return prose_markdown(self.text) if self.by_model else escape_markdown(self.text)
 
 
 @dataclass
@@ -50,11 +61,19 @@ class MetricPart:
 class NoticePart:
     text: str
 
+    @property
+    def markdown(self) -> str:
+        return escape_markdown(self.text)
+
 
 @dataclass
 class ErrorPart:
-    message: str
+    message: str  # DuckDB's or the endpoint's words may be in it: shown inert
     endpoint: bool = False  # the endpoint failed (not the query): the page links to the Endpoints page
+
+    @property
+    def markdown(self) -> str:
+        return escape_markdown(self.message)
 
 
 QUEUED, RUNNING, DONE = "queued", "running", "done"  # an answer's status while a session's AnswerQueue works

@@ -156,7 +156,7 @@ class AnswerQueue:
         parts = [p for p in answer.parts if not (isinstance(p, NoticePart) and p.text == STOPPED)]
         insight = job.progress.insight.strip()
         if insight and not any(isinstance(p, TextPart) for p in parts):
-            parts.insert(0, TextPart(insight, STOPPED_INSIGHT))
+            parts.insert(0, TextPart(insight, STOPPED_INSIGHT, by_model=True))
         answer.parts, answer.stopped = [NoticePart(STOPPED), *parts], True
         answer.total_s = time.monotonic() - job.progress.started
         answer.status = DONE

@@ -28,7 +28,7 @@ from analyst.answer import (
 from analyst.charts import TIME_PARTS, build_chart
 from analyst.column_fix import ColumnFix, suggest_column_fix
 from analyst.insight import build_result_summary, unsupported_numbers
-from analyst.model_text import escape_markdown, remove_remote_content
+from analyst.model_text import remove_remote_content
 from analyst.parsing import ParsedReply, is_bare_value, parse_reply
 from analyst.prompt_context import build_schema_context
 from analyst.prompts import (
@@ -88,8 +88,9 @@ def metric_column(frame: Any) -> str:
 
 
 def safe_part(part: Part) -> Part:
-    """``part`` with no text that could make a browser load a URL. Error messages need it too: DuckDB
-    quotes the model's identifiers back ("Table with name ![x](http://…) does not exist")."""
+    """``part`` with no text that could make a browser load a URL, as it is stored (and exported, saved, compared).
+    Error messages need it too: DuckDB quotes the model's identifiers back ("Table with name ![x](http://…) does not
+    exist"). How each part's text is shown is its type's ``markdown`` (no heading, link or list from any of it)."""
     if isinstance(part, TextPart | NoticePart):
         return replace(part, text=remove_remote_content(part.text))
     if isinstance(part, ErrorPart):
@@ -231,7 +232,8 @@ class _QuestionRun:
             parsed = ParsedReply(again.sql, again.chart or parsed.chart, again.text)
         if not parsed.sql:
             text = (parsed.text or reply).strip()
-            self.finish([TextPart(text or "The model sent an empty reply."), NoticePart(NOT_ABOUT_THE_DATA)])
+            reply_text = TextPart(text, by_model=True) if text else TextPart("The model sent an empty reply.")
+            self.finish([reply_text, NoticePart(NOT_ABOUT_THE_DATA)])
             return
         outcome = self.query_with_repairs(messages, reply, parsed)
         if outcome is not None:
@@ -321,7 +323,7 @@ class _QuestionRun:
         loaded = self.db.table_names()
         if not name or similar_names(name, loaded):
             return None
-        return NO_SUCH_DATA.format(table=escape_markdown(name), loaded=escape_markdown(", ".join(loaded)))
+        return NO_SUCH_DATA.format(table=name, loaded=", ".join(loaded))  # an app's sentence: TextPart shows it inert
 
     def run_fitted(self, sql: str) -> tuple[QueryResult, str | None]:
         """Run ``sql`` fitted to what the question asked (rounding, no unasked LIMIT...), and the note saying
@@ -394,7 +396,7 @@ class _QuestionRun:
         if not text:
             self.notices.append(NoticePart(NO_INSIGHT))
             return None
-        return TextPart(text, completion.interrupted)
+        return TextPart(text, completion.interrupted, by_model=True)
 
     def finish(self, parts: list[Part]) -> None:
         """Display order: notices, insight/text, chart, table, the SQL attempts, then any error."""
@@ -408,7 +410,7 @@ class _QuestionRun:
         self.answer.stopped = True
         self.notices.append(NoticePart(STOPPED))
         text = "".join(self.streamed).strip()
-        insight = [TextPart(shorten(text), STOPPED_INSIGHT)] if text else []
+        insight = [TextPart(shorten(text), STOPPED_INSIGHT, by_model=True)] if text else []
         self.finish([*insight, *self.body])
 
 

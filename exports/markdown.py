@@ -1,4 +1,8 @@
-"""The conversation as a Markdown report: questions, insights, charts, result previews and the SQL."""
+"""The conversation as a Markdown report: questions, insights, charts, result previews and the SQL.
+
+The report is read in any Markdown viewer, so it follows the page's rule (analyst.model_text): each part's text is
+its ``markdown``, and every other name, question or message in it is escaped; only the app's own headings, emphasis,
+tables, fences and chart images are markup."""
 
 from __future__ import annotations
 
@@ -28,7 +32,7 @@ ImageLink = Callable[[int, ChartPart], str | None]  # (question number, chart) -
 
 
 def one_line(text: str) -> str:
-    """Model and user text collapsed to one line, for headings and comments."""
+    """Text collapsed to one line (the script's comments; Markdown text is escaped by ``escape_markdown``)."""
     return " ".join(str(text).split())
 
 
@@ -62,7 +66,7 @@ def _fenced(text: str, language: str = "") -> str:
 
 
 def _meta(answer: Answer) -> str | None:
-    return f"*{answer.describe_cost()}*" if answer.calls else None
+    return f"*{escape_markdown(answer.describe_cost())}*" if answer.calls else None  # the endpoint names its model
 
 
 def _rows_note(part: TablePart) -> str:
@@ -76,17 +80,17 @@ def _rows_note(part: TablePart) -> str:
 
 def build_answer_section(number: int, answer: Answer, image_link: ImageLink) -> str:
     """One question and everything its answer showed, in the page's order."""
-    lines = [f"## {number}. {one_line(answer.question)}"]
+    lines = [f"## {number}. {escape_markdown(answer.question)}"]
     meta = _meta(answer)
     if meta:
         lines.append(meta)
     for part in answer.parts:
         if isinstance(part, TextPart):
-            lines.append(part.text.strip())
+            lines.append(part.markdown)
             if part.interrupted:
-                lines.append(f"> {one_line(part.interrupted)}")
+                lines.append(f"> {escape_markdown(part.interrupted)}")
         elif isinstance(part, NoticePart):
-            lines.append(f"> ℹ️ {one_line(part.text)}")
+            lines.append(f"> ℹ️ {part.markdown}")
         elif isinstance(part, ChartPart):
             link = image_link(number, part)
             alt_text = f"Chart for question {number} ({part.kind})"
@@ -98,7 +102,7 @@ def build_answer_section(number: int, answer: Answer, image_link: ImageLink) -> 
                 lines.append(f"*Computed: {escape_markdown(part.computed)}*")
             lines += [build_markdown_table(part.frame), _rows_note(part)]
         elif isinstance(part, ErrorPart):
-            lines.append(f"> **Error:** {one_line(part.message)}")
+            lines.append(f"> **Error:** {part.markdown}")
     sql = answer.final_sql
     if sql:
         lines.append(_fenced(sql, "sql"))
@@ -107,7 +111,7 @@ def build_answer_section(number: int, answer: Answer, image_link: ImageLink) -> 
             lines.append(f"*{escape_markdown(attempt.note)}*")
         if attempt.error and attempt.sql != sql:
             label = "Your edit" if attempt.attempt < 0 else f"Attempt {attempt.attempt + 1}"
-            lines += [f"*{label} failed:* {one_line(attempt.error)}", _fenced(attempt.sql, "sql")]
+            lines += [f"*{label} failed:* {escape_markdown(attempt.error)}", _fenced(attempt.sql, "sql")]
     return "\n\n".join(lines)
 
 
@@ -125,14 +129,14 @@ def build_markdown(
     header = [
         "# Chat with your data",
         f"Exported {exported_at:%Y-%m-%d %H:%M} UTC · {totals.describe()}",
-        f"Models: {', '.join(totals.models) or 'none'} · Tables: {table_list or 'none'}",
+        f"Models: {escape_markdown(', '.join(totals.models)) or 'none'} · Tables: {table_list or 'none'}",
     ]
     sections: list[str] = []
     number = 0
     for answer in history:
         if answer.is_attachment:
             texts = [p.text for p in answer.of_type(TextPart)] + [p.message for p in answer.of_type(ErrorPart)]
-            sections.append(f"*{one_line(answer.question)}: {one_line(' '.join(texts))}*")
+            sections.append(f"*{escape_markdown(answer.question)}: {escape_markdown(' '.join(texts))}*")
             continue
         number += 1
         sections.append(build_answer_section(number, answer, image_link))

@@ -35,7 +35,7 @@ open_shared_answer()  # a link's ?q=...&sql=... joins the conversation once, rer
 st.title("Chat with your data")
 database = state.session_database()
 tables = ", ".join(f"{t.name} ({t.rows:,} rows)" for t in database.tables())
-st.caption(f"Tables: {tables}. Answers come as DuckDB SQL, a table, a chart and a short insight.")
+st.caption(f"Tables: {escape_markdown(tables)}. Answers come as DuckDB SQL, a table, a chart and a short insight.")
 
 with st.sidebar:
     st.toggle(
@@ -53,7 +53,7 @@ with st.sidebar:
 
 problem = not_ready_message()
 if problem:
-    st.info(problem)
+    st.info(escape_markdown(problem))  # it may quote what was typed in the sidebar
 render_restore_notes()
 
 history = state.conversation()
@@ -86,4 +86,4 @@ if question:
 if submitted or question:
     st.rerun()
 for notice in state.endpoint_state().pop_notices():
-    st.toast(notice)
+    st.toast(escape_markdown(notice))

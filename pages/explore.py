@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from analyst.charts import build_chart
+from analyst.model_text import escape_markdown
 from analyst.parsing import ChartHint
 from analyst.profile import profile_table
 from exports.csv_safety import build_csv
@@ -27,7 +28,7 @@ tables_tab, sql_tab, add_tab = st.tabs(["Tables", "SQL workbench", "Add data"])
 
 with tables_tab:
     for info in database.tables():
-        title = f"**{info.name}** — {info.rows:,} rows · {len(info.columns)} columns"
+        title = f"**{escape_markdown(info.name)}** — {info.rows:,} rows · {len(info.columns)} columns"
         with st.expander(title, expanded=info.name == state.new_table()):
             st.caption("Profile (DuckDB SUMMARIZE)")
             st.dataframe(profile_table(database, info.name), hide_index=True)
@@ -54,7 +55,7 @@ with sql_tab:
             state.store_result(state.WORKBENCH_RESULT, error)
     result = state.result(state.WORKBENCH_RESULT)
     if isinstance(result, QueryError):
-        st.error(result.message)
+        st.error(escape_markdown(result.message))  # DuckDB quotes the query's names and strings back
     elif result is not None:
         shown = len(result.frame)
         st.caption(
@@ -75,7 +76,7 @@ with sql_tab:
         picked = None if mark == "auto" else ChartHint(mark, *(None if v == NONE else v for v in (x, y, color)))
         chart = build_chart(result.frame, picked)
         if chart.note:
-            st.caption(chart.note.replace("The model's chart suggestion", "That chart"))
+            st.caption(escape_markdown(chart.note.replace("The model's chart suggestion", "That chart")))
         if chart.spec is not None:
             st.vega_lite_chart(chart.spec, width="stretch")
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 import streamlit as st
 
 from analyst.answer import DONE, Answer
-from analyst.model_text import remove_remote_content
+from analyst.model_text import escape_markdown
 from conversations.share_link import SHARE_PARAMS, ShareLinkError, build_share_query, read_share_params
 from sandbox.saved_views import MAX_NAME_CHARS, SaveError, save_as_view, suggest_table_name
 from ui import state
@@ -68,7 +68,7 @@ def render_share(answer: Answer) -> None:
     try:
         link = share_url(answer.question, answer.final_sql or "")
     except ShareLinkError as error:
-        st.caption(str(error))
+        st.caption(escape_markdown(error))
         return
     st.caption(SHARE_HELP)
     st.code(link, language=None, wrap_lines=True)
@@ -84,7 +84,7 @@ def render_save_form(answer: Answer, index: int) -> None:
     st.caption("Kept as a view of this SQL: later questions and the Explore page can use it.")
     note = state.save_notes().get(_note_key(answer, index))
     if note and note[0] == "error":  # said where the person is looking: the popover stays open
-        st.error(remove_remote_content(note[1]))
+        st.error(escape_markdown(note[1]))  # DuckDB's words about the answer's SQL may be in it
 
 
 def render_answer_tools(answer: Answer, index: int) -> None:
@@ -98,4 +98,4 @@ def render_answer_tools(answer: Answer, index: int) -> None:
             render_save_form(answer, index)
     note = state.save_notes().get(_note_key(answer, index))
     if note and note[0] == "success":
-        st.success(remove_remote_content(note[1]))
+        st.success(escape_markdown(note[1]))

@@ -1,4 +1,7 @@
-"""Drawing one answer: each part type has its renderer; widget keys carry the message index."""
+"""Drawing one answer: each part type has its renderer; widget keys carry the message index.
+
+Every text shown here can hold words from the model, the data, a link or the endpoint: a part's own ``markdown``
+says how its text is shown (analyst.model_text), and anything else goes through ``escape_markdown``."""
 
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from analyst.answer import (
 )
 from analyst.chart_selection import select_rows, selection_names
 from analyst.charts import HINT_NOT_USED
-from analyst.model_text import escape_markdown, remove_remote_content
+from analyst.model_text import escape_markdown, prose_markdown
 from exports.csv_safety import build_csv
 from ui import state
 from ui.navigation import ENDPOINTS_PAGE
@@ -48,9 +51,9 @@ def _image(spec: dict, fmt: str) -> Callable[[], bytes | str]:
 
 
 def render_text(part: TextPart, index: int) -> None:
-    st.markdown(part.text)
+    st.markdown(part.markdown)
     if part.interrupted:
-        st.warning(part.interrupted)
+        st.warning(escape_markdown(part.interrupted))
 
 
 def render_chart(part: ChartPart, index: int) -> Any:
@@ -74,7 +77,8 @@ def render_chart(part: ChartPart, index: int) -> Any:
 def render_metric(part: MetricPart, index: int) -> None:
     value = part.value
     shown = f"{value:,.4g}" if isinstance(value, float) else f"{value:,}" if isinstance(value, int) else str(value)
-    st.metric(escape_markdown(part.label), shown)  # a label may be any column alias: Markdown stays text
+    # Label and value are both Markdown in Streamlit: the alias is any name the model chose, the value a data cell.
+    st.metric(escape_markdown(part.label), escape_markdown(shown))
 
 
 def render_table(part: TablePart, index: int, selection: Any = None) -> None:
@@ -119,7 +123,7 @@ def render_attempts(attempts: list[SqlPart], label: str) -> None:
             st.caption(name + (f" · {escape_markdown(attempt.note)}" if attempt.note else ""))
             st.code(attempt.sql, language="sql")
             if attempt.error:
-                st.error(attempt.error)
+                st.error(escape_markdown(attempt.error))
 
 
 def render_repaired(attempts: list[SqlPart]) -> None:
@@ -145,19 +149,19 @@ def render_sql(attempts: list[SqlPart], index: int, on_run_edited: Callable[[int
     )
     last = attempts[-1]
     if last.attempt < 0 and last.error:
-        st.error(f"Your edit did not run: {last.error}")
+        st.error(f"Your edit did not run: {escape_markdown(last.error)}")
 
 
 def render_model_messages(answer: Answer, index: int) -> None:
     with st.expander("What the model saw"):
         for call in answer.calls:
-            st.caption(f"{call.purpose} · {call.model}")
+            st.caption(escape_markdown(f"{call.purpose} · {call.model}"))  # the endpoint names its model
             st.code(json.dumps(call.messages, indent=1, ensure_ascii=False), language="json", wrap_lines=True)
 
 
 def render_meta(answer: Answer) -> None:
     if answer.calls:
-        st.caption(answer.describe_cost())
+        st.caption(escape_markdown(answer.describe_cost()))
 
 
 # Keyed by class name, so answers kept in a session survive a code reload during development.
@@ -172,13 +176,13 @@ RENDERERS: dict[str, Callable[[Part, int], None]] = {
 
 def render_notice(part: NoticePart) -> None:
     if part.text.startswith(HINT_NOT_USED):  # the reason is there on demand, not in the way
-        st.caption("ℹ️ An automatic chart: the model's chart suggestion did not fit the result.", help=part.text)
+        st.caption("ℹ️ An automatic chart: the model's chart suggestion did not fit the result.", help=part.markdown)
     else:
-        st.caption(f"ℹ️ {part.text}")
+        st.caption(f"ℹ️ {part.markdown}")
 
 
 def render_error(part: ErrorPart) -> None:
-    st.error(part.message)
+    st.error(part.markdown)
     if part.endpoint:
         st.page_link(ENDPOINTS_PAGE, label="Check, wake or compare the endpoint", icon=":material/monitor_heart:")
 
@@ -215,7 +219,7 @@ def render_finished_parts(answer: Answer, progress: Progress | None) -> None:
     """What a running answer has finished so far, read-only: the SQL, then the table, chart and insight."""
     attempts = answer.of_type(SqlPart)
     if progress is not None and progress.insight:
-        st.markdown(remove_remote_content(progress.insight) + "▌")
+        st.markdown(prose_markdown(progress.insight) + "▌")  # the rule of the finished insight, as it streams
     for part in answer.parts:
         if isinstance(part, ChartPart):
             st.vega_lite_chart(part.spec, width="stretch")
@@ -247,6 +251,6 @@ def render_live_answer(
         return
     now = progress(answer)
     with st.container(horizontal=True, vertical_alignment="center"):
-        st.caption(f"⏳ {now.describe() if now else 'Starting…'}")
+        st.caption(f"⏳ {escape_markdown(now.describe()) if now else 'Starting…'}")
         st.button("Stop", key=f"stop_{id(answer)}", icon=":material/stop_circle:", on_click=on_stop)
     render_finished_parts(answer, now)

@@ -12,6 +12,7 @@ from datetime import date
 import pyarrow as pa
 import streamlit as st
 
+from analyst.model_text import escape_markdown
 from sources.bundled import EARTHQUAKES_TABLE
 from sources.samples import load_sample_dataset
 from sources.uploads import LoadedFile, UploadError, read_upload, safe_table_name
@@ -35,7 +36,8 @@ def _messages() -> list[tuple[str, str]]:
 
 
 def say(kind: str, text: str) -> None:
-    """Queue a success/error line for the next run of the page (survives the rerun a button causes)."""
+    """Queue a success/error line for the next run of the page (survives the rerun a button causes); it may name
+    an uploaded file or quote a source's error, so it is shown inert."""
     _messages().append((kind, text))
 
 
@@ -43,12 +45,12 @@ def render_messages() -> None:
     """What the last load did; after a success, the new table's first rows right under the message."""
     messages = _messages()
     for kind, text in messages:
-        (st.success if kind == "success" else st.error)(text)
+        (st.success if kind == "success" else st.error)(escape_markdown(text))
     state.clear_load_messages()
     name = state.new_table()
     database = state.session_database()
     if any(kind == "success" for kind, _ in messages) and name in database.table_names():
-        st.caption(f"First rows of {name} (all of it is on the Tables tab)")
+        st.caption(f"First rows of {escape_markdown(name)} (all of it is on the Tables tab)")
         st.dataframe(database.preview(name, 10), hide_index=True)
 
 
@@ -110,12 +112,11 @@ def resolve_replacement(index: int, replace: bool) -> None:
 def render_pending_replacements() -> None:
     pending: list[PendingReplacement] = state.pending_replacements()
     for index, choice in enumerate(pending):
-        st.warning(
-            f"A table named **{choice.existing_name}** already exists. What should {choice.loaded.file_name} do?"
-        )
+        name, file_name = escape_markdown(choice.existing_name), escape_markdown(choice.loaded.file_name)
+        st.warning(f"A table named **{name}** already exists. What should {file_name} do?")
         with st.container(horizontal=True):
             st.button(
-                f"Replace {choice.existing_name}",
+                f"Replace {name}",
                 key=f"replace_{index}",
                 on_click=resolve_replacement,
                 args=(index, True),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analyst.model_text import escape_markdown
 from evaluation.side_by_side import Contender
 from providers.catalog import CUSTOM_MODEL, model_choices
 from providers.client import ModelClient
@@ -63,7 +64,7 @@ def render_contender_form(index: int) -> Contender:
         st.caption("Uses the key typed in the sidebar.")
     resolved = resolve_selection(Selection(kind, url, key, model, custom), load_configuration())
     if resolved.problem:
-        st.caption(f"⚠️ {resolved.problem}")
+        st.caption(f"⚠️ {escape_markdown(resolved.problem)}")  # it may quote the typed URL or model id
         return Contender(label, None, resolved.problem)
     return Contender(label, ModelClient(resolved.settings, state=state.endpoint_state()))
 

@@ -65,7 +65,7 @@ def test_a_whole_conversation(endpoint: FakeEndpoint, model: ScriptedModel) -> N
     assert [t.label for t in at.tabs] == ["Result (7 rows)", "SQL"]
     assert at.dataframe[0].value["n"].tolist()[0] == 1063
     assert at.code[0].value == BY_TYPE
-    assert "Computed: earthquakes · count \\(n\\) per magType · sorted by n, highest first" in texts(at.caption)
+    assert "Computed: earthquakes · count (n) per magType · sorted by n, highest first" in texts(at.caption)
     meta = [c for c in texts(at.caption) if "tokens" in c]
     assert meta and meta[0].startswith("tgi · answered in ") and "2 model calls" in meta[0]
     assert re.search(r"[\d,]+ in \+ [\d,]+ out tokens$", meta[0])
@@ -85,7 +85,7 @@ def test_a_whole_conversation(endpoint: FakeEndpoint, model: ScriptedModel) -> N
     endpoint.fail_next(1, 503, body={"error": "Model is currently loading", "estimated_time": 0.01})
     ask(at, "How many happened each day?")
     assert len(at.get("vega_lite_chart")) == 4
-    assert "Computed: earthquakes · count \\(n\\) per day of time · sorted by day, lowest first" in texts(at.caption)
+    assert "Computed: earthquakes · count (n) per day of time · sorted by day, lowest first" in texts(at.caption)
     assert any("1 retry" in c for c in texts(at.caption))
 
     endpoint.fail_always(401)

@@ -114,7 +114,7 @@ def test_files_attached_in_the_chat_input_become_tables() -> None:
     at = open_app().run()
     at.chat_input[0].upload("stations.csv", STATIONS, "text/csv").run()
     assert not at.exception
-    assert at.chat_message[0].markdown[0].value == "📎 stations\\.csv"  # escaped Markdown: shown as typed
+    assert at.chat_message[0].markdown[0].value == "📎 stations.csv"  # nothing in it can be markup: as typed
     assert "Loaded stations.csv → table stations (3 rows, 3 columns)." in [m.value for m in at.chat_message[1].markdown]
     assert "stations (3 rows)" in texts(at.caption)[0]
 

@@ -158,7 +158,7 @@ def test_the_downloaded_rated_questions_score_on_the_accuracy_tab(
     ("sql", "said"),
     [
         ("COPY (SELECT 1) TO '/tmp/rated-upload-test.csv'", "COPY reads or writes files"),
-        ("SELECT * FROM read_csv('/etc/passwd')", "the table function read\\_csv\\(\\) is not allowed"),
+        ("SELECT * FROM read_csv('/etc/passwd')", "the table function read_csv() is not allowed"),
     ],
 )
 def test_a_hostile_uploaded_file_is_refused_before_any_model_call(

@@ -114,7 +114,7 @@ def test_values_from_an_upload_are_shown_inert_on_the_buttons(endpoint: FakeEndp
     labels = buttons(at, "follow_up_0_")
     assert escape_markdown(compare) in labels and compare not in labels
     label = next(label for label in labels if label.startswith("Compare"))
-    assert "![" not in label and "](" not in label  # no image or link syntax left for the button's Markdown
+    assert "![" not in label and "\\[i\\](" in label  # brackets escaped: no image or link for the button's Markdown
     scripted(model, follow_ups)
     at.button(key=f"follow_up_0_{[f.question for f in follow_ups].index(compare)}").click().run()
     settle(at)

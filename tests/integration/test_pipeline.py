@@ -121,8 +121,9 @@ def test_model_text_cannot_make_the_page_fetch_an_image(endpoint, db, client) ->
     # ... and so are table names in "the loaded tables hold no table like ..."
     endpoint.responder = ScriptedModel(default=fenced('SELECT * FROM "![x](https://evil.example/t.png)"'))
     answer = answer_question("which table?", [], db, client)
-    said = answer.of_type(TextPart)[0].text
-    assert "hold no table like" in said and "evil\\.example" in said and "![" not in said and "https://" not in said
+    said = answer.of_type(TextPart)[0]  # the app's sentence: kept as written, shown inert (no link from the name)
+    assert "hold no table like" in said.text and "![" not in said.text and not said.by_model
+    assert "\\[x\\](https\u2060://evil.example" in said.markdown
 
 
 def test_no_rows_says_what_to_try_and_skips_the_insight_call(endpoint, db, client) -> None:
