@@ -55,12 +55,25 @@ def number_format(frame: pd.DataFrame, column: str) -> str:
     return ",d" if whole else ",.4~f"
 
 
+# Vega's tooltip handler in Streamlit's frontend (vega-tooltip) draws a tooltip object's "image" key as
+# <img src="…"> (the browser fetches the cell's value) and its "title" key as a heading. A tooltip's keys are the
+# titles given here, so none is ever exactly one of these words, whatever the columns are called.
+TOOLTIP_MARKUP_KEYS = frozenset({"image", "title"})
+
+
+def tooltip_title(column: str) -> str:
+    """A column's title as a tooltip key: its title in words, never a key vega-tooltip turns into markup."""
+    title = title_for(column)
+    return title.capitalize() if title in TOOLTIP_MARKUP_KEYS else title
+
+
 def tooltip(frame: pd.DataFrame, column: str) -> alt.Tooltip:
+    title = tooltip_title(column)
     if is_temporal(frame, column):
-        return channel(alt.Tooltip, column, "temporal", format=time_grain(frame[column]).tooltip_format)
+        return channel(alt.Tooltip, column, "temporal", format=time_grain(frame[column]).tooltip_format, title=title)
     if is_numeric(frame, column):
-        return channel(alt.Tooltip, column, "quantitative", format=number_format(frame, column))
-    return channel(alt.Tooltip, column, "nominal")
+        return channel(alt.Tooltip, column, "quantitative", format=number_format(frame, column), title=title)
+    return channel(alt.Tooltip, column, "nominal", title=title)
 
 
 def tooltips(frame: pd.DataFrame, columns: list[str | None]) -> list[alt.Tooltip]:
@@ -167,8 +180,10 @@ def category_bars(frame: pd.DataFrame, x: str, y: str) -> tuple[alt.Chart, str |
         field=field_name(value), type="quantitative", title=value_title, axis=alt.Axis(format=number_format(frame, y))
     )
     tips = [
-        alt.Tooltip(field=field_name(label), type="nominal", title=category_title),
-        alt.Tooltip(field=field_name(value), type="quantitative", title=value_title, format=number_format(frame, y)),
+        alt.Tooltip(field=field_name(label), type="nominal", title=tooltip_title(x)),
+        alt.Tooltip(
+            field=field_name(value), type="quantitative", title=tooltip_title(y), format=number_format(frame, y)
+        ),
     ]
     chart = chart.mark_bar().encode(
         **{"y" if horizontal else "x": category, "x" if horizontal else "y": measure, "tooltip": tips}
@@ -260,7 +275,7 @@ def histogram(frame: pd.DataFrame, x: str) -> alt.Chart:
             x=channel(alt.X, x, "quantitative", bin=alt.Bin(maxbins=30)),
             y=alt.Y("count()", title="Count"),
             tooltip=[
-                channel(alt.Tooltip, x, "quantitative", bin=alt.Bin(maxbins=30)),
+                channel(alt.Tooltip, x, "quantitative", bin=alt.Bin(maxbins=30), title=tooltip_title(x)),
                 alt.Tooltip("count()", title="Count"),
             ],
         )

@@ -85,7 +85,7 @@ def time_grain(series: pd.Series) -> TimeGrain:
         return GRAINS["hour" if on_the_hour and values.nunique() > 1 else "instant"]
     if (values.dt.day == 1).all() and values.nunique() > 1:
         return GRAINS["year" if (values.dt.month == 1).all() else "month"]
-    if values.nunique() > 1 and values.dt.dayofweek.nunique() == 1:
+    if values.nunique() > 1 and values.dt.day_of_week.nunique() == 1:
         gaps = values.drop_duplicates().sort_values().diff().dropna()
         if (gaps.dt.days % 7 == 0).all():
             return GRAINS["week"]

@@ -1,8 +1,9 @@
 """Choosing the chart for a result: one documented rule table (``CHART_RULES``), shared by the chat and the
 Explore page, and the model's suggestion when it fits the result (improved by the same rules).
 
-A chart never loads anything from a URL: specs from the model lose every ``url``/``href`` and get the result
-as inline data; the map's land outline is bundled.
+A chart never loads anything from a URL: every chart is built by the app's own builders from the result (inline
+data); of a model's suggestion, even a whole Vega-Lite spec, only the mark and column names are used; the map's
+land outline is bundled.
 """
 
 from __future__ import annotations
@@ -56,7 +57,6 @@ CHART_RULES: tuple[tuple[str, str], ...] = (
     ("anything else", "no chart: the table says it"),
 )
 MARK_ALIASES = {"scatter": "point", "circle": "point", "pie": "arc", "column": "bar", "histogram": "bar"}
-FORBIDDEN_KEYS = {"url", "href", "$schema", "usermeta", "image", "loader"}
 TITLE_LIMIT = 90
 HINT_NOT_USED = "The model's chart suggestion did not fit the result"
 
@@ -177,40 +177,46 @@ def _plain(frame: pd.DataFrame, mark: str, x: str, y: str, color: str | None) ->
 
 
 # Model-written Vega-Lite ----------------------------------------------------------------------------
-def strip_urls(spec: Any) -> Any:
-    """A copy of ``spec`` without anything that could load from the network."""
-    if isinstance(spec, dict):
-        if spec.get("mark") == "image" or (isinstance(spec.get("mark"), dict) and spec["mark"].get("type") == "image"):
-            raise ChartMismatch("image marks load pictures from URLs")
-        return {k: strip_urls(v) for k, v in spec.items() if k not in FORBIDDEN_KEYS}
-    if isinstance(spec, list):
-        return [strip_urls(v) for v in spec]
-    return spec
+# An allow-list by construction: of a model's Vega-Lite spec only the mark and the columns it puts on x, y and
+# colour (theta and colour for a pie) are read, into a ChartHint that the app's own builders draw, with the app's
+# titles and tooltips. Nothing else the model wrote reaches the page: no data URL, href/url/image channel,
+# tooltip setting (``content: "data"`` shows a column named ``image`` as a picture), usermeta, config, params,
+# transform or expression is ever copied.
+VEGA_LITE_MARKS = frozenset({"bar", "line", "point", "circle", "area", "arc", "tick", "rect"})
 
 
-def _fields(spec: Any) -> set[str]:
-    found: set[str] = set()
-    if isinstance(spec, dict):
-        for key, value in spec.items():
-            if key == "field" and isinstance(value, str):
-                found.add(value)
-            else:
-                found |= _fields(value)
-    elif isinstance(spec, list):
-        for value in spec:
-            found |= _fields(value)
-    return found
+def _channel(encoding: dict[str, Any], name: str) -> dict[str, Any]:
+    definition = encoding.get(name)
+    return definition if isinstance(definition, dict) else {}
 
 
-def build_from_vega_lite(frame: pd.DataFrame, spec: dict[str, Any]) -> dict[str, Any]:
-    cleaned = strip_urls(spec)
-    cleaned.pop("data", None)
-    cleaned.pop("datasets", None)
-    missing = _fields(cleaned) - {str(c) for c in frame.columns}
-    if missing:
-        raise ChartMismatch(f"the spec uses columns the result lacks: {', '.join(sorted(missing))}")
-    chart = alt.Chart.from_dict({**cleaned, "data": {"values": []}}, validate=True)
-    return chart.properties(data=frame, width="container").to_dict(validate=True)
+def _column(encoding: dict[str, Any], name: str) -> str | None:
+    """The column a channel shows; refused when the channel computes something from it (the SQL does that)."""
+    definition = _channel(encoding, name)
+    if definition.get("aggregate") or definition.get("bin"):
+        raise ChartMismatch("the app draws the result's columns as they are (aggregate and bin in the SQL)")
+    field = definition.get("field")
+    return field if isinstance(field, str) else None
+
+
+def hint_from_vega_lite(spec: dict[str, Any]) -> ChartHint:
+    """The mark and the x, y and colour columns of a model's Vega-Lite spec (its first layer that has a mark),
+    and nothing else of it; ``ChartMismatch`` for a mark the app does not draw."""
+    layers = spec.get("layer") if isinstance(spec.get("layer"), list) else []
+    view = next((v for v in [spec, *layers] if isinstance(v, dict) and "mark" in v), {})
+    mark = view.get("mark")
+    mark = mark.get("type") if isinstance(mark, dict) else mark
+    if not isinstance(mark, str) or mark.lower() not in VEGA_LITE_MARKS:
+        plain_word = isinstance(mark, str) and mark.isalpha() and len(mark) <= 20  # model text: repeated only so
+        raise ChartMismatch(f"the app does not draw {repr(mark) + ' marks' if plain_word else 'that mark'}")
+    encoding = view.get("encoding") if isinstance(view.get("encoding"), dict) else {}
+    if mark.lower() == "arc":
+        return ChartHint("arc", _column(encoding, "color"), _column(encoding, "theta"))
+    x, y, color = _column(encoding, "x"), _column(encoding, "y"), _column(encoding, "color")
+    x_type, y_type = _channel(encoding, "x").get("type"), _channel(encoding, "y").get("type")
+    if x_type == "quantitative" and y_type in ("nominal", "ordinal"):
+        x, y = y, x  # horizontal bars: the app's builders take the category as x and turn the bars themselves
+    return ChartHint(mark.lower(), x, y, color)
 
 
 # Putting it together --------------------------------------------------------------------------------
@@ -243,9 +249,7 @@ def build_chart(
     if hint is not None and len(frame):
         try:
             if isinstance(hint, dict):
-                return ChartChoice(
-                    finish_spec(build_from_vega_lite(frame, hint), None, validate=True), "vega-lite", "model"
-                )
+                hint = hint_from_vega_lite(hint)
             chart, kind, subtitle = build_from_hint(frame, hint)
             if chart is None:
                 return ChartChoice(None, "none", "model")

@@ -101,10 +101,11 @@ def test_a_model_vega_lite_spec_never_loads_urls(db: SessionDatabase) -> None:
         },
         "usermeta": {"embedOptions": {"loader": {"baseURL": "https://attacker.example/"}}},
     }
-    choice = build_chart(result, spec)
+    choice = build_chart(result, spec, title="Which types are common?")
     text = json.dumps(choice.spec)
-    assert choice.source == "model"
-    assert "attacker.example" not in text and "href" not in text
+    assert (choice.source, choice.kind) == ("model", "bar")  # drawn by the app's own bar builder ...
+    assert choice.spec == build_chart(result, ChartHint("bar", "magType", "n"), title="Which types are common?").spec
+    assert "attacker.example" not in text and "href" not in text  # ... so nothing else of the spec is kept
     assert "vega-lite/v5.json" not in text  # the model's $schema is dropped (Altair adds its own)
 
 
@@ -113,7 +114,7 @@ def test_an_image_mark_is_refused(db: SessionDatabase) -> None:
     spec = {"mark": "image", "encoding": {"url": {"field": "magType"}}}
     choice = build_chart(result, spec)
     assert choice.source == "auto"
-    assert "image marks" in (choice.note or "")
+    assert "does not draw 'image' marks" in (choice.note or "")
 
 
 def test_an_invalid_vega_lite_spec_falls_back(db: SessionDatabase) -> None:
