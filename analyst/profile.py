@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 
 from analyst.schema import quote_identifier
@@ -12,12 +13,15 @@ PROFILE_COLUMNS = ["column_name", "column_type", "min", "max", "approx_unique", 
 
 def profile_table(db: SessionDatabase, table: str) -> pd.DataFrame:
     """Column, type, min, max, approximate distinct count (never above the row count) and null share of every
-    column (cached per data version)."""
+    column (cached per data version); a ``QueryError`` when the table cannot be read."""
     if table not in db.table_names():
         raise ValueError(f"No table named {table}")
 
     def compute() -> pd.DataFrame:
-        rows = db.internal_query(f"SUMMARIZE {quote_identifier(table)}")
+        try:
+            rows = db.internal_query(f"SUMMARIZE {quote_identifier(table)}")
+        except duckdb.Error as error:  # a saved view's query may fail or run too long
+            raise db.reading_error(error) from None
         frame = pd.DataFrame(
             rows,
             columns=[

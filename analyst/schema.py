@@ -12,7 +12,7 @@ from typing import Any
 
 import duckdb
 
-from sandbox.database import QueryError, SessionDatabase
+from sandbox.database import SessionDatabase
 from sources.bundled import COLUMN_UNITS, EARTHQUAKES_TABLE
 
 MAX_LISTED_VALUES = 8
@@ -144,7 +144,7 @@ def _describe(db: SessionDatabase, table: str) -> str:
         if view.description is None or not view.fresh:
             try:
                 db.remember_description(table, describe_table(db, table))
-            except QueryError:  # too slow to describe: as it was, else its columns alone
+            except duckdb.Error:  # too slow to describe, or failing now: as it was, else its columns alone
                 return view.description or "\n".join(
                     [f"Table {quote_identifier(table)}:", *(f"{quote_identifier(c)} {k}" for c, k in view.columns)]
                 )

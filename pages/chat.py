@@ -4,6 +4,7 @@ import streamlit as st
 
 from analyst.answer import DONE, conversation_totals
 from analyst.model_text import escape_markdown
+from sandbox.database import QueryError
 from sources.file_types import ACCEPTED_TYPES
 from ui import state
 from ui.answer_tools import open_shared_answer, render_answer_tools
@@ -59,9 +60,14 @@ render_restore_notes()
 history = state.conversation()
 question = (submitted.text if submitted else None) or state.take_pending_question()
 if not history and not question:  # the empty state goes as soon as a first question is on its way
-    with st.expander("Preview the data"):
-        table = st.selectbox("Table", database.table_names(), label_visibility="collapsed")
-        st.dataframe(database.preview(table), hide_index=True)
+    preview = st.expander("Preview the data", key="preview_data", on_change="rerun")  # read only when open
+    with preview:
+        if preview.open:
+            table = st.selectbox("Table", database.table_names(), label_visibility="collapsed")
+            try:
+                st.dataframe(database.preview(table), hide_index=True)
+            except QueryError as error:
+                st.warning(escape_markdown(error.message))
     render_starters(database)
 
 for index, answer in enumerate(history):

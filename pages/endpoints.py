@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from analyst.model_text import escape_markdown
 from evaluation.side_by_side import Outcome, run_comparison
 from providers.endpoint_types import EndpointType
 from providers.errors import ProviderError
@@ -23,10 +24,12 @@ health_tab, compare_tab, score_tab = st.tabs(["Health and wake-up", "Compare", "
 
 with health_tab:
     if problem or client is None:
-        st.info(problem)
+        st.info(escape_markdown(problem))
     else:
         settings = client.settings
-        st.caption(f"{settings.endpoint_type.label} · {client.shown_base_url()} · model {settings.model}")
+        st.caption(
+            escape_markdown(f"{settings.endpoint_type.label} · {client.shown_base_url()} · model {settings.model}")
+        )
         if st.button("Run health check", type="primary"):
             with st.spinner("Asking the endpoint…"):
                 state.store_result(state.HEALTH_REPORT, run_health_check(client))
@@ -42,7 +45,7 @@ with health_tab:
                     state.store_result(state.SERVED_MODELS, error)
             served = state.result(state.SERVED_MODELS)
             if isinstance(served, ProviderError):
-                st.error(str(served))
+                st.error(escape_markdown(str(served)))
             elif served is not None:
                 st.dataframe({"model": served}, hide_index=True)
 
@@ -70,7 +73,9 @@ with health_tab:
             line = (
                 f"{status.state} · {status.elapsed_s:.0f} s · {plural(status.attempts, 'attempt')} — {status.message}"
             )
-            {"ready": st.success, "failed": st.error, "gave up": st.warning}.get(status.state, st.info)(line)
+            {"ready": st.success, "failed": st.error, "gave up": st.warning}.get(status.state, st.info)(
+                escape_markdown(line)
+            )
 
         render_wake_up()
 
@@ -99,9 +104,9 @@ with compare_tab:
         for column, outcome in zip(st.columns(len(outcomes)), outcomes, strict=True):
             with column, st.container(border=True):
                 answer = outcome.answer
-                st.markdown(f"**{outcome.label}** · {answer.model or 'no model'}")
+                st.markdown(f"**{outcome.label}** · {escape_markdown(answer.model or 'no model')}")
                 if answer.error:
-                    st.error(answer.error)
+                    st.error(escape_markdown(answer.error))
                     continue
                 if outcome.same_as:
                     st.success(f"Same result as {', '.join(outcome.same_as)}")
@@ -122,7 +127,7 @@ with score_tab:
     if questions:
         st.caption(f"{described} A question is right when the answer's rows equal the reference query's rows.")
     if problem or client is None:
-        st.info(problem)
+        st.info(escape_markdown(problem))
     render_score(None if problem else client, questions)  # runs in the background: progress, Stop
     report = finished_report()
     if report is not None:
@@ -132,7 +137,9 @@ with score_tab:
         b.metric("Median latency", f"{report.latency_p50_s:.2f} s")
         c.metric("90th percentile", f"{report.latency_p90_s:.2f} s")
         d.metric("Tokens", f"{report.total_tokens:,}")
-        st.caption(f"{right} of {len(report.scores)} right · model {report.model} · wrong answers first")
+        st.caption(
+            f"{right} of {len(report.scores)} right · model {escape_markdown(report.model)} · wrong answers first"
+        )
         wrong_first = sorted(report.scores, key=lambda s: s.correct)
         rows = [
             {

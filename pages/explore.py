@@ -29,11 +29,20 @@ tables_tab, sql_tab, add_tab = st.tabs(["Tables", "SQL workbench", "Add data"])
 with tables_tab:
     for info in database.tables():
         title = f"**{escape_markdown(info.name)}** — {info.rows:,} rows · {len(info.columns)} columns"
-        with st.expander(title, expanded=info.name == state.new_table()):
-            st.caption("Profile (DuckDB SUMMARIZE)")
-            st.dataframe(profile_table(database, info.name), hide_index=True)
-            st.caption("First rows")
-            st.dataframe(database.preview(info.name, 20), hide_index=True)
+        # Drawn only while open: a table's profile reads all of it (a saved table runs its query).
+        table = st.expander(title, expanded=info.name == state.new_table(), key=f"table_{info.name}", on_change="rerun")
+        with table:
+            if not table.open:
+                continue
+            try:
+                profile, first_rows = profile_table(database, info.name), database.preview(info.name, 20)
+            except QueryError as error:
+                st.warning(escape_markdown(error.message))
+            else:
+                st.caption("Profile (DuckDB SUMMARIZE)")
+                st.dataframe(profile, hide_index=True)
+                st.caption("First rows")
+                st.dataframe(first_rows, hide_index=True)
             with st.container(horizontal=True):
                 if st.button("Ask about this table", key=f"ask_{info.name}"):
                     state.ask(f"What does the {info.name} table contain? Show a few key figures.")

@@ -332,18 +332,24 @@ class SessionDatabase:
 
     @contextmanager
     def _time_limit(self) -> Iterator[None]:
-        """Interrupt what runs inside after the time limit (callers hold the lock); a ``QueryError`` then."""
+        """Interrupt what runs inside after the time limit (callers hold the lock): DuckDB then raises its
+        ``InterruptException``."""
         watchdog = threading.Timer(self.limits.time_limit_s, self._cursor.interrupt)
         watchdog.daemon = True
         watchdog.start()
         try:
             yield
-        except duckdb.InterruptException:
-            raise QueryError(
-                f"Reading this table took longer than {self.limits.time_limit_s:g} s and was stopped.", "timeout"
-            ) from None
         finally:
             watchdog.cancel()
+
+    def reading_error(self, error: duckdb.Error) -> QueryError:
+        """What the page says when the app's own read of a table fails (a saved view's query can fail or run
+        too long)."""
+        if isinstance(error, duckdb.InterruptException):
+            return QueryError(
+                f"Reading this table took longer than {self.limits.time_limit_s:g} s and was stopped.", "timeout"
+            )
+        return QueryError(f"Could not read this table: {clean_duckdb_message(error).splitlines()[0]}")
 
     def table_names(self) -> list[str]:
         """The session's tables and views, by name (read once per version of the tables)."""
@@ -384,7 +390,7 @@ class SessionDatabase:
         try:
             with self._time_limit():  # fetchall, not fetchone: no result is left open on the connection
                 rows = int(self._cursor.execute(f"SELECT count(*) FROM {quote_name(name)}").fetchall()[0][0])
-        except QueryError:
+        except duckdb.Error:  # too slow, or the view fails now
             return view.rows or 0 if view is not None else 0
         if view is not None:
             self.saved_views[name] = dataclasses.replace(view, rows=rows)
@@ -395,7 +401,10 @@ class SessionDatabase:
         if table not in self.table_names():
             raise ValueError(f"No table named {table}")
         with self._lock, self._time_limit():
-            return self._cursor.sql(f"SELECT * FROM {quote_name(table)} LIMIT {int(rows)}").df()
+            try:
+                return self._cursor.sql(f"SELECT * FROM {quote_name(table)} LIMIT {int(rows)}").df()
+            except duckdb.Error as error:
+                raise self.reading_error(error) from None
 
     def export_table(self, table: str) -> pa.Table:
         """All rows of one of the session's tables, for exports (owner-side, never model SQL)."""

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from analyst.model_text import remove_remote_content
+from analyst.model_text import escape_markdown
 from providers.catalog import AUTO_MODEL, CATALOG, CUSTOM_MODEL, model_choices
 from providers.debug import debug_requested, enable_debug_logging
 from providers.endpoint_types import EndpointType
@@ -121,7 +121,7 @@ def render_sidebar() -> Resolved:
         resolved = resolve_selection(selection, configuration)
         state.store_resolved_provider(resolved, debug)
         if resolved.problem:
-            st.warning(resolved.problem)
+            st.warning(escape_markdown(resolved.problem))
         elif resolved.key.source == "configured":
             st.caption("Using the app's configured token.")
         if st.button("Test connection", disabled=resolved.settings is None, width="stretch"):
@@ -130,7 +130,7 @@ def render_sidebar() -> Resolved:
         if report is not None:
             render_health_report(report)
         for notice in state.endpoint_state().notices:
-            st.info(notice)
+            st.info(escape_markdown(notice))
         if debug:
             st.caption("Last requests")
             rows = state.endpoint_state().request_log.rows()
@@ -145,7 +145,7 @@ def _run_test_connection() -> None:
     if client is None:
         return
     with st.status("Testing connection…") as status:
-        report = run_health_check(client, on_retry=lambda notice: status.update(label=str(notice)))
+        report = run_health_check(client, on_retry=lambda notice: status.update(label=escape_markdown(str(notice))))
         status.update(
             label="Connection works" if report.ok else "Connection failed", state="complete" if report.ok else "error"
         )
@@ -154,9 +154,9 @@ def _run_test_connection() -> None:
 
 def render_health_report(report: HealthReport) -> None:
     if report.ok:
-        preview = remove_remote_content(report.reply_preview)  # the model's words, shown as Markdown
-        st.success(f"{report.status} in {report.latency_ms:.0f} ms from {report.model}: “{preview}”")
+        reply = f"{report.status} in {report.latency_ms:.0f} ms from {report.model}: “{report.reply_preview}”"
+        st.success(escape_markdown(reply))  # the model's words and name: shown as text
     else:
-        st.error(report.error or report.status)
+        st.error(escape_markdown(report.error or report.status))
     with st.expander("Equivalent curl command"):
         st.code(report.curl, language="bash")

@@ -46,7 +46,9 @@ def test_without_a_key_the_page_opens_and_says_what_to_configure() -> None:
     info = texts(at.info)[0]
     assert info.startswith("HuggingFace API key required. Configure a model endpoint in the sidebar")
     assert "earthquakes (1,707 rows)" in texts(at.caption)[0]
-    assert any(e.label == "Preview the data" for e in at.expander)
+    assert any(e.label == "Preview the data" for e in at.expander) and not at.dataframe  # read when opened
+    at.session_state["preview_data"] = True
+    at.run()
     assert len(at.dataframe[0].value) == 100 and "magType" in at.dataframe[0].value.columns
     examples = [b.label for b in at.button if b.key and b.key.startswith("example_")]
     assert "How many earthquakes are there for each magType?" in examples  # built from the data
