@@ -4,6 +4,7 @@ import streamlit as st
 
 from analyst.answer import DONE, conversation_totals
 from analyst.model_text import escape_markdown
+from analyst.prompts import MAX_QUESTION_CHARS
 from sandbox.database import QueryError
 from sources.file_types import ACCEPTED_TYPES
 from ui import state
@@ -29,7 +30,10 @@ run_inside_app()
 
 # The input first: it is drawn at the bottom anyway, and a person can start typing while the rest loads.
 submitted = st.chat_input(
-    "Ask a question about the data, or attach a file", accept_file="multiple", file_type=ACCEPTED_TYPES
+    "Ask a question about the data, or attach a file",
+    accept_file="multiple",
+    file_type=ACCEPTED_TYPES,
+    max_chars=MAX_QUESTION_CHARS,  # every character rides along in later prompts: the app cuts longer ones too
 )
 
 open_shared_answer()  # a link's ?q=...&sql=... joins the conversation once, rerun here without a model

@@ -4,8 +4,11 @@ owner's endpoint URL never shown to a visitor. Real SDK, real HTTP to the loopba
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from analyst.prompts import MAX_QUESTION_CHARS
 from conversations.usage import UsageLedger
 from providers.budget import BudgetExceeded, BudgetLimits, VisitorAccount
 from providers.client import ModelClient
@@ -14,11 +17,13 @@ from providers.endpoint_types import EndpointType
 from providers.selection import Selection, resolve_selection
 from providers.settings import Configuration, ProviderSettings, read_configuration
 from tests.conftest import FAST_RETRIES
+from tests.support.apptest import ask, open_app, settle
 from tests.support.fake_endpoint import FakeEndpoint
-from tests.support.scripted_model import ScriptedModel
+from tests.support.scripted_model import ScriptedModel, fenced
 
 OWNER_TOKEN = "hf_OwnerBudget000000000001"
 HI = [{"role": "user", "content": "hi"}]
+BY_TYPE = 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC'
 
 
 class Clock:
@@ -150,3 +155,21 @@ def test_the_owner_s_url_never_reaches_a_visitor_s_page_or_messages(endpoint: Fa
     shown = [str(failure.value), client.shown_base_url(), *(str(r) for r in client.state.request_log.rows())]
     assert client.shown_base_url() == "the configured endpoint/v1"
     assert not any(host in text for text in shown)
+
+
+def test_a_million_character_question_is_cut_where_it_is_kept_and_in_every_later_prompt(endpoint: FakeEndpoint) -> None:
+    """The probe: a 1,000,000-character question became a 1 MB request and rode along in later prompts."""
+    endpoint.responder = ScriptedModel().on("magnitude type", fenced(BY_TYPE))
+    secrets = {"HUGGINGFACE_API_KEY": OWNER_TOKEN, "HUGGINGFACE_ENDPOINT_URL": endpoint.url, "HUGGINGFACE_MODEL": "tgi"}
+    at = ask(open_app(secrets=secrets).run(), "Which magnitude type? " + "x" * 1_000_000)  # the chat input cuts it
+    assert len(at.session_state["conversation"][0].question) == MAX_QUESTION_CHARS
+    at.session_state["pending_question"] = "Which magnitude type? " + "y" * 1_000_000  # another way in: the app cuts it
+    settle(at.run())
+    ask(at, "And which magnitude type is rarest?")
+    kept = at.session_state["conversation"]
+    assert len(kept[1].question) <= MAX_QUESTION_CHARS and kept[1].question.endswith("…")
+    requests = endpoint.chat_requests()
+    assert len(requests) == 6  # three questions answered: SQL and insight each
+    assert max(len(json.dumps(r.body)) for r in requests) < 30_000
+    follow_up = requests[4].body["messages"]
+    assert [m["content"] for m in follow_up[1:5:2]] == [kept[0].question, kept[1].question]  # cut, nothing more
