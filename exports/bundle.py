@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 
 import duckdb
+import pandas as pd
 import pyarrow.parquet as pq
 
 from analyst.answer import Answer, ChartPart
@@ -28,9 +29,11 @@ from exports.script import (
     build_script,
     chart_file,
 )
-from sandbox.database import SessionDatabase
+from sandbox.database import QueryError, SessionDatabase, quote_name
+from sandbox.row_size import size_sql
 
 MAX_EXPORT_ROWS = 1_000_000  # bigger tables are named in the script, not copied into the zip
+MAX_EXPORT_BYTES = 64 * 1024**2  # nor tables whose rows take more (a saved view's rows are made when exported)
 SCRIPT_PACKAGES = ("duckdb", "altair", "pandas", "pyarrow", "vl-convert-python")  # vl-convert: PNG and offline HTML
 REPORT_NAME = "conversation.md"
 
@@ -56,9 +59,25 @@ def split_exportable(names: Sequence[str], db: SessionDatabase) -> tuple[list[st
             missing[name] = f"it is the app owner's Parquet file {db.external_source.name}"
         elif rows[name] > MAX_EXPORT_ROWS:
             missing[name] = f"{rows[name]:,} rows, more than the {MAX_EXPORT_ROWS:,} an export copies"
+        elif (size := table_bytes(db, name)) is None or size > MAX_EXPORT_BYTES:
+            taken = "rows that could not be measured" if size is None else f"{size / 1024**2:,.0f} MB of rows"
+            missing[name] = f"{taken}, more than the {MAX_EXPORT_BYTES // 1024**2} MB an export copies"
         else:
             exported.append(name)
     return exported, missing
+
+
+def table_bytes(db: SessionDatabase, name: str) -> int | None:
+    """What a table's rows take, measured by DuckDB without copying them (text and list lengths), through the
+    sandbox (its time and memory limits); None when it cannot be measured within them."""
+    columns = next((info.columns for info in db.tables() if info.name == name), ())
+    try:
+        sizes = " + ".join(size_sql(quote_name(c), duckdb.sqltype(t)) for c, t in columns) or "0"
+        frame = db.run_query(f"SELECT sum({sizes}) AS size FROM {quote_name(name)}").frame
+    except (QueryError, duckdb.Error, ValueError):  # a type DuckDB's Python API cannot read back
+        return None
+    value = frame["size"].iloc[0]
+    return 0 if pd.isna(value) else int(value)
 
 
 def _numbered_charts(history: Sequence[Answer]) -> dict[int, ChartPart]:

@@ -20,37 +20,77 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sandbox.guard import NotAQuery, UnknownTable, UnsafeSQL, check_read_only, first_keyword
+from sandbox.memory_watch import MemoryWatch, QuerySlots, size_in_bytes
+from sandbox.row_size import is_fixed, measure_cells, size_sql
+from sandbox.syntax_tree import parse_tree
+from sandbox.value_size import FIXED_BYTES
 from sources.bundled import EARTHQUAKES_PARQUET, EARTHQUAKES_TABLE, earthquakes_source
 
 T = TypeVar("T")
 OWNER_DATABASE = "owner_data"  # the attached read-only copy of the owner's Parquet file
+# What one result may hold once fetched (Arrow bytes; the pandas frame, the page and a kept conversation hold about
+# as much again each), and one row of it, measured in DuckDB before it is fetched.
+RESULT_BYTES = 8 * 1024**2
+ROW_BYTES = 512 * 1024
+FETCH_BATCH_ROWS = 128  # rows converted to Arrow at a time: a batch is at most 128 rows of ROW_BYTES (64 MB)
+# How much more than DuckDB's own memory limit the server may grow while one query runs (vectors being built,
+# the fetched rows) before the query is stopped.
+MEMORY_HEADROOM = 80 * 1000**2
+# Sandbox queries running at once in the whole process (two cores, two DuckDB threads each, and the memory a few
+# budgets take); the others wait for a slot, at most the time limit.
+QUERY_SLOTS = QuerySlots(4)
+MEMORY_WATCH = MemoryWatch()
+ROW_TOO_LARGE = "sandbox: a result row is too large"
 
 
 @dataclass(frozen=True)
 class SandboxLimits:
     time_limit_s: float = 10.0
-    memory_limit: str = "1GB"
+    memory_limit: str = "200MB"  # DuckDB's own, per session (hash tables, sorts, aggregates); no spilling to disk
     row_cap: int = 5_000
     threads: int = 2
+    result_bytes: int = RESULT_BYTES
+    row_bytes: int = ROW_BYTES
+    memory_budget: int | None = None  # bytes; None: memory_limit and MEMORY_HEADROOM
+
+    @property
+    def process_budget(self) -> int:
+        """How much the whole process may grow while one query runs before the query is stopped."""
+        if self.memory_budget is not None:
+            return self.memory_budget
+        return size_in_bytes(self.memory_limit) + MEMORY_HEADROOM
 
 
 @dataclass(frozen=True)
 class QueryResult:
-    """The first ``row_cap`` rows of a result, and how many rows there were in all."""
+    """The first rows of a result (at most ``row_cap``, and at most ``result_bytes`` of them), and how many rows
+    there were in all. ``fetched_bytes``: what the rows take (Arrow); ``byte_capped``: rows were left out for size."""
 
     sql: str
     frame: pd.DataFrame
     total_rows: int
     elapsed_ms: float
+    fetched_bytes: int = 0
+    byte_capped: bool = False
 
     @property
     def left_out(self) -> int:
         return self.total_rows - len(self.frame)
+
+    @property
+    def shown(self) -> str:
+        """How many rows are shown, in words: "first 812 of 5,000 rows (8.0 MB)" when rows were left out."""
+        rows = len(self.frame)
+        if not self.left_out:
+            return f"{rows:,} row{'' if rows == 1 else 's'}"
+        size = f" ({self.fetched_bytes / 1024**2:.1f} MB)" if self.byte_capped else ""
+        return f"first {rows:,} of {self.total_rows:,} rows{size}"
 
     @property
     def columns(self) -> list[str]:
@@ -65,7 +105,7 @@ class QueryError(Exception):
     ) -> None:
         super().__init__(message)
         self.message = message
-        self.kind = kind  # "refused", "error", "timeout" or "memory"
+        self.kind = kind  # "refused", "error", "timeout", "memory" or "busy"
         self.changes_something = changes_something  # refused because it would write, not read
         self.unknown_table = unknown_table  # the table it names that is not loaded
 
@@ -414,48 +454,89 @@ class SessionDatabase:
             return self._cursor.sql(f"SELECT * FROM {quote_name(table)}").to_arrow_table()
 
     def run_query(self, sql: str, *, first_rows: int | None = None) -> QueryResult:
-        """Run untrusted SQL: checked, in a rolled-back transaction, rows capped, and stopped by one time limit
-        for the whole statement (a watchdog interrupts it, whatever DuckDB plans it as). Every failure is a
-        ``QueryError`` with the sandbox's own message. ``first_rows``: only that many rows are wanted (whether a
-        query answers anything), and the total is not counted."""
+        """Run untrusted SQL: checked (the guard also sizes the values it builds), in a rolled-back transaction,
+        rows and bytes capped, and stopped by one time limit for the whole statement (a watchdog interrupts it,
+        whatever DuckDB plans it as) and by the memory watch when the server grows past its budget. At most
+        ``QUERY_SLOTS`` run at once in the process. Every failure is a ``QueryError`` with the sandbox's own message.
+        ``first_rows``: only that many rows are wanted (whether a query answers anything), and the total is not
+        counted."""
         started = time.perf_counter()
+        limits = self.limits
+        memory = None
         with self._lock:
-            watchdog = threading.Timer(self.limits.time_limit_s, self._cursor.interrupt)
+            watchdog = threading.Timer(limits.time_limit_s, self._cursor.interrupt)
             watchdog.daemon = True
-            watchdog.start()
             try:
                 statement = self._checked(sql)
-                self._cursor.execute("BEGIN TRANSACTION")
-                try:
-                    frame, total = self._fetch_capped(statement, first_rows)
-                finally:
-                    watchdog.cancel()
-                    self._cursor.execute("ROLLBACK")
+                with QUERY_SLOTS.slot(limits.time_limit_s) as had_slot:
+                    if not had_slot:
+                        raise QueryError("The server is busy with other queries: try again in a moment.", "busy")
+                    watchdog.start()
+                    self._cursor.execute("BEGIN TRANSACTION")
+                    try:
+                        with MEMORY_WATCH.watch(self._cursor.interrupt, limits.process_budget) as memory:
+                            frame, total, size, capped = self._fetch_capped(statement, first_rows)
+                    finally:
+                        watchdog.cancel()
+                        self._cursor.execute("ROLLBACK")
             except QueryError:
                 raise
             except duckdb.InterruptException:
+                if memory is not None and memory.stopped:
+                    raise QueryError(
+                        "The query needed more memory than the sandbox allows (the server grew by more than "
+                        f"{limits.process_budget / 1000**2:,.0f} MB while it ran) and was stopped. Try a smaller "
+                        "question or aggregate more.",
+                        "memory",
+                    ) from None
                 raise QueryError(
-                    f"The query ran longer than {self.limits.time_limit_s:g} s and was stopped. "
+                    f"The query ran longer than {limits.time_limit_s:g} s and was stopped. "
                     "Try a smaller question or aggregate more.",
                     "timeout",
                 ) from None
             except duckdb.OutOfMemoryException:
                 raise QueryError(
-                    f"The query needed more memory than the sandbox allows ({self.limits.memory_limit}).", "memory"
+                    f"The query needed more memory than the sandbox allows ({limits.memory_limit}) and was stopped. "
+                    "Try a smaller question or aggregate more.",
+                    "memory",
                 ) from None
             except duckdb.PermissionException as error:
                 raise QueryError(f"Refused: {clean_duckdb_message(error)}", "refused") from None
             except duckdb.Error as error:
+                if ROW_TOO_LARGE in str(error):
+                    raise QueryError(
+                        f"A row of this result holds more than {limits.row_bytes // 1024:,} KB: select fewer or "
+                        "shorter columns (left(text, 1000) keeps the start of a long text).",
+                        "memory",
+                    ) from None
                 raise QueryError(clean_duckdb_message(error)) from None
             except Exception as error:  # anything else (a conversion pyarrow/pandas cannot make): no traceback
                 raise QueryError(f"The query could not run ({type(error).__name__}).") from None
             finally:
                 watchdog.cancel()
-        return QueryResult(statement, frame, total, (time.perf_counter() - started) * 1000)
+        elapsed = (time.perf_counter() - started) * 1000
+        return QueryResult(statement, frame, total, elapsed, size, capped)
 
     def _checked(self, sql: str) -> str:
+        """The statement to run, if the guard allows ``sql``: read-only, over the session's tables, and building no
+        value larger than it may (sized from each column's largest value, and each saved view's query)."""
         try:
-            return check_read_only(sql, self._cursor, set(self.table_names()))
+            names = self.table_names()
+            views = dict(self.saved_views)
+            cells = self.memo(
+                "cell-sizes", lambda: measure_cells(self.internal_query, [n for n in names if n not in views])
+            )
+            trees = self.memo(
+                "view-trees", lambda: {n: parse_tree(v.query, self.internal_query) for n, v in views.items()}
+            )
+            return check_read_only(
+                sql,
+                self._cursor,
+                set(names),
+                cells=cells,
+                views={n: t for n, t in trees.items() if t is not None},
+                tracked_bytes=size_in_bytes(self.limits.memory_limit),
+            )
         except UnknownTable as error:
             raise QueryError(str(error), unknown_table=error.table) from None
         except NotAQuery as error:
@@ -465,33 +546,65 @@ class SessionDatabase:
         except duckdb.Error as error:
             raise QueryError(clean_duckdb_message(error)) from None
 
-    def _fetch_capped(self, statement: str, first_rows: int | None = None) -> tuple[pd.DataFrame, int]:
-        """The first ``row_cap`` rows, and the total: counted by DuckDB rather than by streaming every row."""
-        cap = min(first_rows, self.limits.row_cap) if first_rows else self.limits.row_cap
+    def _fetch_capped(self, statement: str, first_rows: int | None = None) -> tuple[pd.DataFrame, int, int, bool]:
+        """The first rows, at most ``row_cap`` and ``result_bytes`` of them, and the total (counted by DuckDB
+        rather than by streaming every row); what they take, and whether rows were left out for size.
+
+        A query's rows are measured in DuckDB as they are made (string and list lengths, no copy): a row over
+        ``row_bytes`` stops the query there, and rows are converted a few at a time, so nothing larger than a batch
+        of rows is ever copied out of DuckDB beyond what is kept."""
+        limits = self.limits
+        cap = min(first_rows, limits.row_cap) if first_rows else limits.row_cap
         countable = self._can_count(statement)
-        # A LIMIT around the query lets DuckDB keep only the top rows of a sort instead of sorting everything.
-        relation = self._cursor.sql(f"SELECT * FROM (\n{statement}\n) LIMIT {cap + 1}" if countable else statement)
+        if countable:
+            # A LIMIT around the query lets DuckDB keep only the top rows of a sort instead of sorting everything.
+            query = f"SELECT * FROM (\n{statement}\n)"
+            types = self._cursor.sql(query).types  # bound, not run
+            fixed = FIXED_BYTES * sum(1 for kind in types if is_fixed(kind))
+            sizes = " + ".join([str(fixed)] + [size_sql(f"#{i}", k) for i, k in enumerate(types, 1) if not is_fixed(k)])
+            columns, size = ", ".join(f"#{i}" for i in range(1, len(types) + 1)), f"#{len(types) + 1}"
+            relation = self._cursor.sql(
+                f"SELECT {columns}, CASE WHEN {size} > {limits.row_bytes} THEN error('{ROW_TOO_LARGE}') ELSE {size} "
+                f"END FROM (SELECT *, {sizes} FROM ({query})) LIMIT {cap + 1}"
+            )
+        else:
+            relation = self._cursor.sql(statement)
         if relation is None:
-            return pd.DataFrame(), 0
-        reader = relation.to_arrow_reader(batch_size=min(cap + 1, 100_000))
+            return pd.DataFrame(), 0, 0, False
+        reader = relation.to_arrow_reader(batch_size=FETCH_BATCH_ROWS)
+        schema = pa.schema(list(reader.schema)[:-1]) if countable else reader.schema
         kept: list[pa.RecordBatch] = []
-        kept_rows = 0
+        rows = size = seen = 0
+        capped = False
         for batch in reader:
-            kept.append(batch)
-            kept_rows += batch.num_rows
-            if kept_rows > cap:
+            seen += batch.num_rows
+            if countable:  # the last column is each row's size, measured by DuckDB
+                row_sizes = batch.column(batch.num_columns - 1).to_numpy(zero_copy_only=False)
+                batch = pa.RecordBatch.from_arrays(batch.columns[:-1], schema=schema)
+            else:
+                row_sizes = np.full(batch.num_rows, batch.nbytes / max(batch.num_rows, 1))
+            ends = size + np.cumsum(row_sizes, dtype=np.float64)
+            fits = int(np.searchsorted(ends, limits.result_bytes, side="right"))
+            if fits < batch.num_rows:
+                capped = True
+                fits = max(fits, 1 if rows == 0 else 0)  # the first row always shows (it is under row_bytes)
+            size = int(ends[fits - 1]) if fits else size
+            kept.append(batch.slice(0, fits))
+            rows += fits
+            if capped or rows > cap:
                 break
-        table = pa.Table.from_batches(kept, schema=reader.schema)
+        table = pa.Table.from_batches(kept, schema=schema)
         total = table.num_rows
-        if total > cap and first_rows:
+        if (capped or total > cap) and first_rows:
             reader.close()  # only the first rows were wanted: no result is left open on the connection
-        elif total > cap:
+        elif capped or total > cap:
             if countable:
                 reader.close()  # DuckDB 2.0 refuses a new query while a result is still open
                 total = int(self._cursor.execute(f"SELECT count(*) FROM (\n{statement}\n)").fetchone()[0])
             else:
-                total += sum(batch.num_rows for batch in reader)
-        return table.slice(0, cap).to_pandas(), total
+                total = seen + sum(batch.num_rows for batch in reader)
+        table = table.slice(0, cap)
+        return table.to_pandas(), total, int(table.nbytes), capped
 
     @staticmethod
     def _can_count(statement: str) -> bool:

@@ -12,18 +12,22 @@ table function and function call is checked. What is not known to be safe is ref
   ``information_schema``, ``pg_catalog`` and the built-in views (``pg_settings``, ``duckdb_settings``) are out.
 - table functions: ``range``, ``generate_series``, ``unnest``; nothing that reads files, settings or SQL.
 - query nodes: no INSERT/UPDATE/DELETE hidden in a CTE.
+- values: none may grow past what the sandbox allows per row (``sandbox.value_size``: each function that can
+  build a large value has a rule, size arguments are small literal numbers, growth through CTEs multiplies).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 
+from sandbox.row_size import measure_cells
 from sandbox.syntax_tree import walk
+from sandbox.value_size import TRACKED_BYTES, Columns, TooLarge, check_value_sizes
 
 ST = duckdb.StatementType
 TOKEN = duckdb.token_type
@@ -74,10 +78,6 @@ DENIED_FUNCTIONS = {
     "current_query",
 }
 DENIED_PREFIXES = ("read_", "duckdb_", "pragma_", "parquet_", "sniff_", "iceberg_", "delta_", "sqlite_", "postgres_")
-# String builders whose size argument decides how much memory one value takes (DuckDB's memory limit
-# does not cover strings being built): only small literal sizes.
-SIZE_ARGUMENT = {"repeat": 1, "lpad": 1, "rpad": 1}
-MAX_BUILT_SIZE = 10_000
 MAX_SQL_CHARS = 50_000
 INSPECTING = ("DESCRIBE", "SUMMARIZE", "SHOW")
 QUERY_STARTS = ("SELECT", "FROM", "WITH", "VALUES", "(", "PIVOT", "UNPIVOT", "TABLE")
@@ -138,10 +138,20 @@ def first_keyword(sql: str) -> str:
     return words[0].word if words else ""
 
 
-def check_read_only(sql: str, connection: duckdb.DuckDBPyConnection, tables: set[str]) -> str:
+def check_read_only(
+    sql: str,
+    connection: duckdb.DuckDBPyConnection,
+    tables: set[str],
+    *,
+    cells: Mapping[str, Columns] | None = None,
+    views: Mapping[str, dict[str, Any]] | None = None,
+    tracked_bytes: float = TRACKED_BYTES,
+) -> str:
     """The one statement to run for ``sql``, if it is a read-only query over ``tables``; else ``UnsafeSQL``.
 
-    The returned text is exactly what was judged and what must run (a PIVOT comes back wrapped)."""
+    The returned text is exactly what was judged and what must run (a PIVOT comes back wrapped). ``cells``: each
+    table's columns with the size of their largest value (``measure_cells``, measured here when not given);
+    ``views``: each saved view's parsed query; ``tracked_bytes``: DuckDB's memory limit (``sandbox.value_size``)."""
     if not sql or not sql.strip():
         raise UnsafeSQL("There is no SQL to run.")
     if len(sql) > MAX_SQL_CHARS:
@@ -161,13 +171,26 @@ def check_read_only(sql: str, connection: duckdb.DuckDBPyConnection, tables: set
         kind = statement.type
     except ValueError:  # a statement type the Python API does not even name (UPDATE EXTENSIONS)
         raise refusal("this kind of statement is not allowed") from None
-    return _Judge(connection, {t.lower() for t in tables}).statement(statement.query, kind)
+    if cells is None:
+        cells = measure_cells(lambda q, p: connection.execute(q, p).fetchall(), sorted(tables))
+    judge = _Judge(connection, {t.lower() for t in tables}, cells, views or {}, tracked_bytes)
+    return judge.statement(statement.query, kind)
 
 
 class _Judge:
-    def __init__(self, connection: duckdb.DuckDBPyConnection, tables: set[str]) -> None:
+    def __init__(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        tables: set[str],
+        cells: Mapping[str, Columns],
+        views: Mapping[str, dict[str, Any]],
+        tracked_bytes: float,
+    ) -> None:
         self.connection = connection
         self.tables = tables
+        self.cells = cells
+        self.views = views
+        self.tracked_bytes = tracked_bytes
 
     def statement(self, text: str, kind: Any) -> str:
         query = _strip_semicolon(text)
@@ -240,6 +263,10 @@ class _Judge:
             self.table_ref(ref, ctes)
         for call in _function_calls(node):
             _check_function(call)
+        try:
+            check_value_sizes(node, self.cells, self.views, self.tracked_bytes)
+        except TooLarge as error:
+            raise UnsafeSQL(f"Refused: {error}.") from None
 
     def table_ref(self, ref: dict[str, Any], ctes: frozenset[str]) -> None:
         if ref["type"] == "BASE_TABLE":
@@ -314,12 +341,3 @@ def _check_function(call: dict[str, Any]) -> None:
     name = call["function_name"].lower()
     if name in DENIED_FUNCTIONS or name.startswith(DENIED_PREFIXES):
         raise refusal(f"{name}() reads files, runs other SQL or reveals server settings")
-    if name in SIZE_ARGUMENT:
-        arguments = call.get("arguments") or call.get("children") or []
-        index = SIZE_ARGUMENT[name]
-        argument = arguments[index] if len(arguments) > index else {}
-        expression = argument.get("expression", argument) if isinstance(argument, dict) else {}
-        literal = expression.get("literal") if isinstance(expression, dict) else None
-        text = literal.get("text") if isinstance(literal, dict) else None
-        if not (isinstance(text, str) and text.lstrip("-").isdigit() and int(text) <= MAX_BUILT_SIZE):
-            raise refusal(f"{name}() may only build strings of a fixed size up to {MAX_BUILT_SIZE:,} characters")
