@@ -21,13 +21,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import duckdb
 
 from sandbox.row_size import measure_cells
 from sandbox.syntax_tree import walk
-from sandbox.value_size import TRACKED_BYTES, Columns, TooLarge, check_value_sizes
+from sandbox.value_size import TRACKED_BYTES, Columns, TooLarge, catalogue, check_value_sizes
 
 ST = duckdb.StatementType
 TOKEN = duckdb.token_type
@@ -339,5 +340,27 @@ def _function_calls(tree: Any) -> Iterator[dict[str, Any]]:
 
 def _check_function(call: dict[str, Any]) -> None:
     name = call["function_name"].lower()
-    if name in DENIED_FUNCTIONS or name.startswith(DENIED_PREFIXES):
+    if name in DENIED_FUNCTIONS or name.startswith(DENIED_PREFIXES) or name in _denied_macros():
         raise refusal(f"{name}() reads files, runs other SQL or reveals server settings")
+
+
+@lru_cache(maxsize=1)
+def _denied_macros() -> frozenset[str]:
+    """DuckDB's built-in macros whose definitions call a refused function or read a table or table function
+    (``pg_get_viewdef`` reads ``duckdb_views()``, ``get_block_size`` ``pragma_database_size()``): the parse of a
+    query names only the macro, so the guard looks inside it."""
+    macros = catalogue().macros
+
+    def denied(name: str, seen: frozenset[str]) -> bool:
+        for _, body in macros.get(name, ()):
+            for node in walk(body):
+                if node.get("type") in ("BASE_TABLE", "TABLE_FUNCTION"):
+                    return True
+                called = str(node.get("function_name", "")).lower() if node.get("class") == "FUNCTION" else ""
+                if called in DENIED_FUNCTIONS or called.startswith(DENIED_PREFIXES):
+                    return True
+                if called in macros and called not in seen and denied(called, seen | {called}):
+                    return True
+        return False
+
+    return frozenset(name for name in macros if denied(name, frozenset({name})))

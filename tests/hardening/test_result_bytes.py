@@ -300,3 +300,14 @@ def test_every_function_that_can_build_a_value_has_a_rule() -> None:
     assert {name.lower() for name, kind in rows if kind == "macro"} == set(known.macros)
     lambda_rules = {value_size._transform, value_size._filter, value_size._reduce}
     assert all(RULES[name] in lambda_rules or name == "invoke" for name in known.lambdas)
+
+
+@pytest.mark.parametrize(
+    "sql", ["SELECT get_block_size('memory')", "SELECT pg_get_viewdef(1)", "SELECT format_type(23, NULL)"]
+)
+def test_a_built_in_macro_that_reads_a_table_is_refused_like_what_it_reads(db: SessionDatabase, sql: str) -> None:
+    """The parse names only the macro; the guard looks inside it (these read pragma_database_size() and
+    duckdb_views()), while harmless macros still run."""
+    with pytest.raises(QueryError, match="reveals server settings"):
+        db.run_query(sql)
+    assert db.run_query("SELECT list_sum([1, 2]) AS s, nullif(1, 2) AS n").frame["s"][0] == 3
