@@ -8,6 +8,7 @@ transaction that is rolled back, and results are fetched with a row cap.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import tempfile
 import threading
@@ -16,11 +17,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -579,12 +580,12 @@ class SessionDatabase:
         for batch in reader:
             seen += batch.num_rows
             if countable:  # the last column is each row's size, measured by DuckDB
-                row_sizes = batch.column(batch.num_columns - 1).to_numpy(zero_copy_only=False)
+                row_sizes = batch.column(batch.num_columns - 1).to_pylist()
                 batch = pa.RecordBatch.from_arrays(batch.columns[:-1], schema=schema)
             else:
-                row_sizes = np.full(batch.num_rows, batch.nbytes / max(batch.num_rows, 1))
-            ends = size + np.cumsum(row_sizes, dtype=np.float64)
-            fits = int(np.searchsorted(ends, limits.result_bytes, side="right"))
+                row_sizes = [batch.nbytes / max(batch.num_rows, 1)] * batch.num_rows
+            ends = list(accumulate(row_sizes, initial=size))[1:]  # a batch is at most FETCH_BATCH_ROWS rows
+            fits = bisect.bisect_right(ends, limits.result_bytes)
             if fits < batch.num_rows:
                 capped = True
                 fits = max(fits, 1 if rows == 0 else 0)  # the first row always shows (it is under row_bytes)

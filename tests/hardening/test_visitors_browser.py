@@ -37,6 +37,13 @@ def ask(page, question: str, result_tab: str) -> None:  # type: ignore[no-untype
     page.locator(IDLE).wait_for(state="attached")  # the run that drew the answer has kept it
 
 
+def new_browser(browser):  # type: ignore[no-untyped-def]
+    """A browser of its own (its own cookies), patient as the suite's other browser tests are under load."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(90_000)
+    return context
+
+
 def owner_env(endpoint: FakeEndpoint, **extra: str) -> dict[str, str]:
     return {
         "HUGGINGFACE_API_KEY": "hf_OwnerVisitors00000001",
@@ -54,8 +61,7 @@ def test_a_link_shows_the_conversation_but_its_sender_never_sees_what_the_opener
     )
     salaries = tmp_path / "salaries.csv"
     salaries.write_text(SALARIES)
-    attacker_context = browser.new_context()
-    victim_context = browser.new_context()  # another browser: another XSRF cookie
+    attacker_context, victim_context = new_browser(browser), new_browser(browser)  # two XSRF cookies
     try:
         with running_app(owner_env(endpoint)) as url:
             attacker = attacker_context.new_page()
@@ -96,7 +102,7 @@ def test_a_link_shows_the_conversation_but_its_sender_never_sees_what_the_opener
 
 def test_two_tabs_on_one_link_both_keep_their_answers(browser, endpoint: FakeEndpoint) -> None:  # type: ignore[no-untyped-def]
     endpoint.responder = ScriptedModel(insight="Noted.").on("magnitude type", fenced(BY_TYPE))
-    context = browser.new_context()
+    context = new_browser(browser)
     try:
         with running_app(owner_env(endpoint)) as url:
             first = context.new_page()
@@ -128,8 +134,7 @@ def test_the_budget_holds_across_reloads_and_tabs_and_the_endpoint_url_stays_hid
     browser, endpoint: FakeEndpoint
 ) -> None:
     endpoint.responder = ScriptedModel(insight="Noted.").on("magnitude type", fenced(BY_TYPE))
-    visitor = browser.new_context()
-    other = browser.new_context()
+    visitor, other = new_browser(browser), new_browser(browser)
     try:
         with running_app(owner_env(endpoint, HUGGINGFACE_VISITOR_CALLS_PER_HOUR="2")) as url:
             page = visitor.new_page()
