@@ -63,6 +63,11 @@ def _restore_or_start(wanted: str | None) -> str:
     if not mine:
         return _start_fresh_id()
     state.set_conversation_id(wanted, kept.version)
+    # What was just restored is what is kept: opening it is not a change (another tab's next save still wins).
+    database = state.session_database()
+    state.conversation_snapshots().build(
+        wanted, state.conversation(), database, conversation_store().max_conversation_bytes
+    )
     return wanted
 
 

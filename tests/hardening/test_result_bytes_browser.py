@@ -56,17 +56,20 @@ def test_links_that_build_huge_values_leave_the_server_bounded_and_answering(bro
                 assert rose < PEAK_RISE, f"{sql[:60]}: the server's peak rose by {rose / MB:.0f} MB"
                 tab.close()
 
-            tabs = [context.new_page() for _ in range(10)]  # ten such links at once
+            # Ten such links at once: the and the one cut at 8 MB (the two that stop on memory were measured
+            # one by one above; ten of them would only cost the test minutes of CPU).
+            at_once = LINKS[:2]
+            tabs = [context.new_page() for _ in range(10)]
             for number, tab in enumerate(tabs):
                 tab.set_default_timeout(60_000)
-                tab.goto(link(url, f"at once {number}", LINKS[number % len(LINKS)][0]), wait_until="commit")
+                tab.goto(link(url, f"at once {number}", at_once[number % 2][0]), wait_until="commit")
             other = browser.new_context().new_page()  # another visitor
             other.set_default_timeout(60_000)
             other.goto(link(url, "How many?", ORDINARY))
             other.get_by_text(SHARED).wait_for()
             other.get_by_text("1,707").first.wait_for()
             for number, tab in enumerate(tabs):  # and the ten were served too, each with its own outcome
-                tab.get_by_text(LINKS[number % len(LINKS)][1]).first.wait_for(state="attached")
+                tab.get_by_text(at_once[number % 2][1]).first.wait_for(state="attached")
             other.context.close()
         finally:
             context.close()

@@ -5,6 +5,7 @@ new tab does not renew it; and the owner's endpoint URL never reaches a visitor'
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -44,17 +45,31 @@ def new_browser(browser):  # type: ignore[no-untyped-def]
     return context
 
 
-def owner_env(endpoint: FakeEndpoint, **extra: str) -> dict[str, str]:
-    return {
+@pytest.fixture(scope="module")
+def app_url(_endpoint_server: FakeEndpoint) -> Iterator[str]:
+    """One app for this module's tests, on the owner's token, with two model calls (one question) per visitor an
+    hour: each test's browsers are new visitors."""
+    env = {
         "HUGGINGFACE_API_KEY": "hf_OwnerVisitors00000001",
-        "HUGGINGFACE_ENDPOINT_URL": endpoint.url,
+        "HUGGINGFACE_ENDPOINT_URL": _endpoint_server.url,
         "HUGGINGFACE_MODEL": "tgi",
-        **extra,
+        "HUGGINGFACE_VISITOR_CALLS_PER_HOUR": "2",
     }
+    with running_app(env) as url:
+        yield url
+
+
+def run_edited_sql(page, sql: str, result_tab: str) -> None:  # type: ignore[no-untyped-def]
+    """Change the first answer without a model call: its SQL, edited and run."""
+    page.get_by_role("tab", name="SQL").first.click()
+    page.get_by_label("Edit the SQL").first.fill(sql)
+    page.get_by_role("button", name="Run edited SQL").first.click()
+    page.get_by_role("tab", name=result_tab).wait_for()
+    page.locator(IDLE).wait_for(state="attached")
 
 
 def test_a_link_shows_the_conversation_but_its_sender_never_sees_what_the_opener_adds(  # type: ignore[no-untyped-def]
-    browser, endpoint: FakeEndpoint, tmp_path
+    browser, app_url: str, endpoint: FakeEndpoint, tmp_path
 ) -> None:
     endpoint.responder = (
         ScriptedModel(insight="Noted.").on("magnitude type", fenced(BY_TYPE)).on("salaries", fenced(BY_NAME))
@@ -62,109 +77,108 @@ def test_a_link_shows_the_conversation_but_its_sender_never_sees_what_the_opener
     salaries = tmp_path / "salaries.csv"
     salaries.write_text(SALARIES)
     attacker_context, victim_context = new_browser(browser), new_browser(browser)  # two XSRF cookies
+    url = app_url
     try:
-        with running_app(owner_env(endpoint)) as url:
-            attacker = attacker_context.new_page()
-            attacker.goto(url)
-            attacker.wait_for_url(WITH_ID)
-            ask(attacker, "Which magnitude type is most common?", "Result (7 rows)")
-            planted = conversation_id(attacker.url)
+        attacker = attacker_context.new_page()
+        attacker.goto(url)
+        attacker.wait_for_url(WITH_ID)
+        ask(attacker, "Which magnitude type is most common?", "Result (7 rows)")
+        planted = conversation_id(attacker.url)
 
-            victim = victim_context.new_page()
-            victim.goto(f"{url}/?c={planted}")  # the link the attacker sent
-            victim.get_by_role("tab", name="Result (7 rows)").wait_for()  # the conversation is shown ...
-            victim.get_by_text("This conversation came from a link.", exact=False).wait_for()
-            victim.wait_for_url(lambda now: WITH_ID.search(now) is not None and conversation_id(now) != planted)
-            own = conversation_id(victim.url)  # ... and goes on under an id the attacker does not know
-            victim.goto(f"{url}/explore?c={own}")
-            victim.get_by_role("tab", name="Add data").click()
-            victim.locator("input[type='file']").first.set_input_files(str(salaries))
-            victim.get_by_text("Loaded salaries.csv → table salaries", exact=False).wait_for()
-            victim.goto(f"{url}/?c={own}")
-            ask(victim, "Who earns most? Use the salaries table", "Result (2 rows)")
-            assert conversation_id(victim.url) == own
+        victim = victim_context.new_page()
+        victim.goto(f"{url}/?c={planted}")  # the link the attacker sent
+        victim.get_by_role("tab", name="Result (7 rows)").wait_for()  # the conversation is shown ...
+        victim.get_by_text("This conversation came from a link.", exact=False).wait_for()
+        victim.wait_for_url(lambda now: WITH_ID.search(now) is not None and conversation_id(now) != planted)
+        own = conversation_id(victim.url)  # ... and goes on under an id the attacker does not know
+        victim.goto(f"{url}/explore?c={own}")
+        victim.get_by_role("tab", name="Add data").click()
+        victim.locator("input[type='file']").first.set_input_files(str(salaries))
+        victim.get_by_text("Loaded salaries.csv → table salaries", exact=False).wait_for()
+        victim.goto(f"{url}/?c={own}")
+        ask(victim, "Who earns most? Use the salaries table", "Result (2 rows)")
+        assert conversation_id(victim.url) == own
 
-            attacker.goto(f"{url}/?c={planted}")  # the attacker reopens the link they planted
-            attacker.get_by_role("tab", name="Result (7 rows)").wait_for()
-            attacker.locator(IDLE).wait_for(state="attached")
-            seen = attacker.content()
-            assert "Who earns most" not in seen and "Secretperson" not in seen and "salaries" not in seen
-            assert attacker.locator("[data-testid='stChatMessage']").count() == 2
-            assert conversation_id(attacker.url) == planted  # the same browser goes on under its own id
+        attacker.goto(f"{url}/?c={planted}")  # the attacker reopens the link they planted
+        attacker.get_by_role("tab", name="Result (7 rows)").wait_for()
+        attacker.locator(IDLE).wait_for(state="attached")
+        seen = attacker.content()
+        assert "Who earns most" not in seen and "Secretperson" not in seen and "salaries" not in seen
+        assert attacker.locator("[data-testid='stChatMessage']").count() == 2
+        assert conversation_id(attacker.url) == planted  # the same browser goes on under its own id
 
-            victim.reload()  # and the victim's reload keeps the victim's conversation, under the victim's id
-            victim.get_by_role("tab", name="Result (2 rows)").wait_for()
-            assert conversation_id(victim.url) == own
+        victim.reload()  # and the victim's reload keeps the victim's conversation, under the victim's id
+        victim.get_by_role("tab", name="Result (2 rows)").wait_for()
+        assert conversation_id(victim.url) == own
     finally:
         attacker_context.close()
         victim_context.close()
 
 
-def test_two_tabs_on_one_link_both_keep_their_answers(browser, endpoint: FakeEndpoint) -> None:  # type: ignore[no-untyped-def]
+def test_two_tabs_on_one_link_both_keep_their_answers(browser, app_url: str, endpoint: FakeEndpoint) -> None:  # type: ignore[no-untyped-def]
     endpoint.responder = ScriptedModel(insight="Noted.").on("magnitude type", fenced(BY_TYPE))
     context = new_browser(browser)
     try:
-        with running_app(owner_env(endpoint)) as url:
-            first = context.new_page()
-            first.goto(url)
-            first.wait_for_url(WITH_ID)
-            ask(first, "Which magnitude type is most common?", "Result (7 rows)")
-            shared = conversation_id(first.url)
-            second = context.new_page()
-            second.goto(f"{url}/?c={shared}")
-            second.get_by_role("tab", name="Result (7 rows)").wait_for()
-            ask(first, "Which magnitude type, from the first tab?", "Result (7 rows)")
-            ask(second, "Which magnitude type, from the second tab?", "Result (7 rows)")
-            ids = {conversation_id(first.url), conversation_id(second.url)}
-            assert len(ids) == 2  # the tab that saved second went on under a new id
-            reopened = context.new_page()
-            kept = []
-            for conversation in ids:
-                reopened.goto(f"{url}/?c={conversation}")
-                reopened.get_by_role("tab", name="Result (7 rows)").first.wait_for()
-                reopened.locator(IDLE).wait_for(state="attached")
-                kept.append(reopened.locator("[data-testid='stChatMessage']").all_inner_texts())
-            asked = " ".join(" ".join(texts) for texts in kept)
-            assert "from the first tab" in asked and "from the second tab" in asked
+        first = context.new_page()
+        first.goto(app_url)
+        first.wait_for_url(WITH_ID)
+        ask(first, "Which magnitude type is most common?", "Result (7 rows)")
+        shared = conversation_id(first.url)
+        second = context.new_page()
+        second.goto(f"{app_url}/?c={shared}")  # the same browser: it goes on under the same id
+        second.get_by_role("tab", name="Result (7 rows)").wait_for()
+        second.locator(IDLE).wait_for(state="attached")
+        assert conversation_id(second.url) == shared
+        run_edited_sql(first, "SELECT 'first tab' AS edited_in", "Result (1 row)")
+        run_edited_sql(second, "SELECT 'second tab' AS edited_in", "Result (1 row)")
+        ids = [conversation_id(first.url), conversation_id(second.url)]
+        assert ids[0] == shared and ids[1] != shared  # the tab that saved second went on under a new id
+        reopened = context.new_page()
+        for conversation, edit in zip(ids, ("first tab", "second tab"), strict=True):
+            reopened.goto(f"{app_url}/?c={conversation}")
+            reopened.get_by_role("tab", name="Result (1 row)").first.wait_for()
+            reopened.get_by_role("tab", name="SQL").first.click()
+            reopened.get_by_text(f"SELECT '{edit}' AS edited_in").first.wait_for(state="attached")
+        assert len(endpoint.chat_requests()) == 2  # one question asked; the edits asked no model
     finally:
         context.close()
 
 
 def test_the_budget_holds_across_reloads_and_tabs_and_the_endpoint_url_stays_hidden(  # type: ignore[no-untyped-def]
-    browser, endpoint: FakeEndpoint
+    browser, app_url: str, endpoint: FakeEndpoint
 ) -> None:
     endpoint.responder = ScriptedModel(insight="Noted.").on("magnitude type", fenced(BY_TYPE))
     visitor, other = new_browser(browser), new_browser(browser)
+    url = app_url
     try:
-        with running_app(owner_env(endpoint, HUGGINGFACE_VISITOR_CALLS_PER_HOUR="2")) as url:
-            page = visitor.new_page()
-            page.goto(url)
-            ask(page, "Which magnitude type is most common?", "Result (7 rows)")  # two calls: SQL and insight
-            assert len(endpoint.chat_requests()) == 2
-            page.reload()
-            ask_refused = page.get_by_text("This demo's limit for one visitor is reached", exact=False)
-            box = page.get_by_placeholder("Ask a question about the data")
-            box.fill("Which magnitude type again?")
-            box.press("Enter")
-            ask_refused.first.wait_for()
-            tab = visitor.new_page()  # a new tab of the same browser
-            tab.goto(url)
-            box = tab.get_by_placeholder("Ask a question about the data")
-            box.fill("Which magnitude type in a new tab?")
-            box.press("Enter")
-            tab.get_by_text("This demo's limit for one visitor is reached", exact=False).first.wait_for()
-            assert len(endpoint.chat_requests()) == 2  # nothing more was sent on the owner's token
+        page = visitor.new_page()
+        page.goto(url)
+        ask(page, "Which magnitude type is most common?", "Result (7 rows)")  # two calls: SQL and insight
+        assert len(endpoint.chat_requests()) == 2
+        page.reload()
+        ask_refused = page.get_by_text("This demo's limit for one visitor is reached", exact=False)
+        box = page.get_by_placeholder("Ask a question about the data")
+        box.fill("Which magnitude type again?")
+        box.press("Enter")
+        ask_refused.first.wait_for()
+        tab = visitor.new_page()  # a new tab of the same browser
+        tab.goto(url)
+        box = tab.get_by_placeholder("Ask a question about the data")
+        box.fill("Which magnitude type in a new tab?")
+        box.press("Enter")
+        tab.get_by_text("This demo's limit for one visitor is reached", exact=False).first.wait_for()
+        assert len(endpoint.chat_requests()) == 2  # nothing more was sent on the owner's token
 
-            stranger = other.new_page()  # another browser has its own budget
-            stranger.goto(url)
-            ask(stranger, "Which magnitude type is most common?", "Result (7 rows)")
-            assert len(endpoint.chat_requests()) == 4
-            host = endpoint.url.split("://")[1]
-            stranger.get_by_role("button", name="Test connection").click()
-            stranger.get_by_text("Equivalent curl command").wait_for()
-            for shown in (page, tab, stranger):
-                assert host not in shown.content()
-                assert stranger.get_by_placeholder("The configured endpoint").count() == 1
+        stranger = other.new_page()  # another browser has its own budget
+        stranger.goto(url)
+        ask(stranger, "Which magnitude type is most common?", "Result (7 rows)")
+        assert len(endpoint.chat_requests()) == 4
+        host = endpoint.url.split("://")[1]
+        stranger.get_by_role("button", name="Test connection").click()
+        stranger.get_by_text("Equivalent curl command").wait_for()
+        for shown in (page, tab, stranger):
+            assert host not in shown.content()
+            assert stranger.get_by_placeholder("The configured endpoint").count() == 1
     finally:
         visitor.close()
         other.close()
