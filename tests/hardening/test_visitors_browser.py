@@ -31,9 +31,8 @@ def conversation_id(url: str) -> str:
 
 
 def ask(page, question: str, result_tab: str) -> None:  # type: ignore[no-untyped-def]
-    box = page.get_by_placeholder("Ask a question about the data")
-    box.fill(question)
-    box.press("Enter")
+    page.get_by_placeholder("Ask a question about the data").fill(question)
+    page.get_by_test_id("stChatInputSubmitButton").click()  # waits until it is enabled: an attached file is up
     page.get_by_role("tab", name=result_tab).wait_for()
     page.locator(IDLE).wait_for(state="attached")  # the run that drew the answer has kept it
 
@@ -91,11 +90,8 @@ def test_a_link_shows_the_conversation_but_its_sender_never_sees_what_the_opener
         victim.get_by_text("This conversation came from a link.", exact=False).wait_for()
         victim.wait_for_url(lambda now: WITH_ID.search(now) is not None and conversation_id(now) != planted)
         own = conversation_id(victim.url)  # ... and goes on under an id the attacker does not know
-        victim.goto(f"{url}/explore?c={own}")
-        victim.get_by_role("tab", name="Add data").click()
-        victim.locator("input[type='file']").first.set_input_files(str(salaries))
-        victim.get_by_text("Loaded salaries.csv → table salaries", exact=False).wait_for()
-        victim.goto(f"{url}/?c={own}")
+        # The victim attaches a file to a question, as the chat input allows.
+        victim.locator("[data-testid='stChatInput'] input[type='file']").set_input_files(str(salaries))
         ask(victim, "Who earns most? Use the salaries table", "Result (2 rows)")
         assert conversation_id(victim.url) == own
 
