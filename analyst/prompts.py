@@ -192,7 +192,8 @@ def build_fresh_repair_messages(context: SchemaContext, question: str, sql: str,
         {"role": "system", "content": build_sql_system(context)},
         {
             "role": "user",
-            "content": f"{shorten_question(question)}\n\nThis query fails and must not be sent again:\n```sql\n{sql}\n```\n"
+            "content": f"{shorten_question(question)}\n\n"
+            f"This query fails and must not be sent again:\n```sql\n{sql}\n```\n"
             f"DuckDB: {first_line}{where}\nWrite a different, correct query. Reply with only a ```sql block.",
         },
     ]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from providers.retry import RetryPolicy
-from tests.support.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, IN_CI
+from tests.support.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, IN_CI, STILL_PAGE_SCRIPT
 from tests.support.fake_endpoint import FakeEndpoint
 
 CONFIG_NAMES = (
@@ -99,6 +99,7 @@ def browser() -> Iterator[object]:
 def page(browser):  # type: ignore[no-untyped-def]
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.add_init_script(STILL_PAGE_SCRIPT)
     page = context.new_page()
     page.set_default_timeout(90_000)  # the load test shares the two cores: answers can take a while
     yield page

@@ -35,3 +35,13 @@ BACKGROUND_TAB_SCRIPT = """
   });
 })();
 """
+
+# For every page the tests open: nothing animates (Streamlit's running icon, spinners and skeletons redraw the page
+# many times a second). What a page shows and when is unchanged; Chromium draws less while the tests wait.
+STILL_PAGE_SCRIPT = """
+document.addEventListener("DOMContentLoaded", () => {
+  const still = document.createElement("style");
+  still.textContent = "*, *::before, *::after { animation: none !important; transition: none !important; }";
+  document.head.append(still);
+});
+"""
