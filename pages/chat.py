@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from analyst.answer import DONE, conversation_totals
+from analyst.answer import DONE, QUEUED, conversation_totals
 from analyst.model_text import escape_markdown
 from analyst.prompts import MAX_QUESTION_CHARS
 from sandbox.database import QueryError
 from sources.file_types import ACCEPTED_TYPES
 from ui import state
 from ui.answer_tools import open_shared_answer, render_answer_tools
-from ui.answer_view import render_answer, render_live_answer
+from ui.answer_view import render_answer, render_live_answer, render_waiting_answer
 from ui.conversation import (
     add_attached_files,
     answer_progress,
@@ -74,12 +74,17 @@ if not history and not question:  # the empty state goes as soon as a first ques
                 st.warning(escape_markdown(error.message))
     render_starters(database)
 
+live_ahead = False  # one live answer is redrawn every second; those queued behind it wait for its page rerun
 for index, answer in enumerate(history):
     with st.chat_message("user"):
         st.markdown(escape_markdown(answer.question))
     with st.chat_message("assistant"):
         if answer.status != DONE:
-            render_live_answer(answer, answer_progress, stop_answer)
+            if live_ahead and answer.status == QUEUED:
+                render_waiting_answer()
+            else:
+                render_live_answer(answer, answer_progress, stop_answer)
+            live_ahead = True
             continue
         render_answer(answer, index, run_edited_sql)
         render_answer_tools(answer, index)

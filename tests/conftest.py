@@ -39,6 +39,25 @@ def endpoint(_endpoint_server: FakeEndpoint) -> Iterator[FakeEndpoint]:
     _endpoint_server.reset()
 
 
+OWNER_APP_TOKEN = "hf_SharedOwnerApp000000001"
+
+
+@pytest.fixture(scope="session")
+def owner_app(_endpoint_server: FakeEndpoint) -> Iterator[str]:
+    """The app's URL on a server of this test worker, run as an owner's demo (the owner's token, the loopback
+    endpoint, model ``tgi``), for browser tests that need nothing else of their own: starting a server costs about
+    three CPU-seconds. Each test's browser context is a new visitor with a budget of its own."""
+    from tests.support.streamlit_server import running_app
+
+    env = {
+        "HUGGINGFACE_API_KEY": OWNER_APP_TOKEN,
+        "HUGGINGFACE_ENDPOINT_URL": _endpoint_server.url,
+        "HUGGINGFACE_MODEL": "tgi",
+    }
+    with running_app(env) as url:
+        yield url
+
+
 @pytest.fixture
 def second_endpoint() -> Iterator[FakeEndpoint]:
     server = FakeEndpoint()
@@ -51,6 +70,25 @@ def clean_config_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test sees the developer's own HuggingFace configuration."""
     for name in CONFIG_NAMES:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def component_manifests_scanned_once() -> Iterator[None]:
+    """Each AppTest scans every installed package's metadata for Streamlit components (about 0.1 s); the installed
+    packages do not change during a run, so one scan serves the worker's AppTests."""
+    from streamlit.components.v2 import manifest_scanner
+
+    scan = manifest_scanner.scan_component_manifests
+    found: list = []
+
+    def scanned_once(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if not found:
+            found.append(scan(*args, **kwargs))
+        return list(found[0])
+
+    manifest_scanner.scan_component_manifests = scanned_once
+    yield
+    manifest_scanner.scan_component_manifests = scan
 
 
 @pytest.fixture(autouse=True)
@@ -69,9 +107,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 # Browser tests: headless Chromium (Debian's `chromium`) driven by Playwright. In CI (CI=true) a
 # browser that cannot start is a failure; locally they are skipped when Chromium is not installed.
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # Longest first: xdist hands out tests in this order, so the browser tests start at once and the quick
-    # ones fill the end of the run on both workers instead of one worker finishing a browser test alone.
-    items.sort(key=lambda item: "browser" not in item.keywords)
+    # xdist hands out tests in this order. The heavy group (the twenty-tab load test, the deploy test) starts at
+    # once on one worker while the other runs the tests without a browser, which leave it the CPU it needs; then
+    # both run the other browser tests. Browser tests running beside the load test would slow each other down.
+    items.sort(key=lambda item: (item.get_closest_marker("xdist_group") is None, "browser" in item.keywords))
     if config.getoption("--skip-load") and not IN_CI:
         for item in items:
             if "load" in item.keywords:

@@ -239,6 +239,15 @@ def render_finished_parts(answer: Answer, progress: Progress | None) -> None:
 LIVE_ROWS = 100  # rows a running answer shows (redrawn every second); the finished answer shows all
 
 
+WAITING = "⏳ Waiting: answered after the question above."
+
+
+def render_waiting_answer() -> None:
+    """A question queued behind another live answer: drawn once, not every second. The answer ahead of it is
+    redrawn every second and draws the whole page again when it is done, which is when this one starts."""
+    st.caption(WAITING)
+
+
 @st.fragment(run_every=1.0)
 def render_live_answer(
     answer: Answer, progress: Callable[[Answer], Progress | None], on_stop: Callable[[], None]
@@ -247,7 +256,7 @@ def render_live_answer(
     if answer.status == DONE:
         st.rerun()
     if answer.status == QUEUED:
-        st.caption("⏳ Waiting: answered after the question above.")
+        st.caption(WAITING)
         return
     now = progress(answer)
     with st.container(horizontal=True, vertical_alignment="center"):

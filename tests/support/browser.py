@@ -18,6 +18,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # Tabs of one site share a few renderer processes, as a desktop Chromium does once it has many tabs open: a
+    # test's many tabs then compile the app's scripts a few times, not once per tab. Contexts never share one.
+    "--renderer-process-limit=3",
 ]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
