@@ -1,11 +1,10 @@
 """Twenty people at once on one real server, through an endpoint that fails a share of requests with 503.
 
-Each browser tab is its own Streamlit session (its own websocket, uploads and conversation): it uploads
-its own table and asks three questions, one of them about another person's table. The tabs share one
-browser context, as tabs of one browser do, so the app's scripts are downloaded and compiled once rather
-than twenty times (most of this test's CPU is Chromium's); the server still serves twenty sessions. Each tab
-is throttled as Chromium throttles a tab in the background (``BACKGROUND_TAB_SCRIPT``): no timer or animation
-redraws it over and over while it waits.
+Each person is their own Streamlit session (their own websocket, uploads and conversation): they upload their
+own table and ask three questions, one of them about another person's table. Nineteen of them speak the app's
+websocket as a browser tab does (``tests/support/stream_session.py``: the server does all it does for a tab,
+the test does not spend its CPU drawing nineteen pages); the twentieth is a real Chromium tab, so what a person
+sees is checked under the same load.
 Marked ``load``: it runs in CI; skip it locally with ``pytest --skip-load``.
 """
 
@@ -15,11 +14,14 @@ import os
 import re
 import statistics
 import time
+from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page, expect
 
-from tests.support.browser import BACKGROUND_TAB_SCRIPT
+from tests.support.browser import ARTIFACTS
 from tests.support.fake_endpoint import Failure, FakeEndpoint
+from tests.support.stream_session import StreamSession
 from tests.support.streamlit_server import running_app_process
 
 # One xdist worker runs the heavy tests one after the other (load, deploy); the other runs the rest.
@@ -30,7 +32,8 @@ ROUNDS = 3  # the session's own table, another session's, and the shared bundled
 FAILURE_RATE = 0.2
 MESSAGE = "[data-testid='stChatMessage']"
 RUNNING = "[data-testid='stApp'][data-test-script-state='running']"
-LIVE = "text=⏳"  # an answer still queued or running (its progress line)
+LIVE = "⏳"  # an answer still queued or running (its progress line)
+BOX = "Ask a question about the data, or attach a file"
 
 
 def model(body: dict) -> str:
@@ -55,7 +58,70 @@ def questions(index: int) -> list[str]:
     ]
 
 
-def test_twenty_sessions_at_once(browser, endpoint: FakeEndpoint, tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+class Tab:
+    """The Chromium tab among the sessions, read the way ``StreamSession`` is read."""
+
+    def __init__(self, page: Page, url: str) -> None:
+        self.page = page
+        page.set_default_timeout(120_000)
+        page.goto(url)
+
+    def attach(self, csv: Path) -> None:
+        self.page.get_by_placeholder(BOX).wait_for()
+        self.page.locator("[data-testid='stChatInput'] input[type='file']").set_input_files(str(csv))
+        # Sending is refused while the file is still uploading (it takes longer under load): the send button
+        # turns enabled once it is up.
+        expect(self.page.get_by_test_id("stChatInputSubmitButton")).to_be_enabled(timeout=120_000)
+
+    def ask(self, question: str) -> None:
+        box = self.page.get_by_placeholder(BOX)
+        box.fill(question)
+        box.press("Enter")
+
+    def messages(self) -> list[str]:
+        return self.page.locator(MESSAGE).all_inner_texts()
+
+    def finished(self, expected: int) -> bool:
+        page = self.page
+        return (
+            page.locator(MESSAGE).count() >= expected
+            and not page.locator(f"text={LIVE}").count()
+            and not page.locator(RUNNING).count()
+        )
+
+    def page_text(self) -> str:
+        return self.page.locator("body").inner_text() + self.page.content()
+
+
+class Scripted:
+    """A session speaking the websocket as a tab does."""
+
+    def __init__(self, url: str) -> None:
+        self.session = StreamSession(url, timeout_s=120).open()
+
+        self.attached: list[Path] = []
+
+    def attach(self, csv: Path) -> None:
+        self.attached.append(csv)
+
+    def ask(self, question: str) -> None:
+        self.session.ask(question, self.attached)  # the attached file is uploaded, then sent with the question
+        self.attached = []
+
+    def messages(self) -> list[str]:
+        return self.session.messages()
+
+    def finished(self, expected: int) -> bool:
+        s = self.session
+        return s.settled() and s.count("chat_message") >= expected and LIVE not in s.page_text()
+
+    def page_text(self) -> str:
+        return self.session.page_text()
+
+
+def test_twenty_sessions_at_once(
+    page: Page, endpoint: FakeEndpoint, tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
     endpoint.responder = model
     endpoint.failure_rate = FAILURE_RATE
     # HuggingFace's loading body says how long to wait: the retries honour it (plus jitter), not the 2 s backoff.
@@ -72,59 +138,51 @@ def test_twenty_sessions_at_once(browser, endpoint: FakeEndpoint, tmp_path, caps
     answered = failed = 0
     latencies: list[float] = []
     with running_app_process(env, timeout_s=90) as (url, _process):
-        pages = []
-        context = browser.new_context(viewport={"width": 1200, "height": 900})
-        context.add_init_script(BACKGROUND_TAB_SCRIPT)  # nineteen of twenty tabs would be in the background
-        for _ in range(SESSIONS):
-            page = context.new_page()
-            page.set_default_timeout(120_000)
-            page.goto(url)
-            pages.append(page)
-        for index, page in enumerate(pages):
-            csv = tmp_path / f"s{index:02d}.csv"
-            csv.write_text("value\n" + "\n".join(str(i) for i in range(index + 3)))
-            page.get_by_placeholder("Ask a question about the data, or attach a file").wait_for()
-            page.locator("[data-testid='stChatInput'] input[type='file']").set_input_files(str(csv))
-            page.get_by_text(csv.name).first.wait_for()  # uploaded before the question goes with it
-        for round_number in range(ROUNDS):
-            submitted = {}
-            for index, page in enumerate(pages):
-                box = page.get_by_placeholder("Ask a question about the data, or attach a file")
-                box.fill(questions(index)[round_number])
-                box.press("Enter")
-                submitted[index] = time.monotonic()
-            expected = 2 * (round_number + 2)  # the upload's message pair, then one pair per question
-            deadline = time.monotonic() + 180
-            while submitted and time.monotonic() < deadline:
-                for index in list(submitted):
-                    page = pages[index]
-                    finished = page.locator(MESSAGE).count() >= expected and not page.locator(LIVE).count()
-                    if finished and not page.locator(RUNNING).count():
-                        latencies.append(time.monotonic() - submitted.pop(index))
-                time.sleep(0.5)  # polling twenty pages costs CPU the server needs
-            assert not submitted, f"round {round_number + 1}: sessions {sorted(submitted)} never answered"
-        for index, page in enumerate(pages):
-            every = page.locator(MESSAGE).all_inner_texts()
-            assert len(every) == 2 * (ROUNDS + 1), f"session {index}: " + " || ".join(t[:80] for t in every)
-            last_answers = every[3::2]
-            for text in last_answers:
-                if "Result (" in text or re.search(r"\bn\b|average", text) and "failed" not in text:
-                    answered += 1
-                else:
-                    failed += 1
-                    assert re.search(
-                        r"(still failed|not found|does not exist|hold no table like|overloaded|Rate limited)", text
-                    ), text
-            main_text = page.locator("body").inner_text()
-            captions = next(line for line in main_text.splitlines() if line.startswith("Tables:"))
-            assert f"s{index:02d} ({index + 3} rows)" in captions
-            others = [f"s{j:02d}" for j in range(SESSIONS) if j != index]
-            assert not any(other in captions for other in others), captions
-            foreign = last_answers[1]
-            assert "Result (" not in foreign, f"session {index} saw another session's table"
-            html = page.content()
-            assert "connection is busy" not in html and "Resource In Use" not in html
-        context.close()
+        people: list[Tab | Scripted] = [Tab(page, url)] + [Scripted(url) for _ in range(SESSIONS - 1)]
+        try:
+            for index, person in enumerate(people):
+                csv = tmp_path / f"s{index:02d}.csv"
+                csv.write_text("value\n" + "\n".join(str(i) for i in range(index + 3)))
+                person.attach(csv)
+            for round_number in range(ROUNDS):
+                submitted = {}
+                for index, person in enumerate(people):
+                    person.ask(questions(index)[round_number])
+                    submitted[index] = time.monotonic()
+                expected = 2 * (round_number + 2)  # the upload's message pair, then one pair per question
+                deadline = time.monotonic() + 180
+                while submitted and time.monotonic() < deadline:
+                    for index in list(submitted):
+                        if people[index].finished(expected):
+                            latencies.append(time.monotonic() - submitted.pop(index))
+                    time.sleep(0.5)
+                if 0 in submitted:
+                    page.screenshot(path=str(ARTIFACTS / "many-sessions-tab.png"), full_page=True)
+                assert not submitted, f"round {round_number + 1}: sessions {sorted(submitted)} never answered"
+            for index, person in enumerate(people):
+                every = person.messages()
+                assert len(every) == 2 * (ROUNDS + 1), f"session {index}: " + " || ".join(t[:80] for t in every)
+                last_answers = every[3::2]
+                for text in last_answers:
+                    if "Result (" in text:  # the result's tab: a table came back
+                        answered += 1
+                    else:
+                        failed += 1
+                        assert re.search(
+                            r"(still failed|not found|does not exist|hold no table like|overloaded|Rate limited)", text
+                        ), text
+                shown = person.page_text()
+                captions = next(line for line in shown.splitlines() if line.startswith("Tables:"))
+                assert f"s{index:02d} ({index + 3} rows)" in captions
+                others = [f"s{j:02d}" for j in range(SESSIONS) if j != index]
+                assert not any(other in captions for other in others), captions
+                foreign = last_answers[1]
+                assert "Result (" not in foreign, f"session {index} saw another session's table"
+                assert "connection is busy" not in shown and "Resource In Use" not in shown
+        finally:
+            for person in people:
+                if isinstance(person, Scripted):
+                    person.session.close()
     p50 = statistics.median(latencies)
     p95 = sorted(latencies)[int(0.95 * (len(latencies) - 1))]
     with capsys.disabled():

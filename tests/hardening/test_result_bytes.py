@@ -3,7 +3,7 @@
 Each route by which a query can grow a value is refused on DuckDB's parse, or bounded while it runs (DuckDB's
 memory limit, the memory watch, the byte caps on what is fetched); and what is fetched stays bounded in the table,
 a kept answer and an export. Real DuckDB throughout; the server's own memory is measured in
-``test_result_bytes_browser.py``."""
+``test_result_bytes_links.py``."""
 
 from __future__ import annotations
 

@@ -24,21 +24,6 @@ CHROMIUM_ARGS = [
 ]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
-# What Chromium does to a tab in the background, for the load test's twenty tabs: headless Chromium counts every
-# tab as visible and would draw all twenty. Timers fire at most once a second (Chromium's throttling of hidden
-# tabs) and nothing animates; the websocket, the app's scripts and every message still run as in a visible tab.
-BACKGROUND_TAB_SCRIPT = """
-(() => {
-  const every = window.setInterval;
-  window.setInterval = (callback, delay, ...args) => every(callback, Math.max(Number(delay) || 0, 1000), ...args);
-  document.addEventListener("DOMContentLoaded", () => {
-    const still = document.createElement("style");
-    still.textContent = "*, *::before, *::after { animation: none !important; transition: none !important; }";
-    document.head.append(still);
-  });
-})();
-"""
-
 # For every page the tests open: nothing animates (Streamlit's running icon, spinners and skeletons redraw the page
 # many times a second). What a page shows and when is unchanged; Chromium draws less while the tests wait.
 STILL_PAGE_SCRIPT = """
