@@ -27,7 +27,8 @@ from analyst.answer import (
 )
 from analyst.charts import TIME_PARTS, build_chart
 from analyst.column_fix import ColumnFix, suggest_column_fix
-from analyst.insight import build_result_summary, unsupported_numbers
+from analyst.insight import build_result_summary
+from analyst.insight_check import ResultFacts, grouped_outputs, supported_text, unsupported
 from analyst.model_text import remove_remote_content
 from analyst.parsing import ParsedReply, is_bare_value, parse_reply
 from analyst.prompt_context import build_schema_context
@@ -41,7 +42,8 @@ from analyst.prompts import (
 )
 from analyst.question_fit import example_values, fit_to_question
 from analyst.rated_examples import with_rated_examples
-from analyst.sql_description import describe_sql
+from analyst.schema import is_numeric_type
+from analyst.sql_description import AGGREGATES, describe_sql
 from analyst.value_fix import suggest_value_fix
 from analyst.year_fix import YearFix, suggest_year_fix
 from providers.client import Completion, ModelClient, StopRequested
@@ -49,6 +51,7 @@ from providers.errors import ProviderError
 from providers.retry import RetryNotice
 from sandbox.database import QueryError, QueryResult, SessionDatabase
 from sandbox.guard import first_keyword
+from sandbox.syntax_tree import parse_tree
 
 NO_ROWS = (
     "The query returned no rows. Try loosening a filter (a lower magnitude, a wider time range) "
@@ -373,13 +376,23 @@ class _QuestionRun:
             self.body.insert(0, MetricPart(column, result.frame[column].iloc[0]))
         self.publish()
         self.checkpoint()
-        insight = self.insight(result) if self.options.write_insight else None
+        insight = self.insight(result, chart.kind) if self.options.write_insight else None
         return [insight, *self.body] if insight else list(self.body)
 
     def table(self, result: QueryResult) -> TablePart:
         return build_table_part(result, self.db)
 
-    def insight(self, result: QueryResult) -> TextPart | None:
+    def facts(self, result: QueryResult, chart_kind: str | None) -> ResultFacts:
+        """What an insight about ``result`` may state: its values, its groups, the chart drawn."""
+        columns = list(result.frame.columns)
+        groups = grouped_outputs(parse_tree(result.sql, self.db.internal_query), columns, set(AGGREGATES))
+        loaded = {name for table in self.db.tables() for name, kind in table.columns if is_numeric_type(kind)}
+        others = tuple(sorted(loaded - set(columns)))
+        return ResultFacts(
+            result.frame, result.total_rows, self.asked or self.answer.question, groups, chart_kind, others
+        )
+
+    def insight(self, result: QueryResult, chart_kind: str | None = None) -> TextPart | None:
         self.events.on_stage("Writing the insight…")
         options = self.options
         summary = build_result_summary(result, share_rows=options.share_rows, max_rows=options.insight_rows)
@@ -390,9 +403,11 @@ class _QuestionRun:
             self.notices.append(NoticePart(f"Could not write the insight: {error}"))
             return None
         text = shorten(completion.text.strip())
-        suspicious = unsupported_numbers(text, summary, result)
-        if suspicious:
-            self.notices.append(NoticePart(f"Check the insight: {', '.join(suspicious[:3])} is not in the result."))
+        problems = unsupported(text, self.facts(result, chart_kind))
+        if problems:
+            text = supported_text(text, problems)
+            said = "; ".join(f"“{p.said}” ({p.why})" for p in problems[:3])
+            self.notices.append(NoticePart(f"{LEFT_OUT} {said}."))
         if not text:
             self.notices.append(NoticePart(NO_INSIGHT))
             return None
@@ -412,6 +427,9 @@ class _QuestionRun:
         text = "".join(self.streamed).strip()
         insight = [TextPart(shorten(text), STOPPED_INSIGHT, by_model=True)] if text else []
         self.finish([*insight, *self.body])
+
+
+LEFT_OUT = "Left out of the insight, because the table does not show it:"
 
 
 def answer_question(

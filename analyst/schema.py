@@ -52,6 +52,11 @@ def _short_number(value: Any) -> str:
     return str(value)
 
 
+def is_numeric_type(kind: str) -> bool:
+    """A DuckDB type of numbers (``DECIMAL(9,2)`` included)."""
+    return kind.split("(")[0] in NUMERIC
+
+
 def _is_range_type(kind: str) -> bool:
     base = kind.split("(")[0]
     return base in NUMERIC or base.startswith("TIMESTAMP") or base in ("DATE", "TIME")

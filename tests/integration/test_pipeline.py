@@ -7,7 +7,7 @@ import re
 import pytest
 
 from analyst.answer import ChartPart, MetricPart, NoticePart, SqlPart, TablePart, TextPart
-from analyst.pipeline import NO_ROWS, NOT_ABOUT_THE_DATA, Events, PipelineOptions, answer_question, rerun_sql
+from analyst.pipeline import LEFT_OUT, NO_ROWS, NOT_ABOUT_THE_DATA, Events, PipelineOptions, answer_question, rerun_sql
 from tests.support.fake_endpoint import Failure
 from tests.support.scripted_model import ScriptedModel, fenced
 
@@ -188,12 +188,38 @@ def test_the_insight_sees_at_most_20_rows(endpoint, db, client) -> None:
     assert "Column statistics" in insight_prompt
 
 
-def test_invented_numbers_in_the_insight_are_flagged(endpoint, db, client) -> None:
-    endpoint.responder = ScriptedModel(default=fenced(BY_TYPE), insight="ml leads with 1,063 events, about 987 more.")
+def test_invented_numbers_in_the_insight_are_left_out(endpoint, db, client) -> None:
+    endpoint.responder = ScriptedModel(default=fenced(BY_TYPE), insight="ml leads with 1,063 events. It has 987 more.")
     answer = answer_question("types", [], db, client)
     notes = [p.text for p in answer.of_type(NoticePart)]
-    assert any("987" in n for n in notes)
+    assert any("987" in n and n.startswith(LEFT_OUT) for n in notes)
     assert not any("1,063" in n for n in notes)
+    assert [p.text for p in answer.of_type(TextPart)] == ["ml leads with 1,063 events."]
+
+
+PER_DAY = "SELECT time::DATE AS day, count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY 1"
+
+
+def test_the_row_count_read_as_a_value_and_a_distance_read_as_a_depth_are_left_out(endpoint, db, client) -> None:
+    """Two habits of the real 1.5B model: the number of days stated as a count of events, and the distance
+    inside a place name stated as a depth. The true sentences stay."""
+    endpoint.responder = ScriptedModel(
+        default=fenced(PER_DAY),
+        insight="There were 8 earthquakes recorded per day. The busiest day was February 4 with 301.",
+    )
+    answer = answer_question("How many earthquakes per day?", [], db, client)
+    assert [p.text for p in answer.of_type(TextPart)] == ["The busiest day was February 4 with 301."]
+    assert any("8 earthquakes" in p.text for p in answer.of_type(NoticePart))
+
+    strongest = "SELECT place, mag FROM earthquakes ORDER BY mag DESC LIMIT 3"
+    endpoint.responder = ScriptedModel(
+        default=fenced(strongest),
+        insight="The strongest, 6.4, struck 22km NNE of Hualian, Taiwan. They were at depths of 22 km and 35 km.",
+    )
+    answer = answer_question("The 3 strongest earthquakes?", [], db, client)
+    assert [p.text for p in answer.of_type(TextPart)] == ["The strongest, 6.4, struck 22km NNE of Hualian, Taiwan."]
+    said = " ".join(p.text for p in answer.of_type(NoticePart))
+    assert "22" in said and "depth" in said
 
 
 def test_a_broken_insight_stream_keeps_what_arrived(endpoint, db, client) -> None:
