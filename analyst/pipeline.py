@@ -27,6 +27,7 @@ from analyst.answer import (
 )
 from analyst.charts import TIME_PARTS, build_chart
 from analyst.column_fix import ColumnFix, suggest_column_fix
+from analyst.data_time import anchor_clock, covered
 from analyst.insight import build_result_summary
 from analyst.insight_check import ResultFacts, grouped_outputs, supported_text, unsupported
 from analyst.model_text import remove_remote_content
@@ -176,8 +177,9 @@ class _QuestionRun:
     streamed: list[str] = field(default_factory=list)  # the insight so far, kept if the person stops it
     refused_change: bool = False  # the last statement tried would have changed something
     unknown_table: str | None = None  # the last statement tried read a table that is not loaded
-    asked: str = ""  # the question, with the one before it when the model sees that too (for question_fit)
+    asked: str = ""  # the question, after the earlier ones the model sees too (for question_fit)
     example_values: frozenset[str] = frozenset()  # texts the prompt's worked examples filter on (question_fit)
+    conversation_values: frozenset[str] = frozenset()  # texts the conversation's earlier SQL filtered on
 
     def checkpoint(self) -> None:
         if self.events.should_stop():
@@ -217,8 +219,10 @@ class _QuestionRun:
     def run(self, history: list[Answer]) -> None:
         self.events.on_stage("Writing SQL…")
         question = self.answer.question
-        earlier = [a.question for a in history if not a.is_attachment][-1:] if self.options.history_turns else []
-        self.asked = "\n".join([*earlier, question])
+        turns = self.options.history_turns
+        kept = [a for a in history if not a.is_attachment][-turns:] if turns else []
+        self.asked = "\n".join([*(a.question for a in kept), question])
+        self.conversation_values = example_values((a.final_sql for a in kept if a.final_sql), self.db)
         context = with_rated_examples(build_schema_context(self.db, question), history, question)
         self.example_values = example_values((sql for _, sql, _ in context.examples), self.db)
         messages = build_sql_messages(context, history, question, self.options.history_turns)
@@ -329,12 +333,17 @@ class _QuestionRun:
         return NO_SUCH_DATA.format(table=name, loaded=", ".join(loaded))  # an app's sentence: TextPart shows it inert
 
     def run_fitted(self, sql: str) -> tuple[QueryResult, str | None]:
-        """Run ``sql`` fitted to what the question asked (rounding, no unasked LIMIT...), and the note saying
-        how; when the fitted query fails, the query as the model sent it (whose error the repairs see)."""
-        fit = fit_to_question(sql, self.asked or self.answer.question, self.db, self.example_values)
-        if fit is not None:
+        """Run ``sql`` fitted to what the question asked (rounding, no unasked LIMIT, the clock at the data's
+        end...), and the note saying how; when the fitted query fails, the query as the model sent it (whose error
+        the repairs see)."""
+        clock = anchor_clock(sql, self.db)
+        anchored = clock.sql if clock else sql
+        asked = self.asked or self.answer.question
+        fit = fit_to_question(anchored, asked, self.db, self.example_values, self.conversation_values)
+        notes = [n for n in (clock.note if clock else None, fit.note if fit else None) if n]
+        if clock or fit:
             try:
-                return self.db.run_query(fit.sql), fit.note
+                return self.db.run_query(fit.sql if fit else anchored), "; ".join(notes)
             except QueryError:
                 pass
         return self.db.run_query(sql), None
@@ -362,7 +371,7 @@ class _QuestionRun:
     def result_parts(self, result: QueryResult, parsed: ParsedReply) -> list[Part]:
         """The table first, then the chart (each shown as soon as it exists), then the insight above them."""
         if result.total_rows == 0:
-            return [TextPart(NO_ROWS), self.table(result)]
+            return [TextPart(" ".join(filter(None, (NO_ROWS, covered(result.sql, self.db))))), self.table(result)]
         self.body = [self.table(result)]
         self.publish()
         self.events.on_stage("Drawing the chart…")

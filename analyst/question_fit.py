@@ -276,15 +276,31 @@ def example_values(example_sql: Iterable[str], db: SessionDatabase) -> frozenset
     return frozenset(values)
 
 
-def _drop_copied_filters(query: _Query, question: str, example_values: set[str]) -> list[str]:
-    """Drop conditions on a text the prompt's worked examples use and the question never mentions: small
-    models copy an example's ``WHERE place ILIKE '%alaska%'`` into unrelated questions."""
+def mentioned(value: str, asked: str) -> bool:
+    """The conversation names this filter value: all of its words (``'%, alaska%'`` is "alaska")."""
+    value_words = re.findall(r"[a-z0-9]+", value.lower())
+    return bool(value_words) and set(value_words) <= set(re.findall(r"[a-z0-9]+", asked.lower()))
+
+
+def _drop_copied_filters(
+    query: _Query, question: str, example_values: set[str], conversation_values: frozenset[str] = frozenset()
+) -> list[str]:
+    """Drop conditions on a text the prompt's worked examples use and the conversation never mentions: small
+    models copy an example's ``WHERE place ILIKE '%alaska%'`` into unrelated questions. ``question`` is the
+    conversation's questions; a value an earlier answer's SQL filtered on (``conversation_values``) carried over
+    and stays."""
     where = query.node.get("where_clause")
     if not where or not example_values:
         return []
     conjuncts = where["children"] if where.get("type") == "CONJUNCTION_AND" else [where]
-    asked = question.lower()
-    copied = [c for c in conjuncts if (text_values(c) & example_values) and not any(v in asked for v in text_values(c))]
+
+    def copied_from_example(condition: Tree) -> bool:
+        values = text_values(condition)
+        return bool(values & example_values) and not any(
+            mentioned(v, question) or v in conversation_values for v in values
+        )
+
+    copied = [c for c in conjuncts if copied_from_example(c)]
     if not copied:
         return []
     kept = [c for c in conjuncts if all(c is not d for d in copied)]
@@ -299,9 +315,15 @@ def _drop_copied_filters(query: _Query, question: str, example_values: set[str])
     return [f"removed the filter on {named}: it comes from the prompt's example, not the question"]
 
 
-def _fit(query: _Query, question: str, round_template: Tree, example_values: set[str]) -> list[str]:
+def _fit(
+    query: _Query,
+    question: str,
+    round_template: Tree,
+    example_values: set[str],
+    conversation_values: frozenset[str] = frozenset(),
+) -> list[str]:
     """Edit ``query`` in place; returns what was changed, in words."""
-    changes = _drop_copied_filters(query, question, example_values)
+    changes = _drop_copied_filters(query, question, example_values, conversation_values)
     decimals = asked_decimals(question)
     if decimals is not None and not any(_has_round(item) for item in query.select_list):
         names = []
@@ -369,11 +391,16 @@ def _names_aggregate(order: Tree, aggregates: list[Tree], select_list: list[Tree
 
 
 def fit_to_question(
-    sql: str, question: str, db: SessionDatabase, example_values: frozenset[str] = frozenset()
+    sql: str,
+    question: str,
+    db: SessionDatabase,
+    example_values: frozenset[str] = frozenset(),
+    conversation_values: frozenset[str] = frozenset(),
 ) -> QuestionFit | None:
     """The query changed to do what the question asked, or None when nothing needs changing (or the query
-    is not one plain SELECT the app can edit safely). ``example_values``: the texts the prompt's worked
-    examples filter on (``text_values`` of their parse)."""
+    is not one plain SELECT the app can edit safely). ``question``: the conversation's questions, this one
+    last. ``example_values``: the texts the prompt's worked examples filter on (``text_values`` of their
+    parse); ``conversation_values``: the texts earlier answers' SQL filtered on (never dropped)."""
     parsed = db.internal_query("SELECT json_serialize_sql(?::VARCHAR)", [sql])
     tree = json.loads(parsed[0][0]) if parsed and parsed[0][0] else {}
     if tree.get("error") or len(tree.get("statements", [])) != 1:
@@ -382,7 +409,8 @@ def fit_to_question(
     if node.get("type") != "SELECT_NODE":
         return None
     template = parse_tree("SELECT round(__value__, 2)", db.internal_query)
-    changes = _fit(_Query(node, _aggregate_names(db)), question, template["select_list"][0], set(example_values))  # type: ignore[index]
+    query = _Query(node, _aggregate_names(db))
+    changes = _fit(query, question, template["select_list"][0], set(example_values), conversation_values)  # type: ignore[index]
     if not changes:
         return None
     rows = db.internal_query("SELECT json_deserialize_sql(?::JSON)", [json.dumps(tree)])

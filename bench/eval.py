@@ -13,7 +13,15 @@ import os
 import sys
 from pathlib import Path
 
-from evaluation.accuracy import QUESTIONS_FILE, EvalReport, QuestionScore, load_questions, run_evaluation
+from evaluation.accuracy import (
+    EVAL_OPTIONS,
+    INSIGHT_OPTIONS,
+    QUESTIONS_FILE,
+    EvalReport,
+    QuestionScore,
+    load_questions,
+    run_evaluation,
+)
 from providers.client import ModelClient
 from providers.endpoint_types import EndpointType
 from providers.selection import Selection, resolve_selection
@@ -27,6 +35,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--model", default="auto", help="model id, or 'auto' for a dedicated endpoint")
     parser.add_argument("--questions", type=Path, default=QUESTIONS_FILE)
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
+    parser.add_argument("--insights", action="store_true", help="also write each insight and check it on its table")
     parser.add_argument("--json", type=Path, help="write the full report as JSON here")
     parser.add_argument("--csv", type=Path, help="write the per-question table as CSV here")
     return parser.parse_args(argv)
@@ -35,6 +44,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def print_progress(done: int, total: int, score: QuestionScore) -> None:
     mark = "ok " if score.correct else "XX "
     print(f"[{done:>2}/{total}] {mark}{score.id} {score.latency_s:6.2f} s  {score.problem}", flush=True)
+    if score.left_out:
+        print(f"        insight: {score.insight!r}\n        {score.left_out}", flush=True)
 
 
 def print_report(report: EvalReport) -> None:
@@ -44,6 +55,9 @@ def print_report(report: EvalReport) -> None:
     print(f"execution accuracy   {report.accuracy:.1%} ({summary['correct']}/{summary['questions']})")
     print(f"latency p50 / p90    {report.latency_p50_s:.2f} s / {report.latency_p90_s:.2f} s")
     print(f"total tokens         {report.total_tokens:,}")
+    if summary["insights"]:
+        flagged = summary["insights_with_unsupported_claims"]
+        print(f"insights flagged     {flagged}/{summary['insights']} stated what the table does not show")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         questions = questions[: args.limit]
     client = ModelClient(resolved.settings)
     print(f"{len(questions)} questions against {client.base_url()} ({args.model})", flush=True)
-    report = run_evaluation(client, questions, on_progress=print_progress)
+    options = INSIGHT_OPTIONS if args.insights else EVAL_OPTIONS
+    report = run_evaluation(client, questions, on_progress=print_progress, options=options)
     print_report(report)
     if args.json:
         args.json.write_text(report.to_json(), encoding="utf-8")

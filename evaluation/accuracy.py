@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from analyst.answer import Answer, TextPart
-from analyst.pipeline import Events, PipelineOptions, answer_question
+from analyst.answer import Answer, NoticePart, TextPart
+from analyst.pipeline import LEFT_OUT, Events, PipelineOptions, answer_question
 from evaluation.results import results_equal
 from exports.csv_safety import build_csv_rows
 from providers.client import ModelClient
@@ -22,6 +22,7 @@ from sources.samples import load_sample_dataset
 
 QUESTIONS_FILE = Path(__file__).resolve().parents[1] / "bench" / "questions.json"
 EVAL_OPTIONS = PipelineOptions(write_insight=False)  # the score is about SQL: no insight calls
+INSIGHT_OPTIONS = PipelineOptions()  # ``--insights``: each answer's insight too, checked against its table
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class QuestionScore:
     retries: int
     repairs: int
     model: str = ""  # the model that answered, as the endpoint named it
+    insight: str = ""  # the insight shown (with ``--insights``)
+    left_out: str = ""  # what the insight check left out of the model's insight, and why
 
 
 @dataclass
@@ -84,6 +87,8 @@ class EvalReport:
             "latency_p50_s": round(self.latency_p50_s, 3),
             "latency_p90_s": round(self.latency_p90_s, 3),
             "total_tokens": self.total_tokens,
+            "insights": sum(1 for s in self.scores if s.insight or s.left_out),
+            "insights_with_unsupported_claims": sum(1 for s in self.scores if s.left_out),
         }
 
     def to_json(self) -> str:
@@ -140,7 +145,11 @@ def _problem(item: EvalQuestion, answer: Answer, expected: QueryResult | None) -
 
 
 def score_question(
-    item: EvalQuestion, db: SessionDatabase, client: ModelClient, events: Events | None = None
+    item: EvalQuestion,
+    db: SessionDatabase,
+    client: ModelClient,
+    events: Events | None = None,
+    options: PipelineOptions = EVAL_OPTIONS,
 ) -> QuestionScore:
     """Ask the model ``item`` (after its history) and compare with the reference. The reference query runs first,
     so a question whose reference does not run costs no model call (``ReferenceQueryFailed``)."""
@@ -152,8 +161,8 @@ def score_question(
             raise ReferenceQueryFailed(item, error) from None
     history: list[Answer] = []
     for earlier in item.history:  # the conversation so far, answered by the same model
-        history.append(answer_question(earlier, list(history), db, client, EVAL_OPTIONS, events))
-    answer = answer_question(item.question, history, db, client, EVAL_OPTIONS, events)
+        history.append(answer_question(earlier, list(history), db, client, options, events))
+    answer = answer_question(item.question, history, db, client, options, events)
     problem = _problem(item, answer, expected)
     repairs = sum(1 for c in answer.calls if c.purpose == "repair")
     return QuestionScore(
@@ -168,6 +177,8 @@ def score_question(
         retries=answer.retries,
         repairs=repairs,
         model=answer.model or "",
+        insight=" ".join(p.text for p in answer.of_type(TextPart) if p.by_model),
+        left_out=" ".join(p.text for p in answer.of_type(NoticePart) if p.text.startswith(LEFT_OUT)),
     )
 
 
@@ -195,6 +206,7 @@ def run_evaluation(
     should_stop: Callable[[], bool] = _never,
     databases: dict[tuple[str, ...], SessionDatabase] | None = None,
     limits: SandboxLimits | None = None,
+    options: PipelineOptions = EVAL_OPTIONS,
 ) -> EvalReport:
     """Ask every question, one after the other, on a fresh copy of the bundled data; report accuracy, latency and
     tokens. ``ReferenceQueryFailed`` ends the run at the first reference query that does not run.
@@ -212,7 +224,7 @@ def run_evaluation(
             if should_stop():
                 break
             try:
-                score = score_question(item, database_for(item, databases, limits), client, events)
+                score = score_question(item, database_for(item, databases, limits), client, events, options)
             except ReferenceQueryFailed:
                 raise
             except Exception as error:  # an app bug on one answer is reported with it, and the run goes on

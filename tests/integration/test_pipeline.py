@@ -129,7 +129,7 @@ def test_model_text_cannot_make_the_page_fetch_an_image(endpoint, db, client) ->
 def test_no_rows_says_what_to_try_and_skips_the_insight_call(endpoint, db, client) -> None:
     endpoint.responder = ScriptedModel(default=fenced("SELECT * FROM earthquakes WHERE mag > 9"))
     answer = answer_question("giant ones", [], db, client)
-    assert answer.of_type(TextPart)[0].text == NO_ROWS
+    assert answer.of_type(TextPart)[0].text == f"{NO_ROWS} The data covers 2018-01-31 to 2018-02-07."
     assert len(answer.calls) == 1
 
 

@@ -326,3 +326,46 @@ def test_a_date_that_is_not_a_year_gets_the_date_format_in_the_repair(endpoint, 
     answer = answer_question("How many events on 4 Feb 2018?", [], db, client)
     assert [c.purpose for c in answer.calls] == ["sql", "repair", "insight"]
     assert answer.table is not None and answer.error is None
+
+
+def test_a_follow_up_keeps_a_filter_the_conversation_set_even_when_the_prompts_example_uses_it(
+    endpoint, db, client
+) -> None:
+    """The real 1.5B model's conversation: "per day", "now only in Alaska", "which day was busiest?", "and per
+    hour?". The Alaska filter is also in the prompt's worked example; it was asked two questions before, and the
+    answer before carried it, so it stays, and the "Computed:" line shows it."""
+    alaska = "WHERE place ILIKE '%alaska%'"
+    model = ScriptedModel()
+    model.on("per day", fenced("SELECT time::DATE AS day, count(*) AS n FROM earthquakes GROUP BY ALL ORDER BY day"))
+    model.on(
+        "only in alaska", fenced(f"SELECT time::DATE AS day, count(*) AS n FROM earthquakes {alaska} GROUP BY ALL")
+    )
+    model.on("busiest", fenced(f"SELECT time::DATE AS day, count(*) AS n FROM earthquakes {alaska} GROUP BY ALL "
+                               "ORDER BY n DESC LIMIT 1"))  # fmt: skip
+    model.on("per hour", fenced(f"SELECT hour(time) AS hour, count(*) AS n FROM earthquakes {alaska} GROUP BY ALL"))
+    endpoint.responder = model
+    history = []
+    for question in ("How many earthquakes per day?", "Now only in Alaska", "Which day was busiest?"):
+        history.append(answer_question(question, list(history), db, client))
+    answer = answer_question("And per hour?", history, db, client)
+    expected = db.run_query(f"SELECT hour(time) AS hour, count(*) AS n FROM earthquakes {alaska} GROUP BY ALL")
+    assert sorted(answer.table.frame["n"]) == sorted(expected.frame["n"])
+    assert answer.of_type(SqlPart)[-1].note is None
+    assert "alaska" in answer.table.computed.lower()
+
+
+def test_now_in_a_query_over_old_data_is_the_data_s_end_and_an_empty_result_says_what_the_data_covers(
+    endpoint, db, client
+) -> None:
+    """The real 1.5B model's "in the last 3 days": ``now() - INTERVAL 3 DAY`` over data from 2018."""
+    last_days = "SELECT count(*) AS n FROM earthquakes WHERE time >= now() - INTERVAL '3 days'"
+    endpoint.responder = ScriptedModel(default=fenced(last_days))
+    answer = answer_question("How many earthquakes in the last 3 days?", [], db, client)
+    end = db.run_query("SELECT max(greatest(time, updated)) AS e FROM earthquakes").frame["e"][0]
+    expected = db.run_query(f"SELECT count(*) AS n FROM earthquakes WHERE time >= TIMESTAMP '{end}' - INTERVAL 3 DAY")
+    assert answer.table.frame["n"][0] == expected.frame["n"][0] > 0
+    assert "set “now” to the data's end, 2018-02-07" in answer.of_type(SqlPart)[-1].note
+
+    endpoint.responder = ScriptedModel(default=fenced("SELECT * FROM earthquakes WHERE time > TIMESTAMP '2024-01-01'"))
+    answer = answer_question("Any earthquakes since 2024?", [], db, client)
+    assert "The data covers 2018-01-31 to 2018-02-07." in answer.of_type(TextPart)[0].text

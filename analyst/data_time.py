@@ -1,0 +1,101 @@
+"""Time relative to the data: "the last 3 days" of data that ends in the past means its own last 3 days.
+
+Small models write ``now() - INTERVAL 3 DAY`` for "in the last 3 days"; over data from 2018 that finds nothing.
+When a query reads the clock (``now()``, ``current_date``, ``today()``...) and every table it reads ends more than
+a day before today, the clock is set to the data's end: on DuckDB's parse, the calls become the end's literal
+(a DATE for ``current_date``), and the person is told. Data that reaches today is left on the real clock.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sandbox.database import SessionDatabase, quote_name
+from sandbox.syntax_tree import Tree, parse_tree, walk
+
+CLOCK_FUNCTIONS = {"now", "today", "get_current_timestamp", "transaction_timestamp", "current_localtimestamp"}
+CLOCK_NAMES = {"current_date", "current_timestamp", "localtimestamp"}  # parsed as column references
+DATE_ONLY = {"today", "current_date"}
+STALE_AFTER = datetime.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class ClockFix:
+    sql: str
+    end: datetime.datetime
+
+    @property
+    def note(self) -> str:
+        return f"The app set “now” to the data's end, {self.end:%Y-%m-%d %H:%M}: the data ends before today."
+
+
+def _clock_kind(node: Tree) -> str | None:
+    if node.get("class") == "FUNCTION" and str(node.get("function_name", "")).lower() in CLOCK_FUNCTIONS:
+        return str(node["function_name"]).lower()
+    names = node.get("column_names") or []
+    if node.get("class") == "COLUMN_REF" and len(names) == 1 and str(names[0]).lower() in CLOCK_NAMES:
+        return str(names[0]).lower()
+    return None
+
+
+def read_tables(tree: Any) -> set[str]:
+    """The names of the tables (and views) a parse tree reads."""
+    return {str(n["table_name"]) for n in walk(tree) if n.get("type") == "BASE_TABLE" and n.get("table_name")}
+
+
+def data_span(tables: set[str], db: SessionDatabase) -> tuple[datetime.datetime, datetime.datetime] | None:
+    """The earliest and latest date or time in the date/time columns of these tables; None when they have none."""
+    spans = []
+    for info in db.tables():
+        if info.name not in tables:
+            continue
+        for column, kind in info.columns:
+            if kind.startswith(("TIMESTAMP", "DATE")):
+                name = quote_name(column)
+                rows = db.internal_query(
+                    f"SELECT min({name})::TIMESTAMP, max({name})::TIMESTAMP FROM {quote_name(info.name)}"
+                )
+                if rows and rows[0][0] is not None:
+                    spans.append(rows[0])
+    return (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
+
+
+def covered(sql: str, db: SessionDatabase) -> str:
+    """ "The data covers 2018-01-31 to 2018-02-07." for the tables ``sql`` reads, or "" when they hold no time."""
+    span = data_span(read_tables(parse_tree(sql, db.internal_query)), db)
+    return f"The data covers {span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}." if span else ""
+
+
+def _literal(value: str, type_name: str) -> Tree:
+    constant = {"kind": "STRING", "text": value}
+    child = {"class": "CONSTANT", "type": "VALUE_CONSTANT", "alias": "", "literal": constant}
+    return {"class": "CAST", "type": "OPERATOR_CAST", "alias": "", "child": child, "cast_type": {"id": type_name},
+            "try_cast": False}  # fmt: skip
+
+
+def anchor_clock(sql: str, db: SessionDatabase, today: datetime.datetime | None = None) -> ClockFix | None:
+    """``sql`` with the clock set to the data's end, or None when it reads no clock, its data reaches today, or
+    it is not one statement DuckDB can serialize."""
+    rows = db.internal_query("SELECT json_serialize_sql(?::VARCHAR)", [sql])
+    tree = json.loads(rows[0][0]) if rows and rows[0][0] else {}
+    if tree.get("error") or len(tree.get("statements", [])) != 1:
+        return None
+    clocks = [n for n in walk(tree) if _clock_kind(n)]
+    if not clocks:
+        return None
+    span = data_span(read_tables(tree), db)
+    now = today or datetime.datetime.now()
+    if span is None or now - span[1] < STALE_AFTER:
+        return None
+    end = span[1]
+    for node in clocks:
+        alias = node.get("alias", "")
+        date_only = _clock_kind(node) in DATE_ONLY
+        text = end.strftime("%Y-%m-%d") if date_only else end.isoformat(sep=" ")
+        node.clear()
+        node.update(_literal(text, "DATE" if date_only else "TIMESTAMP"), alias=alias)
+    rows = db.internal_query("SELECT json_deserialize_sql(?::JSON)", [json.dumps(tree)])
+    return ClockFix(str(rows[0][0]), end) if rows and rows[0][0] else None
