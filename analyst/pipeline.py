@@ -142,6 +142,7 @@ class PipelineOptions:
     sql_max_tokens: int = 600
     insight_max_tokens: int = 220
     write_insight: bool = True
+    checked_sql: str = ""  # a suggestion's SQL, checked by the app on this data: it answers without a model call
 
 
 def _never() -> bool:
@@ -217,6 +218,9 @@ class _QuestionRun:
         return completion
 
     def run(self, history: list[Answer]) -> None:
+        if self.options.checked_sql:
+            self.run_checked(self.options.checked_sql)
+            return
         self.events.on_stage("Writing SQL…")
         question = self.answer.question
         turns = self.options.history_turns
@@ -246,6 +250,20 @@ class _QuestionRun:
         if outcome is not None:
             result, final_reply = outcome
             self.finish(self.result_parts(result, final_reply))
+
+    def run_checked(self, sql: str) -> None:
+        """A suggested question: its SQL was checked on this data when it was suggested; it runs through the same
+        sandbox now, and only the insight is the model's."""
+        self.events.on_sql(sql)
+        self.events.on_stage("Running the query…")
+        try:
+            result = self.db.run_query(sql)
+        except QueryError as error:  # the data changed since it was suggested
+            self.record(SqlPart(sql, 0, error.message, SUGGESTED))
+            self.finish([ErrorPart(f"The suggested query no longer runs: {error.message}")])
+            return
+        self.record(SqlPart(result.sql, 0, None, SUGGESTED))
+        self.finish(self.result_parts(result, ParsedReply(result.sql, None, "")))
 
     def query_with_repairs(
         self, messages: list[Message], reply: str, parsed: ParsedReply
@@ -438,6 +456,7 @@ class _QuestionRun:
         self.finish([*insight, *self.body])
 
 
+SUGGESTED = "Suggested by the app, with this SQL checked on this data: no model call wrote it."
 LEFT_OUT = "Left out of the insight, because the table does not show it:"
 
 

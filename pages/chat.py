@@ -62,7 +62,8 @@ if problem:
 render_restore_notes()
 
 history = state.conversation()
-question = (submitted.text if submitted else None) or state.take_pending_question()
+pending = state.take_pending_question()
+question, checked_sql = (submitted.text, "") if submitted and submitted.text else pending or (None, "")
 if not history and not question:  # the empty state goes as soon as a first question is on its way
     preview = st.expander("Preview the data", key="preview_data", on_change="rerun")  # read only when open
     with preview:
@@ -97,7 +98,7 @@ for index, answer in enumerate(history):
 if submitted and submitted.files:
     add_attached_files(submitted.files)
 if question:
-    submit_question(question)
+    submit_question(question, checked_sql)
 if submitted or question:
     st.rerun()
 for notice in state.endpoint_state().pop_notices():

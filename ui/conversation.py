@@ -36,8 +36,9 @@ def not_ready_message() -> str | None:
 TOO_MANY_WAITING = "Too many questions are waiting already: ask this one again when the answers above are done."
 
 
-def submit_question(question: str) -> None:
-    """Add ``question`` to the conversation and queue it; it is answered after any question before it."""
+def submit_question(question: str, checked_sql: str = "") -> None:
+    """Add ``question`` to the conversation and queue it; it is answered after any question before it.
+    ``checked_sql``: a suggestion's SQL, which answers it instead of the model's."""
     from analyst.pipeline import PipelineOptions  # heavy: first needed here
     from analyst.prompts import shorten_question
 
@@ -50,7 +51,7 @@ def submit_question(question: str) -> None:
         return
     answer = Answer(question)
     history.append(answer)
-    options = PipelineOptions(share_rows=state.share_rows())
+    options = PipelineOptions(share_rows=state.share_rows(), checked_sql=checked_sql)
     if not state.answer_queue().submit(answer, history, state.session_database(), client, options):
         answer.parts = [ErrorPart(TOO_MANY_WAITING)]
 

@@ -126,12 +126,14 @@ def clear_restore_notes() -> None:
     st.session_state[RESTORE_NOTES] = []
 
 
-def ask(question: str) -> None:
-    """Queue a question (from an example button or another page) for the chat page's next run."""
-    st.session_state[PENDING_QUESTION] = question
+def ask(question: str, checked_sql: str = "") -> None:
+    """Queue a question (from an example button or another page) for the chat page's next run; a suggestion
+    brings the SQL the app checked it with, which then answers it without a model call for the SQL."""
+    st.session_state[PENDING_QUESTION] = (question, checked_sql)
 
 
-def take_pending_question() -> str | None:
+def take_pending_question() -> tuple[str, str] | None:
+    """The queued question and its checked SQL ("" when the model is to write it), once."""
     return st.session_state.pop(PENDING_QUESTION, None)
 
 

@@ -1,6 +1,6 @@
 """Suggested questions as buttons: starters on the empty chat, follow-ups under the last answer. A click asks
-the question through the model like a typed one (``state.ask``); the labels hold data values, so they are
-shown escaped."""
+the question with the SQL the app checked it with (``state.ask``): no model call for its SQL, so it is quick and
+cannot drift; the insight is written as for any answer. The labels hold data values, so they are shown escaped."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def render_starters(db: SessionDatabase) -> None:
             key=f"example_{number}",
             width="stretch",
             on_click=state.ask,
-            args=(suggestion.question,),
+            args=(suggestion.question, suggestion.sql),
         )
 
 
@@ -45,5 +45,5 @@ def render_follow_ups(db: SessionDatabase, answer: Answer, index: int) -> None:
                 key=f"follow_up_{index}_{number}",
                 icon=":material/subdirectory_arrow_right:",
                 on_click=state.ask,
-                args=(suggestion.question,),
+                args=(suggestion.question, suggestion.sql),
             )

@@ -1,18 +1,20 @@
 """Suggested questions on the chat page (AppTest, loopback endpoint, real DuckDB): starters built from the data
-on the empty chat, follow-ups under the last answer, and a click asks the question through the model."""
+on the empty chat, follow-ups under the last answer; a click answers the question with the SQL the app checked it
+with (no model call for the SQL), and the model writes the insight."""
 
 from __future__ import annotations
 
 import pyarrow as pa
 from streamlit.testing.v1 import AppTest
 
-from analyst.answer import Answer
+from analyst.answer import Answer, SqlPart
 from analyst.model_text import escape_markdown
+from analyst.pipeline import SUGGESTED
 from sandbox.database import SessionDatabase
-from suggestions.questions import Suggestion, follow_up_questions, starter_questions
-from tests.support.apptest import open_app, settle
+from suggestions.questions import follow_up_questions, starter_questions
+from tests.support.apptest import ask, open_app, settle
 from tests.support.fake_endpoint import FakeEndpoint
-from tests.support.scripted_model import ScriptedModel, fenced
+from tests.support.scripted_model import ScriptedModel
 from ui.state import CONVERSATION, DATABASE
 
 SECRETS = {"HUGGINGFACE_API_KEY": "hf_SuggestionsPage00001", "HUGGINGFACE_MODEL": "tgi"}
@@ -23,12 +25,6 @@ def chat_app(endpoint: FakeEndpoint, db: SessionDatabase | None = None) -> AppTe
     if db is not None:
         at.session_state[DATABASE] = db  # the session's database with an upload already in it
     return at.run()
-
-
-def scripted(model: ScriptedModel, suggestions: list[Suggestion]) -> None:
-    """Teach ``model`` each suggestion's SQL, ahead of what it knew (longest questions matched first)."""
-    ordered = sorted(suggestions, key=lambda s: -len(s.question))
-    model.rules[:0] = [(s.question.lower(), fenced(s.sql)) for s in ordered]
 
 
 def buttons(at: AppTest, prefix: str) -> list[str]:
@@ -45,13 +41,14 @@ def questions_sent(model: ScriptedModel) -> list[str]:
     return [b["messages"][-1]["content"] for b in model.seen if b["messages"][0]["content"].startswith("Write")]
 
 
-def test_starters_and_follow_ups_are_built_from_the_data_and_asked_when_clicked(endpoint: FakeEndpoint) -> None:
-    model = ScriptedModel()
+def test_starters_and_follow_ups_are_built_from_the_data_and_answered_with_their_checked_sql(
+    endpoint: FakeEndpoint,
+) -> None:
+    model = ScriptedModel(insight="Counted.")  # it is never asked for SQL: no rule would answer that
     endpoint.responder = model
     at = chat_app(endpoint)
     db = at.session_state[DATABASE]
     starters = starter_questions(db)
-    scripted(model, starters)
     assert buttons(at, "example_") == [s.question for s in starters]  # plain words: nothing to escape here
     assert buttons(at, "example_")[:2] == [
         "How many earthquakes happened each day?",
@@ -62,9 +59,10 @@ def test_starters_and_follow_ups_are_built_from_the_data_and_asked_when_clicked(
     at.button(key="example_1").click().run()
     settle(at)
     assert not at.exception
-    assert questions_sent(model) == ["How many earthquakes are there for each magType?"]
+    assert questions_sent(model) == []
     first = conversation(at)[0]
     assert first.final_sql == starters[1].sql and first.table is not None
+    assert [c.purpose for c in first.calls] == ["insight"] and first.of_type(SqlPart)[0].note == SUGGESTED
     assert not buttons(at, "example_")  # the starters leave once the chat has begun
     follow_ups = follow_up_questions(db, first)
     assert buttons(at, "follow_up_0_") == [escape_markdown(f.question) for f in follow_ups]
@@ -74,25 +72,21 @@ def test_starters_and_follow_ups_are_built_from_the_data_and_asked_when_clicked(
         "Compare magType 'ml' with the rest",
     ]
 
-    scripted(model, follow_ups)
     at.button(key="follow_up_0_2").click().run()
     settle(at)
     assert not at.exception and not at.error
-    assert questions_sent(model)[-1] == "Compare magType 'ml' with the rest"
+    assert questions_sent(model) == []
     second = conversation(at)[1]
-    assert second.final_sql == follow_ups[2].sql
+    assert second.final_sql == follow_ups[2].sql and [c.purpose for c in second.calls] == ["insight"]
     assert second.table is not None and second.table.frame["n"].tolist() == [1063, 644]
-    sent = next(b["messages"] for b in model.seen if b["messages"][-1]["content"] == second.question)
-    assert sent[1]["content"] == first.question  # asked as a follow-up, with the answer before it
+    assert "Compare magType 'ml' with the rest" in model.seen[-1]["messages"][-1]["content"]  # the insight's
     assert not buttons(at, "follow_up_0_")  # only the last answer offers follow-ups
     assert len(buttons(at, "follow_up_1_")) >= 2
 
 
 def test_a_failed_answer_offers_no_follow_ups(endpoint: FakeEndpoint) -> None:
     endpoint.responder = ScriptedModel()  # no SQL for anything
-    at = chat_app(endpoint)
-    at.button(key="example_0").click().run()
-    settle(at)
+    at = ask(chat_app(endpoint), "How many earthquakes happened each day?")
     assert conversation(at)[0].table is None
     assert not buttons(at, "follow_up_")
 
@@ -103,9 +97,7 @@ def test_values_from_an_upload_are_shown_inert_on_the_buttons(endpoint: FakeEndp
     model = ScriptedModel()
     endpoint.responder = model
     at = chat_app(endpoint, db)
-    starters = starter_questions(db)
     assert buttons(at, "example_")[0] == "How many tags are there for each tag?"  # the upload's questions first
-    scripted(model, starters)
     at.button(key="example_0").click().run()
     settle(at)
     follow_ups = follow_up_questions(db, conversation(at)[0])
@@ -115,7 +107,6 @@ def test_values_from_an_upload_are_shown_inert_on_the_buttons(endpoint: FakeEndp
     assert escape_markdown(compare) in labels and compare not in labels
     label = next(label for label in labels if label.startswith("Compare"))
     assert "![" not in label and "\\[i\\](" in label  # brackets escaped: no image or link for the button's Markdown
-    scripted(model, follow_ups)
     at.button(key=f"follow_up_0_{[f.question for f in follow_ups].index(compare)}").click().run()
     settle(at)
     assert conversation(at)[1].question == compare  # the question itself is asked as it is
