@@ -46,6 +46,27 @@ ROUNDING = re.compile(r"\b(\d|zero|no|one|two|three|four)\s+decimal", re.IGNOREC
 WHOLE_NUMBER = re.compile(r"\bround(?:ed)?\s+to\s+(?:the\s+nearest\s+)?(?:whole\s+number|integer)", re.IGNORECASE)
 DESCENDING_WORDS = {"most", "top", "highest", "largest", "biggest", "greatest", "maximum", "more", "strongest"}
 ASCENDING_WORDS = {"least", "fewest", "lowest", "smallest", "minimum", "fewer", "weakest"}
+# Superlatives about one axis: the column names that are that axis, and the sort direction that puts the
+# superlative first. Checked against the ORDER BY of a query that keeps its first rows (LIMIT).
+AXIS_SUPERLATIVES = {
+    "northernmost": ({"latitude", "lat"}, "DESCENDING"),
+    "southernmost": ({"latitude", "lat"}, "ASCENDING"),
+    "easternmost": ({"longitude", "lon", "lng", "long"}, "DESCENDING"),
+    "westernmost": ({"longitude", "lon", "lng", "long"}, "ASCENDING"),
+    "deepest": ({"depth"}, "DESCENDING"),
+    "shallowest": ({"depth"}, "ASCENDING"),
+    "earliest": (None, "ASCENDING"),  # None: any date or time column
+    "oldest": (None, "ASCENDING"),
+    "first": (None, "ASCENDING"),
+    "latest": (None, "DESCENDING"),
+    "newest": (None, "DESCENDING"),
+    "recent": (None, "DESCENDING"),
+    "last": (None, "DESCENDING"),
+}
+TIME_NAMES = re.compile(r"(time|date|day|month|year|week|hour|updated|created|at)$", re.IGNORECASE)
+MAP_WORDS = re.compile(r"\b(map|where on earth|plot (?:them|these|it) on)\b", re.IGNORECASE)
+LATITUDE_NAMES = ("latitude", "lat")
+LONGITUDE_NAMES = ("longitude", "lon", "lng", "long")
 # Words that ask for some rows, not all: a LIMIT is then the model's to choose.
 SOME_ROWS = {
     "some",
@@ -104,8 +125,20 @@ class QuestionFit:
         return "Fitted to the question by the app: " + "; ".join(self.changes) + "."
 
 
+THRESHOLD_PHRASES = re.compile(
+    r"\b(?:or\s+(?:more|less|fewer|higher|lower|above|below|greater|bigger|larger|smaller)|(?:more|less|fewer|greater"
+    r"|higher|lower|larger|smaller|bigger)\s+than|at\s+(?:least|most))\b",
+    re.IGNORECASE,
+)
+
+
 def words(question: str) -> set[str]:
     return set(re.findall(r"[a-z]+", question.lower()))
+
+
+def ranking_words(question: str) -> set[str]:
+    """The question's words without its thresholds: "magnitude 4 or more" ranks nothing."""
+    return words(THRESHOLD_PHRASES.sub(" ", question))
 
 
 def asked_decimals(question: str) -> int | None:
@@ -117,20 +150,41 @@ def asked_decimals(question: str) -> int | None:
     return 0 if WHOLE_NUMBER.search(question) else None
 
 
+# A number that is a threshold, a year, a date or a measure in the question is not a number of rows asked for.
+NOT_A_ROW_COUNT = re.compile(
+    r"(?:(?:above|over|below|under|than|least|most|magnitude|mag|depth|after|before|since|from|to|between|and|in"
+    r"|of|on|>|<|=)\s*)$",
+    re.IGNORECASE,
+)
+MEASURE_AFTER = re.compile(
+    r"^\s*(?:%|km|kilometers?|miles?|m\b|meters?|degrees?|or\s+(?:more|above|higher|less|below|lower)|\+|-\d|/\d"
+    r"|(?:st|nd|rd|th)\b|:\d|\.\d)",
+    re.IGNORECASE,
+)
+
+
 def asked_numbers(question: str) -> set[int]:
-    numbers = {int(n) for n in re.findall(r"\b\d+\b", question)}
+    """The numbers of rows a question asks for ("top 5", "ten places"): not years, dates, thresholds or
+    measures ("in 2024", "magnitude 4 or more", "over 100 km")."""
+    numbers = set()
+    for match in re.finditer(r"\b\d+\b", question):
+        value = int(match.group(0))
+        before, after = question[: match.start()], question[match.end() :]
+        if 1900 <= value <= 2100 or NOT_A_ROW_COUNT.search(before) or MEASURE_AFTER.match(after):
+            continue
+        numbers.add(value)
     return numbers | {NUMBER_WORDS[w] for w in words(question) if w in NUMBER_WORDS}
 
 
 def asks_for_ranking(question: str) -> bool:
     """ "most", "deepest", "top", "which one"... : a question a LIMIT can belong to."""
-    found = words(question)
+    found = ranking_words(question)
     superlatives = {w for w in found if w.endswith("est") and len(w) > 4 and w not in NOT_RANKINGS}
     return bool(found & (DESCENDING_WORDS | ASCENDING_WORDS | SOME_ROWS) or superlatives)
 
 
 def ranking_direction(question: str) -> str | None:
-    found = words(question)
+    found = ranking_words(question)
     down, up = bool(found & DESCENDING_WORDS), bool(found & ASCENDING_WORDS)
     if down == up:
         return None
@@ -373,10 +427,70 @@ def _fit(
         way = "highest" if direction == "DESCENDING" else "lowest"
         changes.append(f"sorted by {_output_name(target)}, {way} first, as the question ranks by it")
 
-    if limit is not None and limit not in asked_numbers(question) and not asks_for_ranking(question):
+    current = question.splitlines()[-1] if question else ""
+    asked_here = limit in asked_numbers(current) or asks_for_ranking(current)
+    carried = limit in asked_numbers(question) or asks_for_ranking(question)
+    regroups = bool(GROUPING_WORDS.search(current))  # "per region" asks for every group, whatever came before
+    if limit is not None and not asked_here and (regroups or not carried):
         query.node["modifiers"] = [m for m in query.node["modifiers"] if m.get("type") != "LIMIT_MODIFIER"]
         changes.append(f"removed LIMIT {limit}: the question asked for no number of rows")
+    changes += _sort_for_superlative(query, current)
     return changes
+
+
+def _add_coordinates(query: _Query, current: str, db: SessionDatabase) -> list[str]:
+    """ "On a map": a list of rows without coordinates gets its table's latitude and longitude, so the map can
+    be drawn (small models answer with the places' names alone)."""
+    source = query.node.get("from_table") or {}
+    if not MAP_WORDS.search(current) or source.get("type") != "BASE_TABLE" or query.has_aggregate():
+        return []
+    if query.group_keys or any(item.get("class") == "STAR" for item in query.select_list):
+        return []
+    columns = next((info.columns for info in db.tables() if info.name == source.get("table_name")), ())
+    names = {name.lower(): name for name, _type in columns}
+    latitude = next((names[n] for n in LATITUDE_NAMES if n in names), None)
+    longitude = next((names[n] for n in LONGITUDE_NAMES if n in names), None)
+    selected = {str((item.get("column_names") or [""])[-1]).lower() for item in query.select_list} | {
+        str(item.get("alias", "")).lower() for item in query.select_list
+    }
+    missing = [c for c in (latitude, longitude) if c and c.lower() not in selected]
+    if not latitude or not longitude or not missing:
+        return []
+    for column in missing:
+        query.select_list.append({"class": "COLUMN_REF", "type": "COLUMN_REF", "alias": "", "column_names": [column]})
+    return [f"added {' and '.join(missing)}: the question asks for a map"]
+
+
+def _order_column(order: Tree, query: _Query) -> str:
+    """The column an ORDER BY item sorts by (through an alias or a position in the select list), lower-cased."""
+    expression = order.get("expression", {})
+    if expression.get("class") == "CONSTANT" and str(expression.get("literal", {}).get("text", "")).isdigit():
+        position = int(expression["literal"]["text"])
+        expression = query.select_list[position - 1] if 0 < position <= len(query.select_list) else {}
+    names = expression.get("column_names") or []
+    if len(names) == 1:
+        alias = next((i for i in query.select_list if i.get("alias") == names[0]), None)
+        inner = (alias or {}).get("column_names") or names
+        return str(inner[-1]).lower()
+    return ""
+
+
+def _sort_for_superlative(query: _Query, current: str) -> list[str]:
+    """ "The northernmost 5", "the earliest": the first ORDER BY key on that axis sorts so the superlative
+    comes first (small models read direction words backwards)."""
+    found = [w for w in words(current) if w in AXIS_SUPERLATIVES]
+    ordered = query.modifier("ORDER_MODIFIER")
+    if len(found) != 1 or not ordered or not ordered.get("orders") or query.limit() is None:
+        return []
+    names, direction = AXIS_SUPERLATIVES[found[0]]
+    first = ordered["orders"][0]
+    column = _order_column(first, query)
+    on_axis = column in names if names else bool(column and TIME_NAMES.search(column))
+    if not on_axis or first.get("type") == direction:
+        return []
+    first["type"] = direction
+    way = "highest" if direction == "DESCENDING" else "lowest"
+    return [f"sorted by {column}, {way} first, as “{found[0]}” asks"]
 
 
 def _names_aggregate(order: Tree, aggregates: list[Tree], select_list: list[Tree]) -> bool:
@@ -411,6 +525,7 @@ def fit_to_question(
     template = parse_tree("SELECT round(__value__, 2)", db.internal_query)
     query = _Query(node, _aggregate_names(db))
     changes = _fit(query, question, template["select_list"][0], set(example_values), conversation_values)  # type: ignore[index]
+    changes += _add_coordinates(query, question.splitlines()[-1] if question else "", db)
     if not changes:
         return None
     rows = db.internal_query("SELECT json_deserialize_sql(?::JSON)", [json.dumps(tree)])

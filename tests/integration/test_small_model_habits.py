@@ -369,3 +369,49 @@ def test_now_in_a_query_over_old_data_is_the_data_s_end_and_an_empty_result_says
     endpoint.responder = ScriptedModel(default=fenced("SELECT * FROM earthquakes WHERE time > TIMESTAMP '2024-01-01'"))
     answer = answer_question("Any earthquakes since 2024?", [], db, client)
     assert "The data covers 2018-01-31 to 2018-02-07." in answer.of_type(TextPart)[0].text
+
+
+def test_a_map_question_answered_with_names_alone_gets_every_matching_row_with_its_coordinates(
+    endpoint, db, client
+) -> None:
+    """The real 1.5B model's "on a map where the earthquakes of magnitude 4 or more happened": the top 10 by
+    magnitude, names only. "4 or more" is a threshold, not a number of rows; a map needs coordinates."""
+    endpoint.responder = ScriptedModel(
+        default=fenced("SELECT place, mag FROM earthquakes WHERE mag >= 4 ORDER BY mag DESC LIMIT 10")
+    )
+    answer = answer_question("Show me on a map where the earthquakes of magnitude 4 or more happened", [], db, client)
+    expected = db.run_query("SELECT count(*) AS n FROM earthquakes WHERE mag >= 4").frame["n"][0]
+    assert answer.table.total_rows == expected > 10
+    assert {"latitude", "longitude"} <= set(answer.table.frame.columns)
+    assert answer.of_type(ChartPart)[0].kind == "map"
+
+
+@pytest.mark.parametrize(
+    ("question", "sql"),
+    [
+        (
+            "Count per magType for magnitude 3 and above",
+            'SELECT "magType", count(*) AS n FROM earthquakes WHERE mag >= 3 GROUP BY 1 LIMIT 3',
+        ),  # fmt: skip
+        (
+            "Earthquakes of magnitude 5 or more per day in 2018",
+            "SELECT time::DATE AS d, count(*) AS n FROM earthquakes WHERE mag >= 5 GROUP BY 1 ORDER BY 1 LIMIT 2",
+        ),  # fmt: skip
+    ],
+)
+def test_a_year_or_a_threshold_in_the_question_is_not_a_number_of_rows(endpoint, db, client, question, sql):  # type: ignore[no-untyped-def]
+    endpoint.responder = ScriptedModel(default=fenced(sql))
+    answer = answer_question(question, [], db, client)
+    every_group = db.run_query(sql.rsplit(" LIMIT ", 1)[0]).total_rows
+    assert answer.table.total_rows == every_group > int(sql.rsplit(" ", 1)[1])
+    assert "removed LIMIT" in answer.of_type(SqlPart)[-1].note
+
+
+def test_a_direction_word_read_backwards_is_sorted_the_way_it_asks(endpoint, db, client) -> None:
+    endpoint.responder = ScriptedModel(
+        default=fenced("SELECT place, latitude FROM earthquakes ORDER BY latitude ASC LIMIT 5")
+    )
+    answer = answer_question("Which are the 5 northernmost earthquakes?", [], db, client)
+    top = db.run_query("SELECT max(latitude) AS m FROM earthquakes").frame["m"][0]
+    assert answer.table.frame["latitude"].iloc[0] == top
+    assert "“northernmost”" in answer.of_type(SqlPart)[-1].note
