@@ -29,9 +29,12 @@ NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUB
 
 @lru_cache(maxsize=1)
 def reserved_words() -> frozenset[str]:
-    """DuckDB's reserved keywords (``select``, ``from``, ``order``...), which a bare column name cannot be."""
+    """DuckDB's reserved keywords (``select``, ``order``) and type or function keywords (``at``, ``left``): a bare
+    column name cannot be one."""
     with duckdb.connect() as connection:
-        rows = connection.execute("SELECT keyword_name FROM duckdb_keywords() WHERE keyword_category = 'reserved'")
+        rows = connection.execute(
+            "SELECT keyword_name FROM duckdb_keywords() WHERE keyword_category IN ('reserved', 'type_function')"
+        )
         return frozenset(r[0].lower() for r in rows.fetchall())
 
 

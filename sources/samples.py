@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from sources.column_types import typed_text_columns
+
 
 def sample_dataset_names() -> list[str]:
     from vega_datasets import local_data  # imported on demand: only the Explore page needs it
@@ -18,4 +20,4 @@ def load_sample_dataset(name: str) -> pa.Table:
     if name not in sample_dataset_names():
         raise ValueError(f"No bundled sample named {name!r}")
     frame = getattr(local_data, name.replace("-", "_"))()
-    return pa.Table.from_pandas(frame, preserve_index=False)
+    return typed_text_columns(pa.Table.from_pandas(frame, preserve_index=False))  # us-employment's months are text

@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from sources.column_types import typed_text_columns
 from sources.file_types import ACCEPTED_TYPES, EXTENSIONS
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024  # Streamlit's default server.maxUploadSize
@@ -275,6 +276,7 @@ def read_upload(
     else:
         table = read_json(data, display_name, kind)
     table = table.rename_columns([str(c).strip() or f"column_{i + 1}" for i, c in enumerate(table.column_names)])
+    table = typed_text_columns(table)  # JSON's "2024-01-05" and "12.5" are a date and a number
     return LoadedFile(display_name, safe_table_name(display_name, existing), duckdb_ready(table))
 
 

@@ -10,6 +10,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from analyst.prompt_context import build_schema_context
+from sandbox.database import SessionDatabase
+from sources.samples import load_sample_dataset
 from sources.uploads import MAX_COLUMNS, UploadError, read_upload, safe_table_name
 
 
@@ -129,3 +132,32 @@ def test_random_bytes_under_every_extension_never_crash() -> None:
             data = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 5000)))
             with pytest.raises(UploadError):
                 read_upload(f"noise.{extension}", data)
+
+
+def test_text_columns_of_dates_times_and_numbers_are_typed_and_codes_with_leading_zeros_stay_text() -> None:
+    rows = [
+        {"day": "2024-01-05", "at": "2024-01-05T10:30:00Z", "amount": "12.50", "units": "3", "zip": "00501"},
+        {"day": "2024-02-01", "at": "2024-02-01T08:00:00Z", "amount": "7", "units": "12", "zip": "12345"},
+        {"day": None, "at": None, "amount": None, "units": None, "zip": None},
+    ]
+    loaded = read_upload("sales.json", json.dumps(rows).encode())
+    types = {f.name: str(f.type) for f in loaded.table.schema}
+    assert types == {
+        "day": "date32[day]",
+        "at": "timestamp[us, tz=UTC]",
+        "amount": "double",
+        "units": "int64",
+        "zip": "string",
+    }
+    db = SessionDatabase()
+    db.add_table(loaded.table_name, loaded.table)
+    per_year = db.run_query(
+        f"SELECT year(day) AS y, sum(amount) AS total FROM {loaded.table_name} WHERE day IS NOT NULL GROUP BY 1"
+    )
+    assert per_year.frame.to_dict("records") == [{"y": 2024, "total": 19.5}]
+    schema = build_schema_context(db, "sales per month").schema
+    assert "day DATE 2024-01-05..2024-02-01" in schema
+
+
+def test_a_sample_s_iso_months_are_dates() -> None:
+    assert str(load_sample_dataset("us-employment").schema.field("month").type) == "date32[day]"
