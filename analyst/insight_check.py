@@ -213,6 +213,20 @@ def _without_texts(sentence: str, facts: ResultFacts) -> str:
     return sentence
 
 
+def _compact(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _quotes_text(sentence: str, match: re.Match[str], compact_texts: list[str]) -> bool:
+    """The number begins a text value written with other spacing: "13 km SSW of Ndoi Island" for the place
+    "13km SSW of Ndoi Island, Fiji" (the number and the two words after it, spaces and punctuation aside)."""
+    following = re.findall(r"[A-Za-z]+", sentence[match.end() : match.end() + 30])[:2]
+    if len(following) < 2 or re.match(r"\s*,", sentence[match.end() :]):
+        return False
+    probe = _compact(match.group(0) + "".join(following))
+    return any(probe in text for text in compact_texts)
+
+
 def _question_numbers(question: str) -> set[float]:
     return {_value(n) for n in NUMBER.findall(question) if re.search(r"\d", n)}
 
@@ -230,8 +244,11 @@ def check_sentence(sentence: str, facts: ResultFacts) -> list[Problem]:
     asked = _question_numbers(facts.question)
     grouped = bool(facts.group_columns)
     group_words = _group_words(facts)
+    compact_texts = [_compact(t) for t, _position in facts._texts if any(ch.isdigit() for ch in t)]
     for match in NUMBER.finditer(text):
         token = match.group(0)
+        if _quotes_text(text, match, compact_texts):
+            continue
         value = _value(token)
         noun = _noun_after(text, match.end())
         is_percent = token.rstrip().endswith("%")

@@ -29,7 +29,7 @@ from analyst.charts import TIME_PARTS, build_chart
 from analyst.column_fix import ColumnFix, suggest_column_fix
 from analyst.data_time import anchor_clock, covered
 from analyst.insight import build_result_summary
-from analyst.insight_check import ResultFacts, grouped_outputs, supported_text, unsupported
+from analyst.insight_check import Problem, ResultFacts, grouped_outputs, supported_text, unsupported
 from analyst.model_text import remove_remote_content
 from analyst.parsing import ParsedReply, is_bare_value, parse_reply
 from analyst.prompt_context import build_schema_context
@@ -433,8 +433,7 @@ class _QuestionRun:
         problems = unsupported(text, self.facts(result, chart_kind))
         if problems:
             text = supported_text(text, problems)
-            said = "; ".join(f"“{p.said}” ({p.why})" for p in problems[:3])
-            self.notices.append(NoticePart(f"{LEFT_OUT} {said}."))
+            self.notices.append(NoticePart(f"{LEFT_OUT} {left_out(problems)}"))
         if not text:
             self.notices.append(NoticePart(NO_INSIGHT))
             return None
@@ -458,6 +457,17 @@ class _QuestionRun:
 
 SUGGESTED = "Suggested by the app, with this SQL checked on this data: no model call wrote it."
 LEFT_OUT = "Left out of the insight, because the table does not show it:"
+
+
+def left_out(problems: list[Problem]) -> str:
+    """Each sentence left out of an insight (cut to 200 characters), with why: at most three."""
+    by_sentence: dict[str, list[str]] = {}
+    for problem in problems:
+        by_sentence.setdefault(problem.sentence, []).append(problem.why)
+    return " ".join(
+        f"“{sentence if len(sentence) <= 200 else sentence[:199] + '…'}” ({'; '.join(dict.fromkeys(why))})."
+        for sentence, why in list(by_sentence.items())[:3]
+    )
 
 
 def answer_question(

@@ -89,6 +89,7 @@ TRUE = [
         "The Desk is the most expensive at 199, the Lamp the cheapest at 24.95.",
     ),
     (LIST_300, "List the first 300 earthquakes", None, "The table lists 300 earthquakes, the first of them in Alaska."),
+    (STRONGEST, "Which were the 10 strongest earthquakes?", "bar", "The strongest struck 22 km NNE of Hualian."),
 ]
 
 
