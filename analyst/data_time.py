@@ -46,20 +46,23 @@ def read_tables(tree: Any) -> set[str]:
     return {str(n["table_name"]) for n in walk(tree) if n.get("type") == "BASE_TABLE" and n.get("table_name")}
 
 
-def data_span(tables: set[str], db: SessionDatabase) -> tuple[datetime.datetime, datetime.datetime] | None:
-    """The earliest and latest date or time in the date/time columns of these tables; None when they have none."""
+def data_span(
+    tables: set[str], db: SessionDatabase, named: frozenset[str] = frozenset()
+) -> tuple[datetime.datetime, datetime.datetime] | None:
+    """The earliest and latest date or time in the date/time columns of these tables (only those in ``named``,
+    the columns a query compares, when it names any); None when they have none."""
     spans = []
     for info in db.tables():
         if info.name not in tables:
             continue
-        for column, kind in info.columns:
-            if kind.startswith(("TIMESTAMP", "DATE")):
-                name = quote_name(column)
-                rows = db.internal_query(
-                    f"SELECT min({name})::TIMESTAMP, max({name})::TIMESTAMP FROM {quote_name(info.name)}"
-                )
-                if rows and rows[0][0] is not None:
-                    spans.append(rows[0])
+        times = [c for c, kind in info.columns if kind.startswith(("TIMESTAMP", "DATE"))]
+        for column in [c for c in times if c.lower() in named] or times:
+            name = quote_name(column)
+            rows = db.internal_query(
+                f"SELECT min({name})::TIMESTAMP, max({name})::TIMESTAMP FROM {quote_name(info.name)}"
+            )
+            if rows and rows[0][0] is not None:
+                spans.append(rows[0])
     return (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
 
 
@@ -86,7 +89,8 @@ def anchor_clock(sql: str, db: SessionDatabase, today: datetime.datetime | None 
     clocks = [n for n in walk(tree) if _clock_kind(n)]
     if not clocks:
         return None
-    span = data_span(read_tables(tree), db)
+    named = frozenset(str(n["column_names"][-1]).lower() for n in walk(tree) if n.get("class") == "COLUMN_REF")
+    span = data_span(read_tables(tree), db, named)
     now = today or datetime.datetime.now()
     if span is None or now - span[1] < STALE_AFTER:
         return None

@@ -22,6 +22,7 @@ from evaluation.accuracy import (
     load_questions,
     run_evaluation,
 )
+from evaluation.conversations import load_conversations, run_conversations
 from providers.client import ModelClient
 from providers.endpoint_types import EndpointType
 from providers.selection import Selection, resolve_selection
@@ -35,6 +36,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--model", default="auto", help="model id, or 'auto' for a dedicated endpoint")
     parser.add_argument("--questions", type=Path, default=QUESTIONS_FILE)
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
+    parser.add_argument(
+        "--conversations", type=Path, help="score the turns of these conversations instead (bench/conversations.json)"
+    )
     parser.add_argument("--insights", action="store_true", help="also write each insight and check it on its table")
     parser.add_argument("--json", type=Path, help="write the full report as JSON here")
     parser.add_argument("--csv", type=Path, help="write the per-question table as CSV here")
@@ -69,13 +73,19 @@ def main(argv: list[str] | None = None) -> int:
     if resolved.settings is None:
         print(f"error: {resolved.problem} (set HUGGINGFACE_API_KEY in the environment)", file=sys.stderr)
         return 2
-    questions = load_questions(args.questions)
-    if args.limit:
-        questions = questions[: args.limit]
     client = ModelClient(resolved.settings)
-    print(f"{len(questions)} questions against {client.base_url()} ({args.model})", flush=True)
     options = INSIGHT_OPTIONS if args.insights else EVAL_OPTIONS
-    report = run_evaluation(client, questions, on_progress=print_progress, options=options)
+    if args.conversations:
+        conversations = load_conversations(args.conversations)
+        turns = sum(len(c.turns) for c in conversations)
+        print(f"{len(conversations)} conversations, {turns} turns, against {client.base_url()}", flush=True)
+        report = run_conversations(client, conversations, on_progress=print_progress, options=options)
+    else:
+        questions = load_questions(args.questions)
+        if args.limit:
+            questions = questions[: args.limit]
+        print(f"{len(questions)} questions against {client.base_url()} ({args.model})", flush=True)
+        report = run_evaluation(client, questions, on_progress=print_progress, options=options)
     print_report(report)
     if args.json:
         args.json.write_text(report.to_json(), encoding="utf-8")

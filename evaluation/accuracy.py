@@ -123,8 +123,11 @@ class ReferenceQueryFailed(RuntimeError):
         self.question_id = item.id
 
 
-def _problem(item: EvalQuestion, answer: Answer, expected: QueryResult | None) -> str:
-    """What is wrong with the answer ("" when it is right); ``expected`` is the reference query's result."""
+def answer_problem(
+    item: EvalQuestion, answer: Answer, expected: QueryResult | None, same: Callable[..., bool] = results_equal
+) -> str:
+    """What is wrong with the answer ("" when it is right); ``expected`` is the reference query's result, and
+    ``same`` compares the two tables."""
     if item.expect == "no_sql" or expected is None:
         return (
             "" if answer.table is None and not answer.error else "answered with SQL a question the data cannot answer"
@@ -136,7 +139,7 @@ def _problem(item: EvalQuestion, answer: Answer, expected: QueryResult | None) -
         return f"no SQL in the reply: {said!r}"
     if answer.table.total_rows > len(answer.table.frame):
         return "result too large to compare"
-    if not results_equal(answer.table.frame, expected.frame):
+    if not same(answer.table.frame, expected.frame):
         rows = len(expected.frame)
         if answer.table.total_rows == rows:
             return f"wrong result ({'1 row' if rows == 1 else f'{rows} rows'} as expected, but other values)"
@@ -163,8 +166,11 @@ def score_question(
     for earlier in item.history:  # the conversation so far, answered by the same model
         history.append(answer_question(earlier, list(history), db, client, options, events))
     answer = answer_question(item.question, history, db, client, options, events)
-    problem = _problem(item, answer, expected)
-    repairs = sum(1 for c in answer.calls if c.purpose == "repair")
+    return scored(item, answer, answer_problem(item, answer, expected))
+
+
+def scored(item: EvalQuestion, answer: Answer, problem: str) -> QuestionScore:
+    """The score of one answer: right or what went wrong, and what it cost."""
     return QuestionScore(
         id=item.id,
         question=item.question,
@@ -175,7 +181,7 @@ def score_question(
         prompt_tokens=answer.prompt_tokens,
         completion_tokens=answer.completion_tokens,
         retries=answer.retries,
-        repairs=repairs,
+        repairs=sum(1 for c in answer.calls if c.purpose == "repair"),
         model=answer.model or "",
         insight=" ".join(p.text for p in answer.of_type(TextPart) if p.by_model),
         left_out=" ".join(p.text for p in answer.of_type(NoticePart) if p.text.startswith(LEFT_OUT)),

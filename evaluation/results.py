@@ -61,3 +61,21 @@ def results_equal(left: pd.DataFrame, right: pd.DataFrame) -> bool:
     left_rows = Counter(zip(*left_columns, strict=True)) if left_columns else Counter()
     right_rows = Counter(zip(*(right_columns[j] for j in order), strict=True)) if order else Counter()
     return left_rows == right_rows
+
+
+def results_contain(answer: pd.DataFrame, expected: pd.DataFrame) -> bool:
+    """``answer`` holds ``expected``: the same rows, with every expected column among its columns (extra columns,
+    such as the place beside a map's coordinates, do not make an answer wrong)."""
+    if len(answer) != len(expected) or answer.shape[1] < expected.shape[1]:
+        return False
+    answer_columns, expected_columns = _columns(answer), _columns(expected)
+    chosen: list[int] = []
+    for column in expected_columns:
+        signature = sorted(column, key=_sort_key)
+        match = next(
+            (j for j, c in enumerate(answer_columns) if j not in chosen and sorted(c, key=_sort_key) == signature), None
+        )
+        if match is None:
+            return False
+        chosen.append(match)
+    return results_equal(answer.iloc[:, chosen], expected)
