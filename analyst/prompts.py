@@ -127,6 +127,7 @@ MISSING_COLUMN = re.compile(r'Referenced column "([^"]+)" not found[^\n]*\nCandi
 NOT_GROUPED = re.compile(r'column "([^"]+)" must appear in the GROUP BY clause')
 BAD_DATE = re.compile(r'invalid (?:timestamp|date) field format: "([^"]*)"')
 NEAR_TOKEN = re.compile(r'syntax error at or near "([^"]+)"')
+SPATIAL_FUNCTION = re.compile(r"Function with name (st_\w+) does not exist", re.IGNORECASE)
 # Other dialects' words DuckDB's parser stops at, and what DuckDB spells them as.
 DIALECT_HINTS = {
     "regexp": "DuckDB has no REGEXP operator: write regexp_matches(column, 'pattern').",
@@ -156,6 +157,11 @@ def repair_hint(error: str) -> str:
         if re.fullmatch(r"\d{4}", value):
             return f"A date or time cannot equal '{value}': to keep one year, write year(column) = {value}."
         return f"'{value}' is not a date: write dates as 'YYYY-MM-DD' (times as 'YYYY-MM-DD HH:MM:SS')."
+    if SPATIAL_FUNCTION.search(error):  # the real 1.5B model's maps: ST_SetSRID(ST_MakePoint(lon, lat), 4326)
+        return (
+            "There are no spatial (ST_) functions here. For a map, select the latitude and longitude columns as "
+            "they are, with the other columns asked for: the app draws the map."
+        )
     near = NEAR_TOKEN.search(error)
     if near and near.group(1).lower() in DIALECT_HINTS:
         return DIALECT_HINTS[near.group(1).lower()]

@@ -415,3 +415,14 @@ def test_a_direction_word_read_backwards_is_sorted_the_way_it_asks(endpoint, db,
     top = db.run_query("SELECT max(latitude) AS m FROM earthquakes").frame["m"][0]
     assert answer.table.frame["latitude"].iloc[0] == top
     assert "“northernmost”" in answer.of_type(SqlPart)[-1].note
+
+
+def test_a_map_written_with_spatial_functions_is_repaired_to_plain_coordinates(endpoint, db, client) -> None:
+    """The real 1.5B model draws maps with PostGIS functions, which the sandbox does not have."""
+    spatial = "SELECT ST_SetSRID(ST_MakePoint(longitude, latitude), 4326) AS geom FROM earthquakes WHERE mag >= 4"
+    plain = "SELECT latitude, longitude FROM earthquakes WHERE mag >= 4"
+    model = ScriptedModel(default=fenced(spatial)).on("no spatial (st_) functions", fenced(plain))
+    endpoint.responder = model
+    answer = answer_question("Show on a map where the earthquakes of magnitude 4 or more happened", [], db, client)
+    assert [a.sql for a in answer.of_type(SqlPart)] == [spatial, plain]
+    assert answer.of_type(ChartPart)[0].kind == "map"
