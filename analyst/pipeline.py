@@ -41,7 +41,7 @@ from analyst.prompts import (
     build_repair_messages,
     build_sql_messages,
 )
-from analyst.question_fit import example_values, fit_to_question
+from analyst.question_fit import example_values, fit_to_question, group_columns
 from analyst.rated_examples import with_rated_examples
 from analyst.schema import is_numeric_type
 from analyst.sql_description import AGGREGATES, describe_sql
@@ -181,6 +181,7 @@ class _QuestionRun:
     asked: str = ""  # the question, after the earlier ones the model sees too (for question_fit)
     example_values: frozenset[str] = frozenset()  # texts the prompt's worked examples filter on (question_fit)
     conversation_values: frozenset[str] = frozenset()  # texts the conversation's earlier SQL filtered on
+    earlier_keys: frozenset[str] = frozenset()  # the columns the answer before grouped by ("instead")
 
     def checkpoint(self) -> None:
         if self.events.should_stop():
@@ -227,6 +228,8 @@ class _QuestionRun:
         kept = [a for a in history if not a.is_attachment][-turns:] if turns else []
         self.asked = "\n".join([*(a.question for a in kept), question])
         self.conversation_values = example_values((a.final_sql for a in kept if a.final_sql), self.db)
+        last_sql = kept[-1].final_sql if kept else None
+        self.earlier_keys = group_columns(last_sql, self.db) if last_sql else frozenset()
         context = with_rated_examples(build_schema_context(self.db, question), history, question)
         self.example_values = example_values((sql for _, sql, _ in context.examples), self.db)
         messages = build_sql_messages(context, history, question, self.options.history_turns)
@@ -357,7 +360,9 @@ class _QuestionRun:
         clock = anchor_clock(sql, self.db)
         anchored = clock.sql if clock else sql
         asked = self.asked or self.answer.question
-        fit = fit_to_question(anchored, asked, self.db, self.example_values, self.conversation_values)
+        fit = fit_to_question(
+            anchored, asked, self.db, self.example_values, self.conversation_values, self.earlier_keys
+        )
         notes = [n for n in (clock.note if clock else None, fit.note if fit else None) if n]
         if clock or fit:
             try:

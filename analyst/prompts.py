@@ -124,6 +124,8 @@ def build_format_repair_messages(previous: list[Message], reply: str) -> list[Me
 DATE_PARTS = {"year", "quarter", "month", "week", "day", "hour", "minute", "dayofweek", "weekday"}
 CLOSE_NAME = 0.5  # DuckDB lists its closest columns even when none is close ("region" → dmin, detail)
 MISSING_COLUMN = re.compile(r'Referenced column "([^"]+)" not found[^\n]*\nCandidate bindings: ([^\n]+)')
+TIME_WORDS = {"time", "date", "timestamp", "datetime", "ts", "created_at", "event_time"}
+TIME_NAME = re.compile(r"(time|date|_at$|_on$|day|when|stamp)", re.IGNORECASE)
 NOT_GROUPED = re.compile(r'column "([^"]+)" must appear in the GROUP BY clause')
 BAD_DATE = re.compile(r'invalid (?:timestamp|date) field format: "([^"]*)"')
 NEAR_TOKEN = re.compile(r'syntax error at or near "([^"]+)"')
@@ -147,6 +149,10 @@ def repair_hint(error: str) -> str:
                 f"There is no column {wrong}: it is a part of a date. Use {wrong}(date_column) or "
                 f"date_trunc('{wrong}', date_column) on the table's date or time column."
             )
+        if wrong.lower() in TIME_WORDS:  # the bundled table's "time" written on a table whose clock is "taken_at"
+            times = [c for c in candidates if TIME_NAME.search(c)]
+            if times:
+                return f"There is no column {wrong}. This table's date or time column is {' or '.join(times)}."
         close = [c for c in candidates if SequenceMatcher(None, wrong.lower(), c.lower()).ratio() >= CLOSE_NAME]
         if close:
             return f"There is no column {wrong}. Use one of these columns instead: {', '.join(close)}."

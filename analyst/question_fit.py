@@ -438,6 +438,77 @@ def _fit(
     return changes
 
 
+INSTEAD = re.compile(r"\binstead\b", re.IGNORECASE)
+
+
+def _column_names(tree: Any) -> set[str]:
+    return {
+        str(node["column_names"][-1]).lower()
+        for node in _expression_nodes(tree)
+        if node.get("class") == "COLUMN_REF" and node.get("column_names")
+    }
+
+
+def _key_expression(key: Tree, query: _Query) -> Tree:
+    """A GROUP BY key as the expression it groups by (``GROUP BY 2`` or an alias is the select item)."""
+    if key.get("class") == "CONSTANT" and str(key.get("literal", {}).get("text", "")).isdigit():
+        position = int(key["literal"]["text"])
+        return query.select_list[position - 1] if 0 < position <= len(query.select_list) else key
+    names = key.get("column_names") or []
+    aliased = next((i for i in query.select_list if len(names) == 1 and i.get("alias") == names[0]), None)
+    return aliased or key
+
+
+def _unaliased(expression: Tree) -> Tree:
+    copied = copy.deepcopy(expression)
+    copied["alias"] = ""
+    return copied
+
+
+def _switch_grain(query: _Query, current: str, earlier_keys: frozenset[str]) -> list[str]:
+    """ "Per month instead": a query that groups by the new key and still by the earlier answer's key (small
+    models keep both) drops the earlier one. ``earlier_keys``: the columns the earlier answer grouped by."""
+    keys = query.group_keys or ([i for i in query.select_list if not query.is_aggregate(i)] if query.groups_all else [])
+    if not INSTEAD.search(current) or len(keys) < 2 or not earlier_keys:
+        return []
+    expressions = [_key_expression(k, query) for k in keys]
+    columns = [_column_names(e) for e in expressions]
+    old = [i for i, names in enumerate(columns) if names and names <= earlier_keys]
+    kept = [i for i in range(len(keys)) if i not in old]
+    kept_columns = set().union(*(columns[i] for i in kept)) if kept else set()
+    old = [i for i in old if not columns[i] & kept_columns]
+    if not old or not kept:
+        return []
+    dropped = [expressions[i] for i in old]
+    names = set().union(*(columns[i] for i in old))
+    aliases = {str(d.get("alias")).lower() for d in dropped if d.get("alias")}
+    if not query.groups_all:
+        query.node["group_expressions"] = [_unaliased(expressions[i]) for i in kept]  # no positions left to shift
+        query.node["group_sets"] = [list(range(len(kept)))]
+    ordered = query.modifier("ORDER_MODIFIER")
+    if ordered:  # positions and the dropped key's names leave the ORDER BY; by the kept keys if nothing stays
+        ordered["orders"] = [
+            o
+            for o in ordered["orders"]
+            if o.get("expression", {}).get("class") != "CONSTANT"
+            and not _column_names(o.get("expression")) & (names | aliases)
+        ] or [
+            {"type": "ASCENDING", "null_order": "ORDER_DEFAULT", "expression": _unaliased(expressions[i])} for i in kept
+        ]
+    shapes = [_shape(_unaliased(d)) for d in dropped]
+    query.node["select_list"] = [i for i in query.select_list if _shape(_unaliased(i)) not in shapes]
+    return [f"grouped by the new key alone, without {', '.join(sorted(names))}, as “instead” asks"]
+
+
+def group_columns(sql: str, db: SessionDatabase) -> frozenset[str]:
+    """The columns a query groups by (lower-cased), for the next question's "instead"."""
+    tree = parse_tree(sql, db.internal_query)
+    if not tree or tree.get("type") != "SELECT_NODE":
+        return frozenset()
+    query = _Query(tree, _aggregate_names(db))
+    return frozenset(set().union(set(), *(_column_names(_key_expression(k, query)) for k in query.group_keys)))
+
+
 def _add_coordinates(query: _Query, current: str, db: SessionDatabase) -> list[str]:
     """ "On a map": a list of rows without coordinates gets its table's latitude and longitude, so the map can
     be drawn (small models answer with the places' names alone)."""
@@ -510,11 +581,13 @@ def fit_to_question(
     db: SessionDatabase,
     example_values: frozenset[str] = frozenset(),
     conversation_values: frozenset[str] = frozenset(),
+    earlier_keys: frozenset[str] = frozenset(),
 ) -> QuestionFit | None:
     """The query changed to do what the question asked, or None when nothing needs changing (or the query
     is not one plain SELECT the app can edit safely). ``question``: the conversation's questions, this one
     last. ``example_values``: the texts the prompt's worked examples filter on (``text_values`` of their
-    parse); ``conversation_values``: the texts earlier answers' SQL filtered on (never dropped)."""
+    parse); ``conversation_values``: the texts earlier answers' SQL filtered on (never dropped);
+    ``earlier_keys``: the columns the answer before grouped by (``group_columns``)."""
     parsed = db.internal_query("SELECT json_serialize_sql(?::VARCHAR)", [sql])
     tree = json.loads(parsed[0][0]) if parsed and parsed[0][0] else {}
     if tree.get("error") or len(tree.get("statements", [])) != 1:
@@ -525,7 +598,9 @@ def fit_to_question(
     template = parse_tree("SELECT round(__value__, 2)", db.internal_query)
     query = _Query(node, _aggregate_names(db))
     changes = _fit(query, question, template["select_list"][0], set(example_values), conversation_values)  # type: ignore[index]
-    changes += _add_coordinates(query, question.splitlines()[-1] if question else "", db)
+    current = question.splitlines()[-1] if question else ""
+    changes += _switch_grain(query, current, earlier_keys)
+    changes += _add_coordinates(query, current, db)
     if not changes:
         return None
     rows = db.internal_query("SELECT json_deserialize_sql(?::JSON)", [json.dumps(tree)])

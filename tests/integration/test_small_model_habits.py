@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pandas as pd
 import pytest
 
 from analyst.answer import ChartPart, SqlPart, TablePart, TextPart
@@ -426,3 +427,29 @@ def test_a_map_written_with_spatial_functions_is_repaired_to_plain_coordinates(e
     answer = answer_question("Show on a map where the earthquakes of magnitude 4 or more happened", [], db, client)
     assert [a.sql for a in answer.of_type(SqlPart)] == [spatial, plain]
     assert answer.of_type(ChartPart)[0].kind == "map"
+
+
+def test_the_bundled_tables_time_column_written_on_another_table_is_repaired_to_its_own(endpoint, db, client) -> None:
+    """The real 1.5B model writes ``time`` on a readings table whose clock is ``taken_at``."""
+    db.add_table("readings", pd.DataFrame({"taken_at": pd.to_datetime(["2023-03-01 10:00", "2023-03-02 11:00"]),
+                                           "temperature_c": [5.5, 7.0]}))  # fmt: skip
+    wrong = "SELECT time::DATE AS day, max(temperature_c) AS highest FROM readings GROUP BY 1"
+    right = "SELECT taken_at::DATE AS day, max(temperature_c) AS highest FROM readings GROUP BY 1"
+    endpoint.responder = ScriptedModel(default=fenced(wrong)).on("time column is taken_at", fenced(right))
+    answer = answer_question("What was the highest temperature each day?", [], db, client)
+    assert answer.final_sql == right and answer.table.total_rows == 2
+
+
+def test_a_grain_switched_with_instead_drops_the_earlier_key_the_model_kept(endpoint, db, client) -> None:
+    """The real 1.5B model's "Now per day instead" after "per magType": grouped by day and magType (40 rows)."""
+    model = ScriptedModel()
+    model.on("per magtype", fenced('SELECT "magType", avg(mag) AS avg_mag FROM earthquakes GROUP BY 1'))
+    model.on("per day instead", fenced('SELECT time::DATE AS day, "magType", avg(mag) AS avg_mag FROM earthquakes '
+                                       "GROUP BY 1, 2 ORDER BY 1, 2"))  # fmt: skip
+    endpoint.responder = model
+    first = answer_question("What is the average magnitude per magType?", [], db, client)
+    answer = answer_question("Now per day instead", [first], db, client)
+    expected = db.run_query("SELECT time::DATE AS day, avg(mag) AS avg_mag FROM earthquakes GROUP BY 1")
+    assert answer.table.total_rows == expected.total_rows == 8
+    assert list(answer.table.frame.columns) == ["day", "avg_mag"]
+    assert "“instead”" in answer.of_type(SqlPart)[-1].note

@@ -102,3 +102,13 @@ def test_only_the_false_sentence_is_left_out(db) -> None:  # type: ignore[no-unt
     insight = "Counts ranged from 14 to 301 a day. There were 8 earthquakes recorded per day. February 4 was busiest."
     problems = unsupported(insight, facts(db, PER_DAY, "How many earthquakes per day?", "line"))
     assert supported_text(insight, problems) == "Counts ranged from 14 to 301 a day. February 4 was busiest."
+
+
+def test_sums_that_duckdb_returns_as_decimals_are_values(db) -> None:  # type: ignore[no-untyped-def]
+    sql = 'SELECT "magType", sum(sig) AS total FROM earthquakes GROUP BY 1 ORDER BY 2 DESC'
+    result = db.run_query(sql)
+    top = result.frame.iloc[0]
+    assert type(top["total"]).__name__ == "Decimal"  # a HUGEINT sum
+    insight = f"{top['magType']} has the highest total significance, {int(top['total']):,}."
+    assert unsupported(insight, facts(db, sql, "Total significance per magType?")) == []
+    assert unsupported(insight.replace(f"{int(top['total']):,}", "123,456"), facts(db, sql, "Total?"))
