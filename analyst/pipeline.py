@@ -41,9 +41,10 @@ from analyst.prompts import (
     build_repair_messages,
     build_sql_messages,
 )
-from analyst.question_fit import example_values, fit_to_question, group_columns
+from analyst.question_fit import example_values, fit_to_question
 from analyst.rated_examples import with_rated_examples
 from analyst.schema import is_numeric_type
+from analyst.spatial_fix import SpatialFix, suggest_spatial_fix
 from analyst.sql_description import AGGREGATES, describe_sql
 from analyst.value_fix import suggest_value_fix
 from analyst.year_fix import YearFix, suggest_year_fix
@@ -181,7 +182,7 @@ class _QuestionRun:
     asked: str = ""  # the question, after the earlier ones the model sees too (for question_fit)
     example_values: frozenset[str] = frozenset()  # texts the prompt's worked examples filter on (question_fit)
     conversation_values: frozenset[str] = frozenset()  # texts the conversation's earlier SQL filtered on
-    earlier_keys: frozenset[str] = frozenset()  # the columns the answer before grouped by ("instead")
+    earlier_sql: str = ""  # the SQL of the answer before: its grouping carries over, or gives way to "instead"
 
     def checkpoint(self) -> None:
         if self.events.should_stop():
@@ -228,8 +229,7 @@ class _QuestionRun:
         kept = [a for a in history if not a.is_attachment][-turns:] if turns else []
         self.asked = "\n".join([*(a.question for a in kept), question])
         self.conversation_values = example_values((a.final_sql for a in kept if a.final_sql), self.db)
-        last_sql = kept[-1].final_sql if kept else None
-        self.earlier_keys = group_columns(last_sql, self.db) if last_sql else frozenset()
+        self.earlier_sql = (kept[-1].final_sql or "") if kept else ""
         context = with_rated_examples(build_schema_context(self.db, question), history, question)
         self.example_values = example_values((sql for _, sql, _ in context.examples), self.db)
         messages = build_sql_messages(context, history, question, self.options.history_turns)
@@ -339,10 +339,14 @@ class _QuestionRun:
                 self.record(SqlPart(result.sql, attempt, None, " ".join(n for n in (note, fitted) if n) or None))
                 return self.with_value_fix(result, attempt)
 
-    def app_fix(self, sql: str, error: str) -> ColumnFix | YearFix | None:
+    def app_fix(self, sql: str, error: str) -> ColumnFix | YearFix | SpatialFix | None:
         """A correction the app makes itself when DuckDB's message names it: a made-up column with one close
-        name, or a year compared with a date."""
-        return suggest_column_fix(sql, error) or suggest_year_fix(sql, error, self.db)
+        name, a year compared with a date, or a map drawn with spatial functions."""
+        return (
+            suggest_column_fix(sql, error)
+            or suggest_year_fix(sql, error, self.db)
+            or suggest_spatial_fix(sql, error, self.db)
+        )
 
     def missing_data(self) -> str | None:
         """What to say when the model's query reads a table that is not loaded and is not a misspelling of
@@ -360,9 +364,7 @@ class _QuestionRun:
         clock = anchor_clock(sql, self.db)
         anchored = clock.sql if clock else sql
         asked = self.asked or self.answer.question
-        fit = fit_to_question(
-            anchored, asked, self.db, self.example_values, self.conversation_values, self.earlier_keys
-        )
+        fit = fit_to_question(anchored, asked, self.db, self.example_values, self.conversation_values, self.earlier_sql)
         notes = [n for n in (clock.note if clock else None, fit.note if fit else None) if n]
         if clock or fit:
             try:

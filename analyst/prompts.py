@@ -129,7 +129,9 @@ TIME_NAME = re.compile(r"(time|date|_at$|_on$|day|when|stamp)", re.IGNORECASE)
 NOT_GROUPED = re.compile(r'column "([^"]+)" must appear in the GROUP BY clause')
 BAD_DATE = re.compile(r'invalid (?:timestamp|date) field format: "([^"]*)"')
 NEAR_TOKEN = re.compile(r'syntax error at or near "([^"]+)"')
-SPATIAL_FUNCTION = re.compile(r"Function with name (st_\w+) does not exist", re.IGNORECASE)
+SPATIAL_FUNCTION = re.compile(
+    r"Function with name \"?(st_\w+)\"? (?:does not exist|is not in the catalog)", re.IGNORECASE
+)
 # Other dialects' words DuckDB's parser stops at, and what DuckDB spells them as.
 DIALECT_HINTS = {
     "regexp": "DuckDB has no REGEXP operator: write regexp_matches(column, 'pattern').",

@@ -500,13 +500,39 @@ def _switch_grain(query: _Query, current: str, earlier_keys: frozenset[str]) -> 
     return [f"grouped by the new key alone, without {', '.join(sorted(names))}, as “instead” asks"]
 
 
-def group_columns(sql: str, db: SessionDatabase) -> frozenset[str]:
-    """The columns a query groups by (lower-cased), for the next question's "instead"."""
-    tree = parse_tree(sql, db.internal_query)
-    if not tree or tree.get("type") != "SELECT_NODE":
-        return frozenset()
-    query = _Query(tree, _aggregate_names(db))
-    return frozenset(set().union(set(), *(_column_names(_key_expression(k, query)) for k in query.group_keys)))
+def _group_key_columns(query: _Query) -> set[str]:
+    """The columns a query groups by, lower-cased."""
+    keys = query.group_keys or ([i for i in query.select_list if not query.is_aggregate(i)] if query.groups_all else [])
+    return set().union(set(), *(_column_names(_key_expression(k, query)) for k in keys))
+
+
+NARROWING = re.compile(r"^\W*(?:and\s+|now\s+|but\s+)*(?:only|just|excluding|without|except)\b", re.IGNORECASE)
+ONE_FIGURE = re.compile(r"\b(total|overall|in all|altogether|whole|single|one number)\b", re.IGNORECASE)
+
+
+def _keep_grouping(query: _Query, current: str, earlier: _Query) -> list[str]:
+    """ "Only in the West region" after "online and store orders, each": the model keeps the totals and loses the
+    grouping. A narrowing follow-up that asks for no grouping of its own keeps the earlier answer's groups."""
+    if not NARROWING.search(current) or GROUPING_WORDS.search(current) or ONE_FIGURE.search(current):
+        return []
+    if query.group_keys or query.groups_all:
+        return []
+    if not query.has_aggregate() or not all(query.is_aggregate(i) for i in query.select_list):
+        return []
+    same_table = (query.node.get("from_table") or {}).get("table_name")
+    if not same_table or same_table != (earlier.node.get("from_table") or {}).get("table_name"):
+        return []
+    keys = earlier.group_keys or (
+        [i for i in earlier.select_list if not earlier.is_aggregate(i)] if earlier.groups_all else []
+    )
+    expressions = [_key_expression(k, earlier) for k in keys]
+    if not expressions or any(earlier.is_aggregate(e) for e in expressions):
+        return []
+    query.node["select_list"] = [copy.deepcopy(e) for e in expressions] + query.select_list
+    query.node["group_expressions"] = [_unaliased(e) for e in expressions]
+    query.node["group_sets"] = [list(range(len(expressions)))]
+    names = sorted(set().union(*(_column_names(e) for e in expressions)))
+    return [f"kept the grouping by {', '.join(names)} from the answer before: the question only narrows it"]
 
 
 def _add_coordinates(query: _Query, current: str, db: SessionDatabase) -> list[str]:
@@ -581,13 +607,13 @@ def fit_to_question(
     db: SessionDatabase,
     example_values: frozenset[str] = frozenset(),
     conversation_values: frozenset[str] = frozenset(),
-    earlier_keys: frozenset[str] = frozenset(),
+    earlier_sql: str = "",
 ) -> QuestionFit | None:
     """The query changed to do what the question asked, or None when nothing needs changing (or the query
     is not one plain SELECT the app can edit safely). ``question``: the conversation's questions, this one
     last. ``example_values``: the texts the prompt's worked examples filter on (``text_values`` of their
     parse); ``conversation_values``: the texts earlier answers' SQL filtered on (never dropped);
-    ``earlier_keys``: the columns the answer before grouped by (``group_columns``)."""
+    ``earlier_sql``: the SQL of the answer before (its grouping carries over or gives way)."""
     parsed = db.internal_query("SELECT json_serialize_sql(?::VARCHAR)", [sql])
     tree = json.loads(parsed[0][0]) if parsed and parsed[0][0] else {}
     if tree.get("error") or len(tree.get("statements", [])) != 1:
@@ -599,7 +625,11 @@ def fit_to_question(
     query = _Query(node, _aggregate_names(db))
     changes = _fit(query, question, template["select_list"][0], set(example_values), conversation_values)  # type: ignore[index]
     current = question.splitlines()[-1] if question else ""
-    changes += _switch_grain(query, current, earlier_keys)
+    earlier = _Query(parse_tree(earlier_sql, db.internal_query) or {}, query.aggregates) if earlier_sql else None
+    earlier_keys = _group_key_columns(earlier) if earlier and earlier.node.get("type") == "SELECT_NODE" else set()
+    changes += _switch_grain(query, current, frozenset(earlier_keys))
+    if earlier is not None and earlier.node.get("type") == "SELECT_NODE":
+        changes += _keep_grouping(query, current, earlier)
     changes += _add_coordinates(query, current, db)
     if not changes:
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
@@ -21,6 +21,8 @@ def normalize_value(value: Any) -> Any:
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
     if isinstance(value, datetime):
+        if value.tzinfo is not None:  # a TIMESTAMPTZ: the same instant as the UTC time without a zone
+            value = value.astimezone(UTC).replace(tzinfo=None)
         return value.isoformat(sep=" ")
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day).isoformat(sep=" ")
@@ -63,19 +65,47 @@ def results_equal(left: pd.DataFrame, right: pd.DataFrame) -> bool:
     return left_rows == right_rows
 
 
+def _decimals(values: list[Any]) -> int | None:
+    """The decimals an answer rounded its floats to (``round(avg(x), 2)``), or None when it did not round."""
+    floats = [v for v in values if isinstance(v, float)]
+    if not floats:
+        return None
+    places = max(len(repr(v).split(".")[1]) if "." in repr(v) and "e" not in repr(v) else 9 for v in floats)
+    return places if places <= 4 else None
+
+
+def _same_column(answer: list[Any], expected: list[Any]) -> bool:
+    """The same values, or the same once the reference is rounded as the answer rounded its own."""
+    if sorted(answer, key=_sort_key) == sorted(expected, key=_sort_key):
+        return True
+    places = _decimals(answer)
+    if places is None:
+        return False
+    rounded = [normalize_value(round(v, places)) if isinstance(v, int | float) else v for v in expected]
+    return sorted(answer, key=_sort_key) == sorted(rounded, key=_sort_key)
+
+
 def results_contain(answer: pd.DataFrame, expected: pd.DataFrame) -> bool:
     """``answer`` holds ``expected``: the same rows, with every expected column among its columns (extra columns,
-    such as the place beside a map's coordinates, do not make an answer wrong)."""
+    such as the place beside a map's coordinates, do not make an answer wrong). A column the answer rounded
+    (``round(avg(mag), 2)`` for "the average magnitude") is compared with the reference rounded the same way."""
     if len(answer) != len(expected) or answer.shape[1] < expected.shape[1]:
         return False
     answer_columns, expected_columns = _columns(answer), _columns(expected)
-    chosen: list[int] = []
-    for column in expected_columns:
-        signature = sorted(column, key=_sort_key)
-        match = next(
-            (j for j, c in enumerate(answer_columns) if j not in chosen and sorted(c, key=_sort_key) == signature), None
-        )
+    pairs: list[tuple[int, int]] = []
+    for e, column in enumerate(expected_columns):
+        used = {a for a, _ in pairs}
+        match = next((a for a, c in enumerate(answer_columns) if a not in used and _same_column(c, column)), None)
         if match is None:
             return False
-        chosen.append(match)
-    return results_equal(answer.iloc[:, chosen], expected)
+        pairs.append((match, e))
+    rows = Counter(zip(*(answer_columns[a] for a, _ in pairs), strict=True))
+    places = [_decimals(answer_columns[a]) for a, _ in pairs]
+    reference = [
+        [
+            normalize_value(round(v, p)) if p is not None and isinstance(v, int | float) else v
+            for v in expected_columns[e]
+        ]
+        for (_a, e), p in zip(pairs, places, strict=True)
+    ]
+    return rows == Counter(zip(*reference, strict=True))

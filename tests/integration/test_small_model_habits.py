@@ -418,15 +418,23 @@ def test_a_direction_word_read_backwards_is_sorted_the_way_it_asks(endpoint, db,
     assert "“northernmost”" in answer.of_type(SqlPart)[-1].note
 
 
-def test_a_map_written_with_spatial_functions_is_repaired_to_plain_coordinates(endpoint, db, client) -> None:
+def test_a_map_written_with_spatial_functions_gets_plain_coordinates_without_a_model_call(endpoint, db, client) -> None:
     """The real 1.5B model draws maps with PostGIS functions, which the sandbox does not have."""
     spatial = "SELECT ST_SetSRID(ST_MakePoint(longitude, latitude), 4326) AS geom FROM earthquakes WHERE mag >= 4"
-    plain = "SELECT latitude, longitude FROM earthquakes WHERE mag >= 4"
-    model = ScriptedModel(default=fenced(spatial)).on("no spatial (st_) functions", fenced(plain))
-    endpoint.responder = model
+    endpoint.responder = ScriptedModel(default=fenced(spatial))
     answer = answer_question("Show on a map where the earthquakes of magnitude 4 or more happened", [], db, client)
-    assert [a.sql for a in answer.of_type(SqlPart)] == [spatial, plain]
+    attempts = answer.of_type(SqlPart)
+    assert [a.sql for a in attempts][0] == spatial and attempts[-1].error is None
+    assert "no spatial functions" in attempts[-1].note
+    assert [c.purpose for c in answer.calls] == ["sql", "insight"]
+    assert answer.table.total_rows == db.run_query("SELECT 1 FROM earthquakes WHERE mag >= 4").total_rows
     assert answer.of_type(ChartPart)[0].kind == "map"
+
+    within = "SELECT place FROM earthquakes WHERE ST_Distance(ST_Point(longitude, latitude), ST_Point(0, 0)) < 10"
+    plain = "SELECT place, latitude, longitude FROM earthquakes WHERE mag >= 4"
+    endpoint.responder = ScriptedModel(default=fenced(within)).on("no spatial (st_) functions", fenced(plain))
+    answer = answer_question("Show on a map where the earthquakes near 0, 0 happened", [], db, client)
+    assert answer.final_sql == plain  # a spatial filter is the model's to repair, told what to use
 
 
 def test_the_bundled_tables_time_column_written_on_another_table_is_repaired_to_its_own(endpoint, db, client) -> None:
@@ -453,3 +461,20 @@ def test_a_grain_switched_with_instead_drops_the_earlier_key_the_model_kept(endp
     assert answer.table.total_rows == expected.total_rows == 8
     assert list(answer.table.frame.columns) == ["day", "avg_mag"]
     assert "“instead”" in answer.of_type(SqlPart)[-1].note
+
+
+def test_a_narrowing_follow_up_keeps_the_groups_the_model_dropped(endpoint, db, client) -> None:
+    """The real 1.5B model's "Only in the West region" after "online and store orders, each": one total row."""
+    by_type = 'SELECT "magType", count(*) AS n, avg(mag) AS avg_mag FROM earthquakes GROUP BY 1'
+    model = ScriptedModel().on("each magtype", fenced(by_type))
+    model.on("only in alaska", fenced("SELECT count(*) AS n, avg(mag) AS avg_mag FROM earthquakes "
+                                      "WHERE place ILIKE '%alaska%'"))  # fmt: skip
+    model.on("just the total", fenced("SELECT count(*) AS n FROM earthquakes WHERE place ILIKE '%alaska%'"))
+    endpoint.responder = model
+    first = answer_question("How many events and what average magnitude for each magType?", [], db, client)
+    answer = answer_question("Only in Alaska", [first], db, client)
+    expected = db.run_query(by_type.replace("GROUP BY", "WHERE place ILIKE '%alaska%' GROUP BY"))
+    assert answer.table.total_rows == expected.total_rows > 1
+    assert "kept the grouping by magtype" in answer.of_type(SqlPart)[-1].note
+    total = answer_question("Now just the total", [first, answer], db, client)
+    assert total.table.total_rows == 1  # a narrowing that asks for one figure keeps it one

@@ -1,6 +1,8 @@
+import datetime
+
 import pandas as pd
 
-from evaluation.results import results_equal
+from evaluation.results import results_contain, results_equal
 
 
 def test_order_and_column_names_do_not_matter() -> None:
@@ -30,3 +32,17 @@ def test_nulls_timestamps_and_dates() -> None:
     left = pd.DataFrame({"d": pd.to_datetime(["2018-02-01", "2018-02-02"]), "v": [None, 1.0]})
     right = pd.DataFrame({"v": [1, None], "d": [pd.Timestamp("2018-02-02").date(), pd.Timestamp("2018-02-01").date()]})
     assert results_equal(left, right)
+
+
+def test_a_conversation_turn_may_add_columns_or_round_but_not_change_values() -> None:
+    expected = pd.DataFrame({"type": ["ml", "md"], "avg": [1.53371, 2.0049]})
+    assert results_contain(pd.DataFrame({"place": ["x", "y"], "type": ["md", "ml"], "avg": [2.0, 1.53]}), expected)
+    assert not results_contain(pd.DataFrame({"type": ["md", "ml"], "avg": [2.01, 1.53]}), expected)  # not rounding
+    assert not results_contain(pd.DataFrame({"type": ["md", "ml"], "avg": [1.53, 2.0]}), expected)  # swapped
+    assert not results_contain(pd.DataFrame({"type": ["ml"], "avg": [1.53]}), expected)
+
+
+def test_a_time_with_a_zone_is_the_same_instant_in_utc() -> None:
+    zoned = pd.DataFrame({"day": pd.to_datetime(["2023-03-01 00:00"]).tz_localize("UTC"), "n": [3]})
+    plain = pd.DataFrame({"day": [datetime.date(2023, 3, 1)], "n": [3]})
+    assert results_equal(zoned, plain)

@@ -1,0 +1,65 @@
+"""Plain coordinates for a map written with spatial functions.
+
+Small models answer "show them on a map" with PostGIS: ``ST_SetSRID(ST_MakePoint(longitude, latitude), 4326)``.
+The sandbox loads no spatial extension, so DuckDB says the function does not exist. When it does, each selected
+expression built from ST_ functions becomes the plain columns it was given (the app draws the map from latitude
+and longitude), in DuckDB's parse; the query runs again at once, without a model call. A spatial function
+anywhere else (a filter on a distance) is left to the model's repair.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from sandbox.database import SessionDatabase
+from sandbox.syntax_tree import Tree, walk
+
+NO_SUCH_SPATIAL_FUNCTION = re.compile(
+    r"Function with name \"?st_\w+\"? (?:does not exist|is not in the catalog)", re.IGNORECASE
+)
+NOTE = "The sandbox has no spatial functions: the app selected the coordinates they were given, to draw the map."
+
+
+@dataclass(frozen=True)
+class SpatialFix:
+    sql: str
+    note: str = NOTE
+
+
+def _spatial(tree: object) -> bool:
+    return any(
+        n.get("class") == "FUNCTION" and str(n.get("function_name", "")).lower().startswith("st_") for n in walk(tree)
+    )
+
+
+def _plain_columns(item: Tree) -> list[Tree]:
+    found: dict[str, Tree] = {}
+    for node in walk(item):
+        if node.get("class") == "COLUMN_REF" and node.get("column_names"):
+            name = str(node["column_names"][-1])
+            found.setdefault(name.lower(), {"class": "COLUMN_REF", "type": "COLUMN_REF", "alias": "",
+                                             "column_names": [name]})  # fmt: skip
+    return list(found.values())
+
+
+def suggest_spatial_fix(sql: str, error: str, db: SessionDatabase) -> SpatialFix | None:
+    """``sql`` with its selected ST_ expressions replaced by their columns, or None."""
+    if not NO_SUCH_SPATIAL_FUNCTION.search(error):
+        return None
+    rows = db.internal_query("SELECT json_serialize_sql(?::VARCHAR)", [sql])
+    tree = json.loads(rows[0][0]) if rows and rows[0][0] else {}
+    if tree.get("error") or len(tree.get("statements", [])) != 1:
+        return None
+    node = tree["statements"][0]["node"]
+    if node.get("type") != "SELECT_NODE":
+        return None
+    select: list[Tree] = []
+    for item in node["select_list"]:
+        select += [c for c in _plain_columns(item) if c not in select] if _spatial(item) else [item]
+    node["select_list"] = select
+    if not select or _spatial(tree):
+        return None
+    rows = db.internal_query("SELECT json_deserialize_sql(?::JSON)", [json.dumps(tree)])
+    return SpatialFix(str(rows[0][0])) if rows and rows[0][0] else None
