@@ -535,6 +535,41 @@ def _keep_grouping(query: _Query, current: str, earlier: _Query) -> list[str]:
     return [f"kept the grouping by {', '.join(names)} from the answer before: the question only narrows it"]
 
 
+def _conjuncts(where: Tree | None) -> list[Tree]:
+    if not where:
+        return []
+    return list(where["children"]) if where.get("type") == "CONJUNCTION_AND" else [where]
+
+
+def _keep_filters(query: _Query, current: str, earlier: _Query) -> list[str]:
+    """ "Now only those deeper than 50 km" after "magnitude 4 or more": the model writes the new condition and
+    drops the old one. A narrowing follow-up on the same table keeps the earlier conditions on columns it does
+    not filter itself ("now only magnitude 5 or more" replaces "4 or more")."""
+    if not NARROWING.search(current):
+        return []
+    table = (query.node.get("from_table") or {}).get("table_name")
+    if not table or table != (earlier.node.get("from_table") or {}).get("table_name"):
+        return []
+    mine = _conjuncts(query.node.get("where_clause"))
+    filtered = set().union(set(), *(_column_names(c) for c in mine))
+    shapes = [_shape(c) for c in mine]
+    carried = [
+        copy.deepcopy(c)
+        for c in _conjuncts(earlier.node.get("where_clause"))
+        if _shape(c) not in shapes and _column_names(c) and not _column_names(c) & filtered
+    ]
+    if not carried:
+        return []
+    together = mine + carried
+    query.node["where_clause"] = (
+        together[0]
+        if len(together) == 1
+        else {"class": "CONJUNCTION", "type": "CONJUNCTION_AND", "alias": "", "children": together}
+    )
+    names = sorted(set().union(*(_column_names(c) for c in carried)))
+    return [f"kept the earlier filter on {', '.join(names)}: the question only narrows the answer before"]
+
+
 def _add_coordinates(query: _Query, current: str, db: SessionDatabase) -> list[str]:
     """ "On a map": a list of rows without coordinates gets its table's latitude and longitude, so the map can
     be drawn (small models answer with the places' names alone)."""
@@ -630,6 +665,7 @@ def fit_to_question(
     changes += _switch_grain(query, current, frozenset(earlier_keys))
     if earlier is not None and earlier.node.get("type") == "SELECT_NODE":
         changes += _keep_grouping(query, current, earlier)
+        changes += _keep_filters(query, current, earlier)
     changes += _add_coordinates(query, current, db)
     if not changes:
         return None

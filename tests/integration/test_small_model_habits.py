@@ -478,3 +478,18 @@ def test_a_narrowing_follow_up_keeps_the_groups_the_model_dropped(endpoint, db, 
     assert "kept the grouping by magtype" in answer.of_type(SqlPart)[-1].note
     total = answer_question("Now just the total", [first, answer], db, client)
     assert total.table.total_rows == 1  # a narrowing that asks for one figure keeps it one
+
+
+def test_a_narrowing_follow_up_keeps_the_earlier_filter_the_model_dropped(endpoint, db, client) -> None:
+    """The real 1.5B model's "Now only those deeper than 50 km" after "magnitude 4 or more": 130 rows, not 41."""
+    model = ScriptedModel()
+    model.on("4 or more", fenced("SELECT place, latitude, longitude FROM earthquakes WHERE mag >= 4"))
+    model.on("deeper than", fenced("SELECT place, latitude, longitude FROM earthquakes WHERE depth > 50"))
+    model.on("magnitude 5", fenced("SELECT place, latitude, longitude FROM earthquakes WHERE mag >= 5"))
+    endpoint.responder = model
+    first = answer_question("Show on a map the earthquakes of magnitude 4 or more", [], db, client)
+    answer = answer_question("Now only those deeper than 50 km", [first], db, client)
+    expected = db.run_query("SELECT 1 FROM earthquakes WHERE mag >= 4 AND depth > 50").total_rows
+    assert answer.table.total_rows == expected and "kept the earlier filter on mag" in answer.of_type(SqlPart)[-1].note
+    replaced = answer_question("Now only magnitude 5 or more", [first], db, client)  # a new bound on the same column
+    assert replaced.table.total_rows == db.run_query("SELECT 1 FROM earthquakes WHERE mag >= 5").total_rows
