@@ -130,6 +130,18 @@ def test_a_hostile_insight_keeps_bold_and_italic_and_nothing_else_on_the_page_an
     assert starts == ["# Chat with your data", "## 1. How many earthquakes?"], starts
 
 
+def test_a_hostile_sentence_left_out_of_the_insight_is_quoted_inert_in_its_note(endpoint: FakeEndpoint) -> None:
+    """The insight check quotes each sentence it leaves out: a false one can carry hostile Markdown too."""
+    lying = "## Alert: 999 quakes. [Rotate it now](http://evil.example/r) ![b](http://evil.example/p.png) 12345 more."
+    endpoint.responder = ScriptedModel(default=fenced(COUNT), insight=f"There were 1,707 events.\n{lying}")
+    at = ask(chat_app(endpoint).run(), "How many earthquakes?")
+    assert not at.exception
+    notes = [t for t in hostile_texts(at) if "Left out of the insight" in t]
+    assert notes and "999" in notes[0]  # the false sentence is quoted, as words
+    for text in hostile_texts(at):
+        assert_inert(text)
+
+
 def test_an_insight_is_inert_while_it_streams() -> None:
     def live_answer() -> None:
         from analyst.answer import Answer, SqlPart
