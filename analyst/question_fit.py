@@ -510,14 +510,19 @@ NARROWING = re.compile(r"^\W*(?:and\s+|now\s+|but\s+)*(?:only|just|excluding|wit
 ONE_FIGURE = re.compile(r"\b(total|overall|in all|altogether|whole|single|one number)\b", re.IGNORECASE)
 
 
+def _selected_as(expression: Tree, query: _Query) -> Tree:
+    """The select item that is ``expression`` (with its alias), or the expression itself."""
+    shape = json.dumps(_shape(_unaliased(expression)), sort_keys=True)
+    return next(
+        (i for i in query.select_list if json.dumps(_shape(_unaliased(i)), sort_keys=True) == shape), expression
+    )
+
+
 def _keep_grouping(query: _Query, current: str, earlier: _Query) -> list[str]:
     """ "Only in the West region" after "online and store orders, each": the model keeps the totals and loses the
-    grouping. A narrowing follow-up that asks for no grouping of its own keeps the earlier answer's groups."""
+    grouping, or groups by an older answer's key. A narrowing follow-up that asks for no grouping of its own
+    keeps the earlier answer's groups."""
     if not NARROWING.search(current) or GROUPING_WORDS.search(current) or ONE_FIGURE.search(current):
-        return []
-    if query.group_keys or query.groups_all:
-        return []
-    if not query.has_aggregate() or not all(query.is_aggregate(i) for i in query.select_list):
         return []
     same_table = (query.node.get("from_table") or {}).get("table_name")
     if not same_table or same_table != (earlier.node.get("from_table") or {}).get("table_name"):
@@ -525,12 +530,36 @@ def _keep_grouping(query: _Query, current: str, earlier: _Query) -> list[str]:
     keys = earlier.group_keys or (
         [i for i in earlier.select_list if not earlier.is_aggregate(i)] if earlier.groups_all else []
     )
-    expressions = [_key_expression(k, earlier) for k in keys]
+    expressions = [_selected_as(_key_expression(k, earlier), earlier) for k in keys]
     if not expressions or any(earlier.is_aggregate(e) for e in expressions):
         return []
-    query.node["select_list"] = [copy.deepcopy(e) for e in expressions] + query.select_list
+    mine = query.group_keys or ([i for i in query.select_list if not query.is_aggregate(i)] if query.groups_all else [])
+    own = [_key_expression(k, query) for k in mine]
+    shapes = [json.dumps(_shape(_unaliased(e)), sort_keys=True) for e in own]
+    if sorted(shapes) == sorted(json.dumps(_shape(_unaliased(e)), sort_keys=True) for e in expressions):
+        return []  # the same groups
+    named = words(current)
+    if any(_column_names(e) & named for e in own) or not query.has_aggregate():
+        return []  # a grouping the question names is its own
+    if not all(
+        query.is_aggregate(i) or json.dumps(_shape(_unaliased(i)), sort_keys=True) in shapes for i in query.select_list
+    ):
+        return []
+    aggregates = [i for i in query.select_list if query.is_aggregate(i)]
+    query.node["select_list"] = [copy.deepcopy(e) for e in expressions] + aggregates
     query.node["group_expressions"] = [_unaliased(e) for e in expressions]
     query.node["group_sets"] = [list(range(len(expressions)))]
+    query.node["aggregate_handling"] = "STANDARD_HANDLING"
+    ordered = query.modifier("ORDER_MODIFIER")
+    if ordered and own:  # orders by the replaced keys go with them
+        gone = set().union(*(_column_names(e) for e in own)) | {str(e.get("alias", "")).lower() for e in own}
+        ordered["orders"] = [
+            o
+            for o in ordered["orders"]
+            if o.get("expression", {}).get("class") != "CONSTANT" and not _column_names(o.get("expression")) & gone
+        ]
+        if not ordered["orders"]:
+            query.node["modifiers"] = [m for m in query.node["modifiers"] if m is not ordered]
     names = sorted(set().union(*(_column_names(e) for e in expressions)))
     return [f"kept the grouping by {', '.join(names)} from the answer before: the question only narrows it"]
 

@@ -493,3 +493,20 @@ def test_a_narrowing_follow_up_keeps_the_earlier_filter_the_model_dropped(endpoi
     assert answer.table.total_rows == expected and "kept the earlier filter on mag" in answer.of_type(SqlPart)[-1].note
     replaced = answer_question("Now only magnitude 5 or more", [first], db, client)  # a new bound on the same column
     assert replaced.table.total_rows == db.run_query("SELECT 1 FROM earthquakes WHERE mag >= 5").total_rows
+
+
+def test_a_narrowing_follow_up_keeps_the_grain_the_conversation_switched_to(endpoint, db, client) -> None:
+    """The real 1.5B model's "Only for magnitudes above 2" after "per magType", then "per day instead": grouped
+    by magType again."""
+    model = ScriptedModel()
+    model.on("per magtype", fenced('SELECT "magType", avg(mag) AS avg_mag FROM earthquakes GROUP BY 1'))
+    model.on("per day instead", fenced("SELECT time::DATE AS day, avg(mag) AS avg_mag FROM earthquakes GROUP BY 1"))
+    model.on("above 2", fenced('SELECT "magType", avg(mag) AS avg_mag FROM earthquakes WHERE mag > 2 GROUP BY 1'))
+    endpoint.responder = model
+    history = []
+    for question in ("What is the average magnitude per magType?", "Now per day instead"):
+        history.append(answer_question(question, list(history), db, client))
+    answer = answer_question("Only for magnitudes above 2", history, db, client)
+    expected = db.run_query("SELECT time::DATE AS day, avg(mag) AS a FROM earthquakes WHERE mag > 2 GROUP BY 1")
+    assert answer.table.total_rows == expected.total_rows == 8 and "day" in answer.table.frame.columns
+    assert "kept the grouping by time" in answer.of_type(SqlPart)[-1].note
