@@ -230,7 +230,8 @@ class _QuestionRun:
         self.asked = "\n".join([*(a.question for a in kept), question])
         self.conversation_values = example_values((a.final_sql for a in kept if a.final_sql), self.db)
         self.earlier_sql = (kept[-1].final_sql or "") if kept else ""
-        context = with_rated_examples(build_schema_context(self.db, question), history, question)
+        earlier_questions = "\n".join(a.question for a in kept)
+        context = with_rated_examples(build_schema_context(self.db, question, earlier_questions), history, question)
         self.example_values = example_values((sql for _, sql, _ in context.examples), self.db)
         messages = build_sql_messages(context, history, question, self.options.history_turns)
         completion = self.call("sql", messages, self.options.sql_max_tokens)

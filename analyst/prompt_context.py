@@ -142,26 +142,34 @@ def _snake(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()).strip("_") or "value"
 
 
-def focus_table(tables: list[TableInfo], question: str) -> TableInfo | None:
-    """The table a question is most likely about: one it names, else the one whose columns it names most,
-    else ``earthquakes`` (or the first table). Its columns write the prompt's examples."""
+def _named(info: TableInfo, question: str) -> tuple[int, int]:
+    """Whether ``question`` names the table, and how many of its columns it names (a column's own name, or a
+    word of it: "temperature" names ``temperature_c``)."""
+    words = set(re.findall(r"[a-z0-9_]+", question.lower()))
+    named = info.name.lower() in words or info.name.lower().replace("_", " ") in question.lower()
+    columns = sum(
+        1
+        for c, _ in info.columns
+        if c.lower() in words or any(len(piece) >= 4 and piece in words for piece in _snake(c).split("_"))
+    )
+    return int(named), columns
+
+
+def focus_table(tables: list[TableInfo], question: str, conversation: str = "") -> TableInfo | None:
+    """The table a question is most likely about: one it names, else the one whose columns it names most, else
+    the one the conversation before it was about (``conversation``: its earlier questions), else ``earthquakes``
+    (or the first table). Its columns write the prompt's examples."""
     if not tables:
         return None
-    words = set(re.findall(r"[a-z0-9_]+", question.lower()))
-    text = question.lower()
-
-    def score(info: TableInfo) -> tuple[int, int, bool]:
-        named = info.name.lower() in words or info.name.lower().replace("_", " ") in text
-        columns = sum(1 for c, _ in info.columns if c.lower() in words)
-        return (int(named), columns, info.name == EARTHQUAKES_TABLE)
-
-    return max(tables, key=score)
+    return max(tables, key=lambda info: (*_named(info, question), *_named(info, conversation),
+                                         info.name == EARTHQUAKES_TABLE))  # fmt: skip
 
 
-def build_schema_context(db: SessionDatabase, question: str = "") -> SchemaContext:
+def build_schema_context(db: SessionDatabase, question: str = "", conversation: str = "") -> SchemaContext:
     """The prompt's view of the tables for this question: every table described, and examples written with
-    the columns of the table the question is about. Cached until the tables change."""
-    focus = focus_table(db.tables(), question)
+    the columns of the table the question (or else the conversation before it) is about. Cached until the
+    tables change."""
+    focus = focus_table(db.tables(), question, conversation)
     if focus is None:
         return SchemaContext(describe_tables(db), ())
     return db.memo(

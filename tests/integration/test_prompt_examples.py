@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
-from analyst.prompt_context import build_examples, build_schema_context
+from analyst.prompt_context import build_examples, build_schema_context, focus_table
 from analyst.prompts import build_sql_messages
 from sandbox.database import SessionDatabase
 from sources.samples import load_sample_dataset
@@ -66,3 +67,18 @@ def test_the_examples_come_from_the_table_the_question_is_about() -> None:
     about_quakes = build_schema_context(db, "How many events had a magnitude of 4 or more?")
     assert all("earthquakes" in sql for _, sql, _ in about_quakes.examples)
     assert "hour(time)" in about_quakes.idioms
+
+
+def test_the_examples_follow_a_word_of_a_column_and_the_conversation_before() -> None:
+    """ "the highest temperature at Hill" is about the readings (``temperature_c``), not the bundled table, and
+    "per month instead of per region" about the orders the conversation was about."""
+    db = SessionDatabase()
+    db.add_table(
+        "readings", pa.table({"taken_at": pa.array([0, 3600], pa.timestamp("s")), "temperature_c": [5.5, 7.0]})
+    )
+    db.add_table("orders", pa.table({"order_date": pa.array([0, 86400], pa.timestamp("s")), "region": ["N", "S"]}))
+    tables = db.tables()
+    assert focus_table(tables, "What was the highest temperature at Hill on each day?").name == "readings"
+    assert focus_table(tables, "And per month instead?", "What is the total per region?").name == "orders"
+    assert focus_table(tables, "How many earthquakes per day?", "What is the total per region?").name == "earthquakes"
+    assert "taken_at" in build_schema_context(db, "the highest temperature each day?").idioms
