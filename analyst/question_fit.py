@@ -428,7 +428,9 @@ def _fit(
         changes.append(f"sorted by {_output_name(target)}, {way} first, as the question ranks by it")
 
     current = question.splitlines()[-1] if question else ""
-    asked_here = limit in asked_numbers(current) or asks_for_ranking(current)
+    asked_here = limit in asked_numbers(current) or (
+        asks_for_ranking(current) and not _superlative_is_the_aggregate(query, current)
+    )
     carried = limit in asked_numbers(question) or asks_for_ranking(question)
     regroups = bool(GROUPING_WORDS.search(current))  # "per region" asks for every group, whatever came before
     if limit is not None and not asked_here and (regroups or not carried):
@@ -652,6 +654,29 @@ def _sort_for_superlative(query: _Query, current: str) -> list[str]:
     first["type"] = direction
     way = "highest" if direction == "DESCENDING" else "lowest"
     return [f"sorted by {column}, {way} first, as “{found[0]}” asks"]
+
+
+EXTREMES = {"max": {"highest", "maximum", "largest", "biggest", "greatest", "most", "strongest", "deepest",
+                   "latest", "hottest", "warmest", "wettest", "longest"},
+            "min": {"lowest", "minimum", "smallest", "least", "fewest", "weakest", "shallowest", "earliest",
+                    "coldest", "shortest"}}  # fmt: skip
+
+
+def _superlative_is_the_aggregate(query: _Query, current: str) -> bool:
+    """ "The highest humidity per station": the superlative is each group's max(), not a ranking of groups, so a
+    LIMIT keeps one station of four."""
+    if not GROUPING_WORDS.search(current) or not (query.group_keys or query.groups_all) or asked_numbers(current):
+        return False
+    found = ranking_words(current) & (EXTREMES["max"] | EXTREMES["min"])
+    if not found or found & {"top", "which"}:
+        return False
+    functions = {
+        str(node.get("function_name", "")).lower()
+        for item in query.select_list
+        for node in _expression_nodes(item)
+        if node.get("class") == "FUNCTION"
+    }
+    return all(any(word in EXTREMES[f] for f in functions & {"max", "min"}) for word in found)
 
 
 def _names_aggregate(order: Tree, aggregates: list[Tree], select_list: list[Tree]) -> bool:

@@ -510,3 +510,16 @@ def test_a_narrowing_follow_up_keeps_the_grain_the_conversation_switched_to(endp
     expected = db.run_query("SELECT time::DATE AS day, avg(mag) AS a FROM earthquakes WHERE mag > 2 GROUP BY 1")
     assert answer.table.total_rows == expected.total_rows == 8 and "day" in answer.table.frame.columns
     assert "kept the grouping by time" in answer.of_type(SqlPart)[-1].note
+
+
+def test_the_highest_value_per_group_is_every_group_s_max_not_one_group(endpoint, db, client) -> None:
+    """The real 1.5B model's "What was the highest humidity per station?": max() per station, then LIMIT 1."""
+    endpoint.responder = ScriptedModel(
+        default=fenced(
+            'SELECT "magType", max(mag) AS highest FROM earthquakes GROUP BY 1 ORDER BY highest DESC LIMIT 1'
+        )
+    )
+    answer = answer_question("What was the highest magnitude per magType?", [], db, client)
+    assert answer.table.total_rows == 7 and "removed LIMIT 1" in answer.of_type(SqlPart)[-1].note
+    answer = answer_question("Which magType has the highest magnitude?", [], db, client)  # a ranking: one row
+    assert answer.table.total_rows == 1
