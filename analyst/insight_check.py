@@ -31,6 +31,7 @@ DATES = [
     (re.compile(rf"\b{DAY}\s+(?:of\s+)?{MONTH}\.?(?:,?\s+(\d{{4}}))?\b", re.IGNORECASE), ("day", "month", "year")),
     (re.compile(rf"\b{MONTH}\s+(\d{{4}})\b", re.IGNORECASE), ("month", "year")),
 ]
+SMALL_COUNT_NOUNS = {"times", "of", "out", "percent", "fold", "more", "fewer", "less", "other", "others"}
 ROW_NOUNS = {"row", "rows", "record", "records", "entry", "entries", "result", "results", "line", "lines"}
 GROUP_NOUNS = {"group", "groups", "category", "categories", "type", "types", "value", "values", "kind", "kinds"}
 TIME_GRAINS = {"hour", "day", "date", "week", "month", "quarter", "year", "minute", "weekday"}
@@ -141,6 +142,16 @@ def _column_figures(frame: pd.DataFrame) -> set[float]:
     return figures
 
 
+def _column_totals(frame: pd.DataFrame) -> set[float]:
+    """Each numeric column's sum, mean and median: figures about all rows, fair beside a named one."""
+    totals: set[float] = set()
+    for column in _numeric_columns(frame):
+        series = frame[column].dropna().astype(float)
+        if not series.empty:
+            totals |= {series.sum(), series.mean(), series.median()}
+    return totals
+
+
 def _shares(frame: pd.DataFrame, rows: list[int] | None) -> set[float]:
     """Each value as a percentage of its column's total (for "35% of all events")."""
     shares: set[float] = set()
@@ -211,6 +222,12 @@ def _rows_named(sentence: str, facts: ResultFacts, dates: list[dict[str, int]]) 
     """The rows a sentence is about, by a text value or a date it names; None when it names none."""
     lowered = sentence.lower()
     rows = {position for text, position in facts._texts if re.search(rf"(?<!\w){re.escape(text)}(?!\w)", lowered)}
+    frame = facts.frame
+    for column in facts.group_columns:  # "at hour 23", "in year 2017": a numeric key named with its value
+        if column not in _numeric_columns(frame):
+            continue
+        for said in re.findall(rf"\b{re.escape(str(column).lower())}s?\s+(-?\d+(?:\.\d+)?)\b", lowered):
+            rows |= {int(i) for i in range(len(frame)) if frame[column].iloc[i] == float(said)}
     if dates:
         for position, stamps in enumerate(_row_dates(facts.frame)):
             for date in dates:
@@ -258,6 +275,8 @@ def check_sentence(sentence: str, facts: ResultFacts) -> list[Problem]:
     row_values = {float(v) for c in numeric for v in (shown[c] if rows is None else shown[c].iloc[rows]).dropna()}
     all_values = {float(v) for c in numeric for v in shown[c].dropna()}
     figures = _column_figures(frame)
+    if rows is not None:  # a sentence about some rows: their values, not the column's extremes elsewhere
+        figures = {f for f in figures if f in _column_totals(frame)}
     asked = _question_numbers(facts.question)
     grouped = bool(facts.group_columns)
     group_words = _group_words(facts)
@@ -298,7 +317,7 @@ def check_sentence(sentence: str, facts: ResultFacts) -> list[Problem]:
                 if holders and all(shown[c].nunique() > 1 for c in holders):
                     problems.append(Problem(sentence, token, f"{token} is one row's value, not every row's"))
             continue
-        if abs(value) < 10 and value.is_integer():
+        if abs(value) < 10 and value.is_integer() and (rows is None or noun in SMALL_COUNT_NOUNS or not noun):
             continue  # "two of them", "3 times": small counts of what the sentence itself names
         where = "the rows it names" if rows is not None and value in all_values else "the result"
         problems.append(Problem(sentence, token, f"{token} is not in {where}"))

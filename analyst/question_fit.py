@@ -375,8 +375,10 @@ def _fit(
     round_template: Tree,
     example_values: set[str],
     conversation_values: frozenset[str] = frozenset(),
+    earlier_limit: int | None = None,
 ) -> list[str]:
-    """Edit ``query`` in place; returns what was changed, in words."""
+    """Edit ``query`` in place; returns what was changed, in words. ``earlier_limit``: the LIMIT of the answer
+    before, which a follow-up that asks for no grouping of its own carries."""
     changes = _drop_copied_filters(query, question, example_values, conversation_values)
     decimals = asked_decimals(question)
     if decimals is not None and not any(_has_round(item) for item in query.select_list):
@@ -431,7 +433,7 @@ def _fit(
     asked_here = limit in asked_numbers(current) or (
         asks_for_ranking(current) and not _superlative_is_the_aggregate(query, current)
     )
-    carried = limit in asked_numbers(question) or asks_for_ranking(question)
+    carried = limit is not None and limit == earlier_limit  # "show these on a map" after "the 10 strongest"
     regroups = bool(GROUPING_WORDS.search(current))  # "per region" asks for every group, whatever came before
     if limit is not None and not asked_here and (regroups or not carried):
         query.node["modifiers"] = [m for m in query.node["modifiers"] if m.get("type") != "LIMIT_MODIFIER"]
@@ -712,9 +714,11 @@ def fit_to_question(
         return None
     template = parse_tree("SELECT round(__value__, 2)", db.internal_query)
     query = _Query(node, _aggregate_names(db))
-    changes = _fit(query, question, template["select_list"][0], set(example_values), conversation_values)  # type: ignore[index]
-    current = question.splitlines()[-1] if question else ""
     earlier = _Query(parse_tree(earlier_sql, db.internal_query) or {}, query.aggregates) if earlier_sql else None
+    earlier_limit = earlier.limit() if earlier is not None and earlier.node.get("type") == "SELECT_NODE" else None
+    template_item = template["select_list"][0]  # type: ignore[index]
+    changes = _fit(query, question, template_item, set(example_values), conversation_values, earlier_limit)
+    current = question.splitlines()[-1] if question else ""
     earlier_keys = _group_key_columns(earlier) if earlier and earlier.node.get("type") == "SELECT_NODE" else set()
     changes += _switch_grain(query, current, frozenset(earlier_keys))
     if earlier is not None and earlier.node.get("type") == "SELECT_NODE":

@@ -523,3 +523,19 @@ def test_the_highest_value_per_group_is_every_group_s_max_not_one_group(endpoint
     assert answer.table.total_rows == 7 and "removed LIMIT 1" in answer.of_type(SqlPart)[-1].note
     answer = answer_question("Which magType has the highest magnitude?", [], db, client)  # a ranking: one row
     assert answer.table.total_rows == 1
+
+
+def test_an_earlier_ranking_word_does_not_keep_a_limit_the_answer_before_did_not_have(endpoint, db, client) -> None:
+    """In Chromium with the real 1.5B model: "the last 24 hours", then a map of "magnitude 4 or more" kept the
+    model's LIMIT 100 because "last" counted as a ranking asked for."""
+    model = ScriptedModel()
+    model.on("last 24 hours", fenced("SELECT count(*) AS n FROM earthquakes WHERE time >= now() - INTERVAL 1 DAY"))
+    model.on(
+        "on a map", fenced("SELECT latitude, longitude FROM earthquakes WHERE mag >= 4 ORDER BY time DESC LIMIT 5")
+    )
+    endpoint.responder = model
+    first = answer_question("How many earthquakes happened in the last 24 hours?", [], db, client)
+    answer = answer_question(
+        "Show me on a map where the earthquakes of magnitude 4 or more happened", [first], db, client
+    )
+    assert answer.table.total_rows == db.run_query("SELECT 1 FROM earthquakes WHERE mag >= 4").total_rows

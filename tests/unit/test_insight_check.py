@@ -112,3 +112,12 @@ def test_sums_that_duckdb_returns_as_decimals_are_values(db) -> None:  # type: i
     insight = f"{top['magType']} has the highest total significance, {int(top['total']):,}."
     assert unsupported(insight, facts(db, sql, "Total significance per magType?")) == []
     assert unsupported(insight.replace(f"{int(top['total']):,}", "123,456"), facts(db, sql, "Total?"))
+
+
+def test_a_figure_paired_with_the_wrong_key_is_caught(db) -> None:  # type: ignore[no-untyped-def]
+    """The real 1.5B model in Chromium: "the maximum count is 20 earthquakes at hour 23" (20 is hour 15's)."""
+    sql = "SELECT hour(time) AS hour, count(*) AS n FROM earthquakes WHERE place ILIKE '%alaska%' GROUP BY 1"
+    said = facts(db, sql, "And per hour of the day?")
+    wrong = "The minimum count is 7 earthquakes at hour 0, and the maximum count is 20 earthquakes at hour 23."
+    assert {p.said for p in unsupported(wrong, said)} == {"7", "20"}
+    assert unsupported("The busiest hour was hour 15 with 20 earthquakes; the quietest, hour 6, had 7.", said) == []
