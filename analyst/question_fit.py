@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox.database import SessionDatabase
+from sandbox.database import SessionDatabase, quote_name
 from sandbox.syntax_tree import parse_tree, walk
 
 Tree = dict[str, Any]
@@ -44,8 +44,10 @@ NUMBER_WORDS = {
 }
 ROUNDING = re.compile(r"\b(\d|zero|no|one|two|three|four)\s+decimal", re.IGNORECASE)
 WHOLE_NUMBER = re.compile(r"\bround(?:ed)?\s+to\s+(?:the\s+nearest\s+)?(?:whole\s+number|integer)", re.IGNORECASE)
-DESCENDING_WORDS = {"most", "top", "highest", "largest", "biggest", "greatest", "maximum", "more", "strongest"}
-ASCENDING_WORDS = {"least", "fewest", "lowest", "smallest", "minimum", "fewer", "weakest"}
+DESCENDING_WORDS = {"most", "top", "highest", "largest", "biggest", "greatest", "maximum", "more", "strongest",
+                    "busiest", "hottest", "warmest", "wettest", "longest", "priciest"}  # fmt: skip
+ASCENDING_WORDS = {"least", "fewest", "lowest", "smallest", "minimum", "fewer", "weakest", "coldest", "cheapest",
+                   "quietest", "shortest", "driest"}  # fmt: skip
 # Superlatives about one axis: the column names that are that axis, and the sort direction that puts the
 # superlative first. Checked against the ORDER BY of a query that keeps its first rows (LIMIT).
 AXIS_SUPERLATIVES = {
@@ -603,6 +605,46 @@ def _keep_filters(query: _Query, current: str, earlier: _Query) -> list[str]:
     return [f"kept the earlier filter on {', '.join(names)}: the question only narrows the answer before"]
 
 
+A_RATE = re.compile(r"\b(?:average|mean)\s+(?:number|count|amount)\b|\bon average\b|\brate\b", re.IGNORECASE)
+PER_WORD = re.compile(r"\b(?:per|each|every|by)\s+([a-z_]+)", re.IGNORECASE)
+GRAINS = {"hour": "hour", "day": "day", "date": "day", "week": "week", "month": "month", "quarter": "quarter",
+          "year": "year"}  # fmt: skip
+
+
+def _add_asked_grouping(query: _Query, current: str, db: SessionDatabase) -> list[str]:
+    """ "The average temperature per station" answered with one average over all rows: small models drop the
+    grouping. A question that says "per <a column of the table>" or "per day/month/…" (on a table with one date
+    or time column) of a query that only aggregates gets that grouping."""
+    if query.group_keys or query.groups_all or not query.select_list or A_RATE.search(current):
+        return []
+    if not all(query.is_aggregate(i) for i in query.select_list):
+        return []
+    source = query.node.get("from_table") or {}
+    if source.get("type") != "BASE_TABLE":
+        return []
+    columns = next((info.columns for info in db.tables() if info.name == source.get("table_name")), ())
+    names = {name.lower(): name for name, _type in columns}
+    times = [name for name, kind in columns if kind.startswith(("TIMESTAMP", "DATE"))]
+    keys: list[Tree] = []
+    for said in (w.lower() for w in PER_WORD.findall(current)):
+        word = said[:-1] if said.endswith("s") and said[:-1] in names else said
+        if word in names:
+            keys.append({"class": "COLUMN_REF", "type": "COLUMN_REF", "alias": "", "column_names": [names[word]]})
+        elif word in GRAINS and len(times) == 1:
+            grain = GRAINS[word]
+            truncated = parse_tree(
+                f"SELECT date_trunc('{grain}', {quote_name(times[0])}) AS {grain}", db.internal_query
+            )
+            keys.append(truncated["select_list"][0])  # type: ignore[index]
+    if not keys:
+        return []
+    query.node["select_list"] = [copy.deepcopy(k) for k in keys] + query.select_list
+    query.node["group_expressions"] = [_unaliased(k) for k in keys]
+    query.node["group_sets"] = [list(range(len(keys)))]
+    shown = ", ".join(str(k.get("alias") or k["column_names"][0]) for k in keys)
+    return [f"grouped by {shown}: the question asks for a value per {shown}"]
+
+
 def _add_coordinates(query: _Query, current: str, db: SessionDatabase) -> list[str]:
     """ "On a map": a list of rows without coordinates gets its table's latitude and longitude, so the map can
     be drawn (small models answer with the places' names alone)."""
@@ -721,6 +763,7 @@ def fit_to_question(
     current = question.splitlines()[-1] if question else ""
     earlier_keys = _group_key_columns(earlier) if earlier and earlier.node.get("type") == "SELECT_NODE" else set()
     changes += _switch_grain(query, current, frozenset(earlier_keys))
+    changes += _add_asked_grouping(query, current, db)
     if earlier is not None and earlier.node.get("type") == "SELECT_NODE":
         changes += _keep_grouping(query, current, earlier)
         changes += _keep_filters(query, current, earlier)

@@ -539,3 +539,21 @@ def test_an_earlier_ranking_word_does_not_keep_a_limit_the_answer_before_did_not
         "Show me on a map where the earthquakes of magnitude 4 or more happened", [first], db, client
     )
     assert answer.table.total_rows == db.run_query("SELECT 1 FROM earthquakes WHERE mag >= 4").total_rows
+
+
+def test_a_value_per_group_answered_with_one_value_gets_its_groups(endpoint, db, client) -> None:
+    """The real 0.5B model's "average temperature per station": one average over every row."""
+    endpoint.responder = ScriptedModel(default=fenced("SELECT avg(mag) AS avg_mag FROM earthquakes"))
+    answer = answer_question("What is the average magnitude per magType?", [], db, client)
+    assert answer.table.total_rows == 7 and "grouped by magType" in answer.of_type(SqlPart)[-1].note
+    endpoint.responder = ScriptedModel(default=fenced("SELECT count(*) / 8 AS n FROM earthquakes"))
+    answer = answer_question("What is the average number of earthquakes per day?", [], db, client)
+    assert answer.table.total_rows == 1  # a rate is one value
+
+
+def test_a_direction_word_of_weather_or_crowds_ranks_the_right_way(endpoint, db, client) -> None:
+    endpoint.responder = ScriptedModel(
+        default=fenced('SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY "magType" DESC LIMIT 1')
+    )
+    answer = answer_question("Which magType was the busiest?", [], db, client)
+    assert answer.table.frame["magType"].iloc[0] == "ml"
