@@ -513,6 +513,7 @@ def _group_key_columns(query: _Query) -> set[str]:
 
 
 NARROWING = re.compile(r"^\W*(?:and\s+|now\s+|but\s+)*(?:only|just|excluding|without|except)\b", re.IGNORECASE)
+REGRAIN = re.compile(r"^\W*(?:and\s+|now\s+|but\s+)*(?:per|by|each|for\s+each)\b", re.IGNORECASE)  # "and per hour?"
 ONE_FIGURE = re.compile(r"\b(total|overall|in all|altogether|whole|single|one number)\b", re.IGNORECASE)
 
 
@@ -578,9 +579,10 @@ def _conjuncts(where: Tree | None) -> list[Tree]:
 
 def _keep_filters(query: _Query, current: str, earlier: _Query) -> list[str]:
     """ "Now only those deeper than 50 km" after "magnitude 4 or more": the model writes the new condition and
-    drops the old one. A narrowing follow-up on the same table keeps the earlier conditions on columns it does
-    not filter itself ("now only magnitude 5 or more" replaces "4 or more")."""
-    if not NARROWING.search(current):
+    drops the old one. A follow-up on the same table that narrows it or regroups it ("and per hour?", "per day
+    instead") keeps the earlier conditions on columns it does not filter itself ("now only magnitude 5 or more"
+    replaces "4 or more")."""
+    if not (NARROWING.search(current) or REGRAIN.search(current) or INSTEAD.search(current)):
         return []
     table = (query.node.get("from_table") or {}).get("table_name")
     if not table or table != (earlier.node.get("from_table") or {}).get("table_name"):

@@ -557,3 +557,15 @@ def test_a_direction_word_of_weather_or_crowds_ranks_the_right_way(endpoint, db,
     )
     answer = answer_question("Which magType was the busiest?", [], db, client)
     assert answer.table.frame["magType"].iloc[0] == "ml"
+
+
+def test_a_regrouping_follow_up_keeps_the_earlier_filter(endpoint, db, client) -> None:
+    """The real 0.5B model's "Per day instead" after "magnitude 3 or more": every event per day."""
+    model = ScriptedModel()
+    model.on("3 or more", fenced('SELECT "magType", count(*) AS n FROM earthquakes WHERE mag >= 3 GROUP BY 1'))
+    model.on("per day instead", fenced("SELECT time::DATE AS day, count(*) AS n FROM earthquakes GROUP BY ALL"))
+    endpoint.responder = model
+    first = answer_question("How many per magType, magnitude 3 or more?", [], db, client)
+    answer = answer_question("Per day instead", [first], db, client)
+    expected = db.run_query("SELECT time::DATE AS day, count(*) AS n FROM earthquakes WHERE mag >= 3 GROUP BY ALL")
+    assert sorted(answer.table.frame["n"]) == sorted(expected.frame["n"])
