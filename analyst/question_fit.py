@@ -414,11 +414,21 @@ def _fit(
         query.is_aggregate(o["expression"]) or _names_aggregate(o, aggregates, query.select_list)
         for o in ordered["orders"]
     )
+    backwards = (
+        bool(ordered)
+        and len(ordered["orders"]) == 1
+        and ordered["orders"][0].get("type")
+        not in (
+            direction,
+            None,
+        )
+    )  # "the coldest station" ordered by its average, highest first
+    by_aggregate = bool(ordered) and not keys_only
     if (
         limit is not None
         and direction
         and len(aggregates) == 1
-        and keys_only
+        and (keys_only or (by_aggregate and backwards))
         and (query.group_keys or query.groups_all)
     ):
         target = aggregates[0]

@@ -569,3 +569,13 @@ def test_a_regrouping_follow_up_keeps_the_earlier_filter(endpoint, db, client) -
     answer = answer_question("Per day instead", [first], db, client)
     expected = db.run_query("SELECT time::DATE AS day, count(*) AS n FROM earthquakes WHERE mag >= 3 GROUP BY ALL")
     assert sorted(answer.table.frame["n"]) == sorted(expected.frame["n"])
+
+
+def test_a_ranking_by_the_aggregate_the_wrong_way_is_turned(endpoint, db, client) -> None:
+    """The real 0.5B model's "the coldest station on average": ordered by the average, highest first."""
+    endpoint.responder = ScriptedModel(
+        default=fenced('SELECT "magType", avg(mag) AS a FROM earthquakes GROUP BY 1 ORDER BY avg(mag) DESC LIMIT 1')
+    )
+    answer = answer_question("Which magType has the weakest earthquakes on average?", [], db, client)
+    weakest = db.run_query('SELECT "magType" FROM earthquakes GROUP BY 1 ORDER BY avg(mag) LIMIT 1').frame.iloc[0, 0]
+    assert answer.table.frame["magType"].iloc[0] == weakest
