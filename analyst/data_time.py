@@ -9,12 +9,11 @@ a day before today, the clock is set to the data's end: on DuckDB's parse, the c
 from __future__ import annotations
 
 import datetime
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from sandbox.database import SessionDatabase, quote_name
-from sandbox.syntax_tree import Tree, parse_tree, walk
+from sandbox.syntax_tree import Tree, deserialized, parse_tree, serialized_statement, walk
 
 CLOCK_FUNCTIONS = {"now", "today", "get_current_timestamp", "transaction_timestamp", "current_localtimestamp"}
 CLOCK_NAMES = {"current_date", "current_timestamp", "localtimestamp"}  # parsed as column references
@@ -82,9 +81,8 @@ def _literal(value: str, type_name: str) -> Tree:
 def anchor_clock(sql: str, db: SessionDatabase, today: datetime.datetime | None = None) -> ClockFix | None:
     """``sql`` with the clock set to the data's end, or None when it reads no clock, its data reaches today, or
     it is not one statement DuckDB can serialize."""
-    rows = db.internal_query("SELECT json_serialize_sql(?::VARCHAR)", [sql])
-    tree = json.loads(rows[0][0]) if rows and rows[0][0] else {}
-    if tree.get("error") or len(tree.get("statements", [])) != 1:
+    tree = serialized_statement(sql, db.internal_query)
+    if tree is None:
         return None
     clocks = [n for n in walk(tree) if _clock_kind(n)]
     if not clocks:
@@ -101,5 +99,5 @@ def anchor_clock(sql: str, db: SessionDatabase, today: datetime.datetime | None 
         text = end.strftime("%Y-%m-%d") if date_only else end.isoformat(sep=" ")
         node.clear()
         node.update(_literal(text, "DATE" if date_only else "TIMESTAMP"), alias=alias)
-    rows = db.internal_query("SELECT json_deserialize_sql(?::JSON)", [json.dumps(tree)])
-    return ClockFix(str(rows[0][0]), end) if rows and rows[0][0] else None
+    anchored = deserialized(tree, db.internal_query)
+    return ClockFix(anchored, end) if anchored else None

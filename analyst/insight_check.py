@@ -132,24 +132,16 @@ def _date_parts(frame: pd.DataFrame, rows: list[int] | None) -> set[float]:
     return parts
 
 
-def _column_figures(frame: pd.DataFrame) -> set[float]:
-    """Each numeric column's sum, mean, median, minimum and maximum."""
+def _column_figures(frame: pd.DataFrame, extremes: bool = True) -> set[float]:
+    """Each numeric column's sum, mean and median, and with ``extremes`` its minimum and maximum (a sentence
+    about some rows may state the totals of all rows beside them, not an extreme that is another row's)."""
     figures: set[float] = set()
     for column in _numeric_columns(frame):
         series = frame[column].dropna().astype(float)
         if not series.empty:
-            figures |= {series.sum(), series.mean(), series.median(), series.min(), series.max()}
+            figures |= {series.sum(), series.mean(), series.median()}
+            figures |= {series.min(), series.max()} if extremes else set()
     return figures
-
-
-def _column_totals(frame: pd.DataFrame) -> set[float]:
-    """Each numeric column's sum, mean and median: figures about all rows, fair beside a named one."""
-    totals: set[float] = set()
-    for column in _numeric_columns(frame):
-        series = frame[column].dropna().astype(float)
-        if not series.empty:
-            totals |= {series.sum(), series.mean(), series.median()}
-    return totals
 
 
 def _shares(frame: pd.DataFrame, rows: list[int] | None) -> set[float]:
@@ -274,9 +266,7 @@ def check_sentence(sentence: str, facts: ResultFacts) -> list[Problem]:
     shown = frame.head(5000)
     row_values = {float(v) for c in numeric for v in (shown[c] if rows is None else shown[c].iloc[rows]).dropna()}
     all_values = {float(v) for c in numeric for v in shown[c].dropna()}
-    figures = _column_figures(frame)
-    if rows is not None:  # a sentence about some rows: their values, not the column's extremes elsewhere
-        figures = {f for f in figures if f in _column_totals(frame)}
+    figures = _column_figures(frame, extremes=rows is None)
     asked = _question_numbers(facts.question)
     grouped = bool(facts.group_columns)
     group_words = _group_words(facts)

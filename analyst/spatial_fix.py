@@ -9,12 +9,11 @@ anywhere else (a filter on a distance) is left to the model's repair.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
 from sandbox.database import SessionDatabase
-from sandbox.syntax_tree import Tree, walk
+from sandbox.syntax_tree import Tree, deserialized, serialized_statement, walk
 
 NO_SUCH_SPATIAL_FUNCTION = re.compile(
     r"Function with name \"?st_\w+\"? (?:does not exist|is not in the catalog)", re.IGNORECASE
@@ -48,9 +47,8 @@ def suggest_spatial_fix(sql: str, error: str, db: SessionDatabase) -> SpatialFix
     """``sql`` with its selected ST_ expressions replaced by their columns, or None."""
     if not NO_SUCH_SPATIAL_FUNCTION.search(error):
         return None
-    rows = db.internal_query("SELECT json_serialize_sql(?::VARCHAR)", [sql])
-    tree = json.loads(rows[0][0]) if rows and rows[0][0] else {}
-    if tree.get("error") or len(tree.get("statements", [])) != 1:
+    tree = serialized_statement(sql, db.internal_query)
+    if tree is None:
         return None
     node = tree["statements"][0]["node"]
     if node.get("type") != "SELECT_NODE":
@@ -61,5 +59,5 @@ def suggest_spatial_fix(sql: str, error: str, db: SessionDatabase) -> SpatialFix
     node["select_list"] = select
     if not select or _spatial(tree):
         return None
-    rows = db.internal_query("SELECT json_deserialize_sql(?::JSON)", [json.dumps(tree)])
-    return SpatialFix(str(rows[0][0])) if rows and rows[0][0] else None
+    fixed = deserialized(tree, db.internal_query)
+    return SpatialFix(fixed) if fixed else None

@@ -24,6 +24,22 @@ def walk(tree: Any, skip: frozenset[str] = frozenset()) -> Iterator[Tree]:
             yield from walk(item, skip)
 
 
+def serialized_statement(sql: str, run: RunQuery) -> Tree | None:
+    """DuckDB's whole serialization of ``sql`` (to edit and ``json_deserialize_sql`` back), or None when it is not
+    exactly one statement DuckDB can serialize."""
+    rows = run("SELECT json_serialize_sql(?::VARCHAR)", [sql])
+    tree = json.loads(rows[0][0]) if rows and rows[0][0] else {}
+    if tree.get("error") or len(tree.get("statements", [])) != 1:
+        return None
+    return tree
+
+
+def deserialized(tree: Tree, run: RunQuery) -> str | None:
+    """The SQL of an edited serialization, or None."""
+    rows = run("SELECT json_deserialize_sql(?::JSON)", [json.dumps(tree)])
+    return str(rows[0][0]) if rows and rows[0][0] else None
+
+
 def parse_tree(sql: str, run: RunQuery) -> Tree | None:
     """The query node of ``sql``'s one statement, or None (not one statement, or not a query DuckDB can
     serialize); ``run(sql, params)`` returns rows, e.g. ``SessionDatabase.internal_query``."""
