@@ -35,6 +35,7 @@ SMALL_COUNT_NOUNS = {"times", "of", "out", "percent", "fold", "more", "fewer", "
 ROW_NOUNS = {"row", "rows", "record", "records", "entry", "entries", "result", "results", "line", "lines"}
 GROUP_NOUNS = {"group", "groups", "category", "categories", "type", "types", "value", "values", "kind", "kinds"}
 TIME_GRAINS = {"hour", "day", "date", "week", "month", "quarter", "year", "minute", "weekday"}
+CLAUSE = re.compile(r";|\band\b|\bwhile\b|\bbut\b|\bwhereas\b|\bcompared (?:with|to)\b", re.IGNORECASE)
 EVERY = re.compile(r"\b(every|each|all)\b", re.IGNORECASE)
 # Words that make a value a bound or a total over the rows, not each row's value ("all at least 5.4").
 BOUND = re.compile(
@@ -257,11 +258,12 @@ def _question_numbers(question: str) -> set[float]:
     return {_value(n) for n in NUMBER.findall(question) if re.search(r"\d", n)}
 
 
-def check_sentence(sentence: str, facts: ResultFacts) -> list[Problem]:
+def _check_numbers(sentence: str, clause: str, facts: ResultFacts) -> list[Problem]:
+    """The numbers of one clause of ``sentence``: those of a clause that names rows must be those rows'."""
     problems: list[Problem] = []
     frame = facts.frame
-    text, dates = _mentioned_dates(_without_texts(sentence, facts))
-    rows = _rows_named(sentence, facts, dates)
+    text, dates = _mentioned_dates(_without_texts(clause, facts))
+    rows = _rows_named(clause, facts, dates)
     numeric = _numeric_columns(frame)
     shown = frame.head(5000)
     row_values = {float(v) for c in numeric for v in (shown[c] if rows is None else shown[c].iloc[rows]).dropna()}
@@ -311,6 +313,16 @@ def check_sentence(sentence: str, facts: ResultFacts) -> list[Problem]:
             continue  # "two of them", "3 times": small counts of what the sentence itself names
         where = "the rows it names" if rows is not None and value in all_values else "the result"
         problems.append(Problem(sentence, token, f"{token} is not in {where}"))
+    return problems
+
+
+def check_sentence(sentence: str, facts: ResultFacts) -> list[Problem]:
+    """What in one sentence the result does not support: its numbers clause by clause ("1,063 were ml and 644
+    were other types": the second clause names no row), its columns and its charts as a whole."""
+    problems = [
+        p for clause in CLAUSE.split(sentence) if clause.strip() for p in _check_numbers(sentence, clause, facts)
+    ]
+    text, _dates = _mentioned_dates(_without_texts(sentence, facts))
     lowered = text.lower()
     states_numbers = any(re.search(r"\d", m.group(0)) for m in NUMBER.finditer(text))
     for column in facts.other_columns if states_numbers else ():
