@@ -58,6 +58,19 @@ def suggest_column_fix(sql: str, error: str) -> ColumnFix | None:
     close = list(dict.fromkeys(c for c in candidates if _same_stem(wrong, c)))
     if len(close) != 1:
         return None
+    fixed = renamed(sql, wrong, close[0])
+    return ColumnFix(fixed, wrong, close[0]) if fixed is not None else None
+
+
+def missing_column(error: str) -> str | None:
+    """The column DuckDB's binder error says does not exist."""
+    found = MISSING_COLUMN.search(error)
+    return found.group(1) if found else None
+
+
+def renamed(sql: str, wrong: str, right: str) -> str | None:
+    """``sql`` with every identifier ``wrong`` renamed to ``right`` (found by DuckDB's tokenizer, so strings and
+    comments are never touched), or None when there is none."""
     try:
         tokens = duckdb.tokenize(sql)
     except (duckdb.Error, RuntimeError):
@@ -72,5 +85,5 @@ def suggest_column_fix(sql: str, error: str) -> ColumnFix | None:
         return None
     fixed = sql
     for start, end in reversed(edits):
-        fixed = fixed[:start] + quote_identifier(close[0]) + fixed[end:]
-    return ColumnFix(fixed, wrong, close[0])
+        fixed = fixed[:start] + quote_identifier(right) + fixed[end:]
+    return fixed

@@ -21,6 +21,7 @@ SQL_KEYWORDS = ("SELECT", "WITH", "FROM", "DESCRIBE", "SUMMARIZE", "SHOW", "PIVO
 SQL_FIELDS = ("sql", "query", "sql_query", "SQL", "statement", "duckdb")
 NON_SQL_LABELS = {"python", "py", "json", "text", "markdown", "md", "bash", "sh", "csv", "vega", "vega-lite"}
 MARKS = {"bar", "line", "point", "scatter", "area", "map", "none", "tick", "rect", "circle", "arc", "pie"}
+TRAILING_MARK = re.compile(r"\s+(" + "|".join(sorted(MARKS - {"none"})) + r")\s*;?\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,16 @@ def take_chart_hint(sql: str) -> tuple[str, ChartHint | None]:
         cuts = sorted(cuts + unknown)
     for start, end in reversed(cuts):
         sql = sql[:start] + sql[end:]
-    return sql, hint
+    return _take_trailing_mark(sql, hint)
+
+
+def _take_trailing_mark(sql: str, hint: ChartHint | None) -> tuple[str, ChartHint | None]:
+    """A chart kind written as a last word after the statement ("... LIMIT 10 MAP"): cut, and read as the
+    hint, only when the text does not parse with it and does without it."""
+    match = TRAILING_MARK.search(sql)
+    if match is None or _parse_statements(sql) is not None or _parse_statements(sql[: match.start()]) is None:
+        return sql, hint
+    return sql[: match.start()], hint or ChartHint(match.group(1).lower())
 
 
 def _parse_statements(sql: str) -> list[Any] | None:

@@ -46,7 +46,7 @@ from analyst.rated_examples import with_rated_examples
 from analyst.schema import is_numeric_type
 from analyst.spatial_fix import SpatialFix, suggest_spatial_fix
 from analyst.sql_description import AGGREGATES, describe_sql
-from analyst.value_fix import suggest_value_fix
+from analyst.value_fix import ValueFix, suggest_column_by_value, suggest_value_fix
 from analyst.year_fix import YearFix, suggest_year_fix
 from providers.client import Completion, ModelClient, StopRequested
 from providers.errors import ProviderError
@@ -340,11 +340,13 @@ class _QuestionRun:
                 self.record(SqlPart(result.sql, attempt, None, " ".join(n for n in (note, fitted) if n) or None))
                 return self.with_value_fix(result, attempt)
 
-    def app_fix(self, sql: str, error: str) -> ColumnFix | YearFix | SpatialFix | None:
+    def app_fix(self, sql: str, error: str) -> ColumnFix | ValueFix | YearFix | SpatialFix | None:
         """A correction the app makes itself when DuckDB's message names it: a made-up column with one close
-        name, a year compared with a date, or a map drawn with spatial functions."""
+        name or compared with values of one column, a year compared with a date, or a map drawn with spatial
+        functions."""
         return (
             suggest_column_fix(sql, error)
+            or suggest_column_by_value(sql, error, self.db)
             or suggest_year_fix(sql, error, self.db)
             or suggest_spatial_fix(sql, error, self.db)
         )

@@ -18,8 +18,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from analyst.compared_values import one_row_per_value
 from sandbox.database import SessionDatabase, quote_name
-from sandbox.syntax_tree import parse_tree, walk
+from sandbox.syntax_tree import parse_tree, shape, walk
 
 Tree = dict[str, Any]
 NOT_THIS_EXPRESSION = frozenset({"SUBQUERY", "WINDOW"})  # their aggregates and literals are not the query's own
@@ -236,17 +237,17 @@ class _Query:
         """Whether a GROUP BY key is one of the selected expressions (compared without aliases/locations)."""
         if key.get("class") == "CONSTANT":  # GROUP BY 1: a position in the select list
             return True
-        shape = _shape(key)
+        wanted = shape(key)
         names = {item.get("alias") for item in self.select_list if item.get("alias")}
         is_alias = key.get("class") == "COLUMN_REF" and len(key.get("column_names", [])) == 1
-        return any(_shape(item) == shape for item in self.select_list) or (is_alias and key["column_names"][0] in names)
+        return any(shape(item) == wanted for item in self.select_list) or (is_alias and key["column_names"][0] in names)
 
     def is_grouped(self, item: Tree) -> bool:
         """Whether a selected expression is one of the GROUP BY keys (by expression, alias or position)."""
         position = str(self.select_list.index(item) + 1)
         for key in self.group_keys:
             names = key.get("column_names", [])
-            if _shape(key) == _shape(item) or (len(names) == 1 and names[0] == item.get("alias")):
+            if shape(key) == shape(item) or (len(names) == 1 and names[0] == item.get("alias")):
                 return True
             if key.get("class") == "CONSTANT" and str(key.get("literal", {}).get("text")) == position:
                 return True
@@ -261,15 +262,6 @@ class _Query:
 def _expression_nodes(tree: Any) -> Iterator[Tree]:
     """The nodes of an expression, not descending into subqueries or window functions."""
     return walk(tree, NOT_THIS_EXPRESSION)
-
-
-def _shape(tree: Any) -> Any:
-    """An expression without its alias and source positions, for comparing two of them."""
-    if isinstance(tree, dict):
-        return {k: _shape(v) for k, v in tree.items() if k not in {"alias", "query_location", "query_location_length"}}
-    if isinstance(tree, list):
-        return [_shape(item) for item in tree]
-    return tree
 
 
 def _aggregate_names(db: SessionDatabase) -> set[str]:
@@ -481,18 +473,30 @@ def _unaliased(expression: Tree) -> Tree:
     return copied
 
 
-def _switch_grain(query: _Query, current: str, earlier_keys: frozenset[str]) -> list[str]:
-    """ "Per month instead": a query that groups by the new key and still by the earlier answer's key (small
-    models keep both) drops the earlier one. ``earlier_keys``: the columns the earlier answer grouped by."""
+def _switches_grain(current: str) -> bool:
+    """ "Per month instead", or a short "and per hour of the day?" that names one grain only."""
+    if INSTEAD.search(current):
+        return True
+    regrain = REGRAIN.search(current)
+    return regrain is not None and not re.search(r"\band\b|\bby\b.*\bby\b", current[regrain.end() :], re.IGNORECASE)
+
+
+def _switch_grain(query: _Query, current: str, earlier_keys: frozenset[str], earlier_shapes: list[Any]) -> list[str]:
+    """ "Per month instead" or "and per hour?": a query that groups by the new key and still by the earlier
+    answer's key (small models keep both) drops the earlier one. ``earlier_keys``: the columns the earlier
+    answer grouped by; ``earlier_shapes``: its key expressions (one clock column can give two grains)."""
     keys = query.group_keys or ([i for i in query.select_list if not query.is_aggregate(i)] if query.groups_all else [])
-    if not INSTEAD.search(current) or len(keys) < 2 or not earlier_keys:
+    if not _switches_grain(current) or len(keys) < 2 or not earlier_keys:
         return []
     expressions = [_key_expression(k, query) for k in keys]
     columns = [_column_names(e) for e in expressions]
+    same = [i for i, e in enumerate(expressions) if shape(_unaliased(e)) in earlier_shapes]
     old = [i for i, names in enumerate(columns) if names and names <= earlier_keys]
     kept = [i for i in range(len(keys)) if i not in old]
+    if not kept and same and len(same) < len(keys):  # "per day" then "and per hour?": one clock, two grains
+        old, kept = same, [i for i in range(len(keys)) if i not in same]
     kept_columns = set().union(*(columns[i] for i in kept)) if kept else set()
-    old = [i for i in old if not columns[i] & kept_columns]
+    old = [i for i in old if i in same or not columns[i] & kept_columns]
     if not old or not kept:
         return []
     dropped = [expressions[i] for i in old]
@@ -511,15 +515,21 @@ def _switch_grain(query: _Query, current: str, earlier_keys: frozenset[str]) -> 
         ] or [
             {"type": "ASCENDING", "null_order": "ORDER_DEFAULT", "expression": _unaliased(expressions[i])} for i in kept
         ]
-    shapes = [_shape(_unaliased(d)) for d in dropped]
-    query.node["select_list"] = [i for i in query.select_list if _shape(_unaliased(i)) not in shapes]
-    return [f"grouped by the new key alone, without {', '.join(sorted(names))}, as “instead” asks"]
+    shapes = [shape(_unaliased(d)) for d in dropped]
+    query.node["select_list"] = [i for i in query.select_list if shape(_unaliased(i)) not in shapes]
+    asks = "“instead” asks" if INSTEAD.search(current) else "the follow-up names one grain"
+    return [f"grouped by the new key alone, without {', '.join(sorted(names))}, as {asks}"]
+
+
+def _group_key_expressions(query: _Query) -> list[Tree]:
+    """The expressions a query groups by (``GROUP BY ALL``'s are its plain select items)."""
+    keys = query.group_keys or ([i for i in query.select_list if not query.is_aggregate(i)] if query.groups_all else [])
+    return [_key_expression(k, query) for k in keys]
 
 
 def _group_key_columns(query: _Query) -> set[str]:
     """The columns a query groups by, lower-cased."""
-    keys = query.group_keys or ([i for i in query.select_list if not query.is_aggregate(i)] if query.groups_all else [])
-    return set().union(set(), *(_column_names(_key_expression(k, query)) for k in keys))
+    return set().union(set(), *(_column_names(e) for e in _group_key_expressions(query)))
 
 
 NARROWING = re.compile(r"^\W*(?:and\s+|now\s+|but\s+)*(?:only|just|excluding|without|except)\b", re.IGNORECASE)
@@ -529,9 +539,9 @@ ONE_FIGURE = re.compile(r"\b(total|overall|in all|altogether|whole|single|one nu
 
 def _selected_as(expression: Tree, query: _Query) -> Tree:
     """The select item that is ``expression`` (with its alias), or the expression itself."""
-    shape = json.dumps(_shape(_unaliased(expression)), sort_keys=True)
+    wanted = json.dumps(shape(_unaliased(expression)), sort_keys=True)
     return next(
-        (i for i in query.select_list if json.dumps(_shape(_unaliased(i)), sort_keys=True) == shape), expression
+        (i for i in query.select_list if json.dumps(shape(_unaliased(i)), sort_keys=True) == wanted), expression
     )
 
 
@@ -552,14 +562,14 @@ def _keep_grouping(query: _Query, current: str, earlier: _Query) -> list[str]:
         return []
     mine = query.group_keys or ([i for i in query.select_list if not query.is_aggregate(i)] if query.groups_all else [])
     own = [_key_expression(k, query) for k in mine]
-    shapes = [json.dumps(_shape(_unaliased(e)), sort_keys=True) for e in own]
-    if sorted(shapes) == sorted(json.dumps(_shape(_unaliased(e)), sort_keys=True) for e in expressions):
+    shapes = [json.dumps(shape(_unaliased(e)), sort_keys=True) for e in own]
+    if sorted(shapes) == sorted(json.dumps(shape(_unaliased(e)), sort_keys=True) for e in expressions):
         return []  # the same groups
     named = words(current)
     if any(_column_names(e) & named for e in own) or not query.has_aggregate():
         return []  # a grouping the question names is its own
     if not all(
-        query.is_aggregate(i) or json.dumps(_shape(_unaliased(i)), sort_keys=True) in shapes for i in query.select_list
+        query.is_aggregate(i) or json.dumps(shape(_unaliased(i)), sort_keys=True) in shapes for i in query.select_list
     ):
         return []
     aggregates = [i for i in query.select_list if query.is_aggregate(i)]
@@ -599,11 +609,11 @@ def _keep_filters(query: _Query, current: str, earlier: _Query) -> list[str]:
         return []
     mine = _conjuncts(query.node.get("where_clause"))
     filtered = set().union(set(), *(_column_names(c) for c in mine))
-    shapes = [_shape(c) for c in mine]
+    shapes = [shape(c) for c in mine]
     carried = [
         copy.deepcopy(c)
         for c in _conjuncts(earlier.node.get("where_clause"))
-        if _shape(c) not in shapes and _column_names(c) and not _column_names(c) & filtered
+        if shape(c) not in shapes and _column_names(c) and not _column_names(c) & filtered
     ]
     if not carried:
         return []
@@ -764,17 +774,27 @@ def fit_to_question(
     if tree.get("error") or len(tree.get("statements", [])) != 1:
         return None
     node = tree["statements"][0]["node"]
+    aggregates = _aggregate_names(db)
+    compared = one_row_per_value(node, _Query({}, aggregates).is_aggregate)
+    if compared is not None:
+        node, why = compared
+        tree["statements"][0]["node"] = node
     if node.get("type") != "SELECT_NODE":
         return None
     template = parse_tree("SELECT round(__value__, 2)", db.internal_query)
-    query = _Query(node, _aggregate_names(db))
+    query = _Query(node, aggregates)
     earlier = _Query(parse_tree(earlier_sql, db.internal_query) or {}, query.aggregates) if earlier_sql else None
     earlier_limit = earlier.limit() if earlier is not None and earlier.node.get("type") == "SELECT_NODE" else None
     template_item = template["select_list"][0]  # type: ignore[index]
-    changes = _fit(query, question, template_item, set(example_values), conversation_values, earlier_limit)
+    changes = [why] if compared is not None else []
+    changes += _fit(query, question, template_item, set(example_values), conversation_values, earlier_limit)
     current = question.splitlines()[-1] if question else ""
-    earlier_keys = _group_key_columns(earlier) if earlier and earlier.node.get("type") == "SELECT_NODE" else set()
-    changes += _switch_grain(query, current, frozenset(earlier_keys))
+    plain_earlier = earlier is not None and earlier.node.get("type") == "SELECT_NODE"
+    earlier_keys = _group_key_columns(earlier) if earlier and plain_earlier else set()
+    earlier_shapes = (
+        [shape(_unaliased(e)) for e in _group_key_expressions(earlier)] if earlier and plain_earlier else []
+    )
+    changes += _switch_grain(query, current, frozenset(earlier_keys), earlier_shapes)
     changes += _add_asked_grouping(query, current, db)
     if earlier is not None and earlier.node.get("type") == "SELECT_NODE":
         changes += _keep_grouping(query, current, earlier)

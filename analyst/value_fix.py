@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from analyst.column_fix import missing_column, renamed
 from analyst.schema import quote_identifier, quote_literal
 from sandbox.database import SessionDatabase
-from sandbox.syntax_tree import parse_tree, walk
+from sandbox.syntax_tree import parse_tree, serialized_statement, walk
 
 TEXT_TYPES = ("VARCHAR",)
 
@@ -138,3 +139,41 @@ def _correction(
         note = f"{quote_literal(value)} is a value of {elsewhere[0]}, not of {column}: the app compared {elsewhere[0]}."
         return (comparison.column_span, quote_identifier(elsewhere[0])), note
     return None
+
+
+def suggest_column_by_value(sql: str, error: str, db: SessionDatabase) -> ValueFix | None:
+    """A made-up column compared with texts (``order_type = 'online'``) renamed to the one column of the
+    query's table that holds every one of those texts, when DuckDB says the made-up one does not exist."""
+    wrong = missing_column(error)
+    tree = serialized_statement(sql, db.internal_query) if wrong else None
+    if tree is None or wrong is None:
+        return None
+    tables = {
+        str(n["table_name"]).lower() for n in walk(tree) if n.get("type") == "BASE_TABLE" and not n.get("schema_name")
+    }
+    infos = [t for t in db.tables() if t.name.lower() in tables]
+    values = {c.value for c in _comparisons(tree) if c.column.lower() == wrong.lower()}
+    if len(infos) != 1 or not values:
+        return None
+    texts = [c for c, kind in infos[0].columns if kind in TEXT_TYPES]
+    if not texts:
+        return None
+    tbl = quote_identifier(infos[0].name)
+    holding = ", ".join(f"bool_or({quote_identifier(c)} = $1)" for c in texts)
+    every = [
+        {
+            c
+            for c, found in zip(texts, db.internal_query(f"SELECT {holding} FROM {tbl}", [value])[0], strict=True)
+            if found
+        }
+        for value in sorted(values)
+    ]
+    columns = set.intersection(*every)
+    if len(columns) != 1:
+        return None
+    right = columns.pop()
+    fixed = renamed(sql, wrong, right)
+    if fixed is None:
+        return None
+    shown = ", ".join(quote_literal(v) for v in sorted(values))
+    return ValueFix(fixed, f"Column {wrong} does not exist; {shown} are values of {right}: the app used {right}.")

@@ -24,6 +24,15 @@ def walk(tree: Any, skip: frozenset[str] = frozenset()) -> Iterator[Tree]:
             yield from walk(item, skip)
 
 
+def shape(tree: Any) -> Any:
+    """A parse tree without aliases and source positions, for comparing two expressions."""
+    if isinstance(tree, dict):
+        return {k: shape(v) for k, v in tree.items() if k not in {"alias", "query_location", "query_location_length"}}
+    if isinstance(tree, list):
+        return [shape(item) for item in tree]
+    return tree
+
+
 def serialized_statement(sql: str, run: RunQuery) -> Tree | None:
     """DuckDB's whole serialization of ``sql`` (to edit and ``json_deserialize_sql`` back), or None when it is not
     exactly one statement DuckDB can serialize."""

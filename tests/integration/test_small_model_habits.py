@@ -579,3 +579,41 @@ def test_a_ranking_by_the_aggregate_the_wrong_way_is_turned(endpoint, db, client
     answer = answer_question("Which magType has the weakest earthquakes on average?", [], db, client)
     weakest = db.run_query('SELECT "magType" FROM earthquakes GROUP BY 1 ORDER BY avg(mag) LIMIT 1').frame.iloc[0, 0]
     assert answer.table.frame["magType"].iloc[0] == weakest
+
+
+def test_a_follow_up_naming_one_new_grain_drops_the_earlier_grain_of_the_same_clock(endpoint, db, client) -> None:
+    """The real 0.5B model's "And per hour of the day?" after "per day": grouped by day and hour (169 rows)."""
+    model = ScriptedModel()
+    model.on("there per day", fenced("SELECT time::DATE AS day, count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY 1"))
+    model.on("hour", fenced("SELECT time::DATE AS day, hour(time) AS hour, count(*) AS n FROM earthquakes "
+                                "GROUP BY ALL ORDER BY day, hour"))  # fmt: skip
+    endpoint.responder = model
+    first = answer_question("How many earthquakes were there per day?", [], db, client)
+    answer = answer_question("And per hour of the day?", [first], db, client)
+    assert list(answer.table.frame.columns) == ["hour", "n"] and answer.table.total_rows == 24
+    assert "names one grain" in answer.of_type(SqlPart)[-1].note
+    both = answer_question("And per day and hour?", [first], db, client)  # both grains named: both kept
+    assert both.table.total_rows > 24
+
+
+def test_a_comparison_written_as_a_union_over_a_made_up_column_gives_one_labelled_row_per_value(
+    endpoint, db, client
+) -> None:
+    """The real 0.5B model's "Compare online and store orders": a UNION of one query per value, each filtering a
+    column it made up (``order_type``; the values are the ``channel`` column's). Then a narrowing follow-up keeps
+    the groups."""
+    branch = "SELECT count(*) AS n, avg(mag) AS a FROM earthquakes WHERE kind = '{}'"
+    model = ScriptedModel()
+    model.on("compare", fenced(f"{branch.format('ml')} UNION {branch.format('md')}"))
+    model.on("only magnitude", fenced("SELECT count(*) AS n, avg(mag) AS a FROM earthquakes WHERE mag >= 2"))
+    endpoint.responder = model
+    answer = answer_question("Compare ml and md events: how many and what average magnitude?", [], db, client)
+    expected = db.run_query(
+        "SELECT \"magType\", count(*) AS n FROM earthquakes WHERE \"magType\" IN ('ml', 'md') GROUP BY 1"
+    )
+    assert sorted(answer.table.frame["magType"]) == ["md", "ml"]
+    assert sorted(answer.table.frame["n"]) == sorted(expected.frame["n"])
+    notes = [a.note or "" for a in answer.of_type(SqlPart)]
+    assert any("values of magType" in n for n in notes) and "one row per compared magType" in notes[-1]
+    narrowed = answer_question("Only magnitude 2 or more", [answer], db, client)
+    assert sorted(narrowed.table.frame["magType"]) == ["md", "ml"]

@@ -180,3 +180,16 @@ def test_a_missing_column_repair_names_only_columns_that_are_close(wrong: str, c
     hint = repair_hint(error)
     assert expected in hint
     assert "longitude" not in hint and "dmin" not in hint
+
+
+@pytest.mark.parametrize("ending", [" MAP", "\nmap;", " Bar"])
+def test_a_chart_kind_written_after_the_statement_is_cut_and_read(ending: str) -> None:
+    """The real 0.5B model's "... ORDER BY mag DESC LIMIT 10 MAP" for a map question."""
+    parsed = parse_reply(f"```sql\n{GROUPED} LIMIT 10{ending}\n```")
+    assert parsed.sql == f"{GROUPED} LIMIT 10"
+    assert parsed.chart == ChartHint(ending.strip(" \n;").lower())
+
+
+def test_a_chart_kind_that_is_an_alias_stays() -> None:
+    assert parse_reply("```sql\nSELECT mag AS line FROM earthquakes\n```").sql == "SELECT mag AS line FROM earthquakes"
+    assert parse_reply("```sql\nSELECT mag line FROM earthquakes\n```").sql == "SELECT mag line FROM earthquakes"
