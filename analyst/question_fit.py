@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analyst.compared_values import one_row_per_value
+from analyst.schema import quote_literal
 from sandbox.database import SessionDatabase, quote_name
 from sandbox.syntax_tree import parse_tree, shape, walk
 
@@ -597,6 +598,13 @@ def _conjuncts(where: Tree | None) -> list[Tree]:
     return list(where["children"]) if where.get("type") == "CONJUNCTION_AND" else [where]
 
 
+def _all_of(conditions: list[Tree]) -> Tree:
+    """One condition that holds when all of ``conditions`` do."""
+    if len(conditions) == 1:
+        return conditions[0]
+    return {"class": "CONJUNCTION", "type": "CONJUNCTION_AND", "alias": "", "children": conditions}
+
+
 def _keep_filters(query: _Query, current: str, earlier: _Query) -> list[str]:
     """ "Now only those deeper than 50 km" after "magnitude 4 or more": the model writes the new condition and
     drops the old one. A follow-up on the same table that narrows it or regroups it ("and per hour?", "per day
@@ -617,12 +625,7 @@ def _keep_filters(query: _Query, current: str, earlier: _Query) -> list[str]:
     ]
     if not carried:
         return []
-    together = mine + carried
-    query.node["where_clause"] = (
-        together[0]
-        if len(together) == 1
-        else {"class": "CONJUNCTION", "type": "CONJUNCTION_AND", "alias": "", "children": together}
-    )
+    query.node["where_clause"] = _all_of(mine + carried)
     names = sorted(set().union(*(_column_names(c) for c in carried)))
     return [f"kept the earlier filter on {', '.join(names)}: the question only narrows the answer before"]
 
@@ -665,6 +668,67 @@ def _add_asked_grouping(query: _Query, current: str, db: SessionDatabase) -> lis
     query.node["group_sets"] = [list(range(len(keys)))]
     shown = ", ".join(str(k.get("alias") or k["column_names"][0]) for k in keys)
     return [f"grouped by {shown}: the question asks for a value per {shown}"]
+
+
+NAMED_VALUE = re.compile(r"\b(?:at|in|of|for|from)\s+(?:the\s+)?([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)")
+
+
+def _filter_named_value(query: _Query, current: str, db: SessionDatabase) -> list[str]:
+    """ "The highest temperature at Hill on each day" answered over every station: a value the question names
+    after "at/in/of/for/from" that is exactly a value of one text column of the table, and that the query does not
+    mention at all, becomes a condition on that column."""
+    source = query.node.get("from_table") or {}
+    if source.get("type") != "BASE_TABLE":
+        return []
+    named = [v for v in NAMED_VALUE.findall(current) if v.lower() not in text_values(query.node)]
+    info = next((t for t in db.tables() if t.name == source.get("table_name")), None)
+    texts = [c for c, kind in info.columns if kind == "VARCHAR"] if info else []
+    if not named or not texts or info is None:
+        return []
+    holding = ", ".join(f"bool_or({quote_name(c)} = $1)" for c in texts)
+    for value in named:
+        found = db.internal_query(f"SELECT {holding} FROM {quote_name(info.name)}", [value])[0]
+        columns = [c for c, hit in zip(texts, found, strict=True) if hit]
+        if len(columns) != 1:
+            continue
+        condition = parse_tree(f"SELECT 1 WHERE {quote_name(columns[0])} = {quote_literal(value)}", db.internal_query)
+        together = _conjuncts(query.node.get("where_clause")) + [condition["where_clause"]]  # type: ignore[index]
+        query.node["where_clause"] = _all_of(together)
+        return [f"kept only {columns[0]} {value}: the question names it"]
+    return []
+
+
+MEASURE_ASKED = re.compile(r"\bhow (?:many|much) ([a-z_]+)|\btotal (?:number of )?([a-z_]+)", re.IGNORECASE)
+NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "U")
+
+
+def _sum_the_asked_measure(query: _Query, current: str, db: SessionDatabase) -> list[str]:
+    """ "How many units of Lamp were sold per quarter?" answered with ``count(*)``: small models count rows where
+    the question names a numeric column of the table. The count becomes that column's sum."""
+    source = query.node.get("from_table") or {}
+    if source.get("type") != "BASE_TABLE":
+        return []
+    columns = next((info.columns for info in db.tables() if info.name == source.get("table_name")), ())
+    numeric = {n.lower(): n for n, kind in columns if kind.startswith(NUMERIC_TYPES) and not n.lower().endswith("id")}
+    said = [w.lower() for pair in MEASURE_ASKED.findall(current) for w in pair if w]
+    measure = next((numeric[w] for w in said if w in numeric), None) or next(
+        (numeric[w[:-1]] for w in said if w.endswith("s") and w[:-1] in numeric), None
+    )
+    if measure is None or measure.lower() in set().union(*(_column_names(i) for i in query.select_list)):
+        return []
+    counts = [i for i in query.select_list if i.get("class") == "FUNCTION" and i.get("function_name") == "count_star"]
+    if not counts:
+        return []
+    counted = shape(_unaliased(counts[0]))
+    total = parse_tree(f"SELECT sum({quote_name(measure)})", db.internal_query)["select_list"][0]  # type: ignore[index]
+    for item in counts:
+        alias = item.get("alias") or measure
+        item.clear()
+        item.update(copy.deepcopy(total), alias=alias)
+    for order in (query.modifier("ORDER_MODIFIER") or {}).get("orders", []):
+        if shape(order.get("expression")) == counted:
+            order["expression"] = copy.deepcopy(total)
+    return [f"summed {measure} instead of counting rows: the question asks how many {measure}"]
 
 
 def _add_coordinates(query: _Query, current: str, db: SessionDatabase) -> list[str]:
@@ -796,6 +860,8 @@ def fit_to_question(
     )
     changes += _switch_grain(query, current, frozenset(earlier_keys), earlier_shapes)
     changes += _add_asked_grouping(query, current, db)
+    changes += _filter_named_value(query, current, db)
+    changes += _sum_the_asked_measure(query, current, db)
     if earlier is not None and earlier.node.get("type") == "SELECT_NODE":
         changes += _keep_grouping(query, current, earlier)
         changes += _keep_filters(query, current, earlier)

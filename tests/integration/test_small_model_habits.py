@@ -617,3 +617,37 @@ def test_a_comparison_written_as_a_union_over_a_made_up_column_gives_one_labelle
     assert any("values of magType" in n for n in notes) and "one row per compared magType" in notes[-1]
     narrowed = answer_question("Only magnitude 2 or more", [answer], db, client)
     assert sorted(narrowed.table.frame["magType"]) == ["md", "ml"]
+
+
+def test_how_many_of_a_numeric_column_counted_as_rows_becomes_its_sum(endpoint, db, client) -> None:
+    """The real 0.5B model's "How many units of Lamp were sold per quarter?": ``count(*)`` per quarter."""
+    db.add_table("orders", pd.DataFrame({"product": ["Lamp", "Desk", "Lamp"], "units": [1, 2, 3],
+                                         "order_date": pd.to_datetime(["2024-01-02", "2024-05-01", "2024-01-09"])}))  # fmt: skip
+    endpoint.responder = ScriptedModel(
+        default=fenced(
+            "SELECT date_trunc('quarter', order_date) AS quarter, count(*) AS n FROM orders "
+            "WHERE product = 'Lamp' GROUP BY ALL ORDER BY quarter"
+        )  # fmt: skip
+    )
+    answer = answer_question("How many units of Lamp were sold per quarter?", [], db, client)
+    assert answer.table.frame["n"].tolist() == [4]
+    assert "summed units" in answer.of_type(SqlPart)[-1].note
+    answer = answer_question("How many orders of Lamp were there per quarter?", [], db, client)
+    assert answer.table.frame["n"].tolist() == [2]  # orders are rows: counted
+
+
+def test_a_value_the_question_names_but_the_query_ignores_becomes_a_filter(endpoint, db, client) -> None:
+    """The real 0.5B model's "What was the highest temperature at Hill on each day?": every station, per day."""
+    db.add_table("readings", pd.DataFrame({"station": ["Hill", "Harbor", "Hill"], "temperature_c": [1.0, 9.0, 3.0],
+                                           "taken_at": pd.to_datetime(["2023-03-01", "2023-03-01", "2023-03-02"])}))  # fmt: skip
+    endpoint.responder = ScriptedModel(
+        default=fenced(
+            "SELECT taken_at::DATE AS day, station, max(temperature_c) AS highest FROM readings "
+            "GROUP BY ALL ORDER BY day"
+        )  # fmt: skip
+    )
+    answer = answer_question("What was the highest temperature at Hill on each day?", [], db, client)
+    assert answer.table.frame["highest"].tolist() == [1.0, 3.0]
+    assert "kept only station Hill" in answer.of_type(SqlPart)[-1].note
+    answer = answer_question("What was the highest temperature in January on each day?", [], db, client)
+    assert answer.table.total_rows == 3  # not a value of the table: nothing added
