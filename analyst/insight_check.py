@@ -324,6 +324,8 @@ def check_sentence(sentence: str, facts: ResultFacts) -> list[Problem]:
     ]
     text, _dates = _mentioned_dates(_without_texts(sentence, facts))
     lowered = text.lower()
+    for shown in sorted((str(c).lower() for c in facts.frame.columns), key=len, reverse=True):
+        lowered = lowered.replace(shown, " ")  # "sum(rain_mm)" is a column of the result, not rain_mm itself
     states_numbers = any(re.search(r"\d", m.group(0)) for m in NUMBER.finditer(text))
     for column in facts.other_columns if states_numbers else ():
         name = column.lower()

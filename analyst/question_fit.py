@@ -670,6 +670,40 @@ def _add_asked_grouping(query: _Query, current: str, db: SessionDatabase) -> lis
     return [f"grouped by {shown}: the question asks for a value per {shown}"]
 
 
+WHICH_ONE = re.compile(r"^\W*(?:and\s+|now\s+)?(?:which|what)\b", re.IGNORECASE)
+
+
+def _rank_the_groups(query: _Query, current: str, db: SessionDatabase) -> list[str]:
+    """ "Which day had the most rain?" answered with every day's total, unsorted: a "which … most/least"
+    question over one aggregate per group, with no ORDER BY and no LIMIT, gets them (the number of rows asked
+    for, or one)."""
+    direction = ranking_direction(current)
+    aggregates = [i for i in query.select_list if query.is_aggregate(i)]
+    if not WHICH_ONE.search(current) or direction is None or len(aggregates) != 1:
+        return []
+    if query.modifier("ORDER_MODIFIER") or query.limit() is not None or not (query.group_keys or query.groups_all):
+        return []
+    if _superlative_is_the_aggregate(query, current) or GROUPING_WORDS.search(current):
+        return []
+    asked = asked_numbers(current)
+    rows = asked.pop() if len(asked) == 1 else 1
+    way = "DESC" if direction == "DESCENDING" else "ASC"
+    template = parse_tree(f"SELECT 1 ORDER BY 1 {way} LIMIT {rows}", db.internal_query) or {}
+    modifiers = copy.deepcopy(template.get("modifiers") or [])
+    target = aggregates[0]
+    for modifier in modifiers:
+        for order in modifier.get("orders") or []:
+            order["expression"] = (
+                {"class": "COLUMN_REF", "type": "COLUMN_REF", "alias": "", "column_names": [target["alias"]]}
+                if target.get("alias")
+                else _unaliased(target)
+            )
+    query.node["modifiers"] = list(query.node.get("modifiers") or []) + modifiers
+    way = "highest" if direction == "DESCENDING" else "lowest"
+    kept = "the row" if rows == 1 else f"the {rows} rows"
+    return [f"kept {kept} with the {way} {_output_name(target).removeprefix('the ')}: the question asks which"]
+
+
 NAMED_VALUE = re.compile(r"\b(?:at|in|of|for|from)\s+(?:the\s+)?([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)")
 
 
@@ -861,6 +895,7 @@ def fit_to_question(
     changes += _switch_grain(query, current, frozenset(earlier_keys), earlier_shapes)
     changes += _add_asked_grouping(query, current, db)
     changes += _filter_named_value(query, current, db)
+    changes += _rank_the_groups(query, current, db)
     changes += _sum_the_asked_measure(query, current, db)
     if earlier is not None and earlier.node.get("type") == "SELECT_NODE":
         changes += _keep_grouping(query, current, earlier)

@@ -651,3 +651,16 @@ def test_a_value_the_question_names_but_the_query_ignores_becomes_a_filter(endpo
     assert "kept only station Hill" in answer.of_type(SqlPart)[-1].note
     answer = answer_question("What was the highest temperature in January on each day?", [], db, client)
     assert answer.table.total_rows == 3  # not a value of the table: nothing added
+
+
+def test_which_group_ranks_highest_answered_with_every_group_unsorted_is_ranked(endpoint, db, client) -> None:
+    """The real 0.5B model's "Which day had the most rain?": every day's total, in no order."""
+    endpoint.responder = ScriptedModel(
+        default=fenced("SELECT date_trunc('day', time) AS day, count(*) FROM earthquakes GROUP BY 1")
+    )
+    answer = answer_question("Which day had the most earthquakes? Give the day and the count.", [], db, client)
+    busiest = db.run_query("SELECT count(*) AS n FROM earthquakes GROUP BY time::DATE ORDER BY n DESC LIMIT 1")
+    assert answer.table.total_rows == 1 and answer.table.frame.iloc[0, 1] == busiest.frame["n"][0]
+    assert "kept the row with the highest value" in answer.of_type(SqlPart)[-1].note
+    answer = answer_question("Which 3 days had the fewest earthquakes?", [], db, client)
+    assert answer.table.total_rows == 3 and answer.table.frame.iloc[0, 1] == answer.table.frame.iloc[:, 1].min()

@@ -90,6 +90,12 @@ TRUE = [
     ),
     (LIST_300, "List the first 300 earthquakes", None, "The table lists 300 earthquakes, the first of them in Alaska."),
     (STRONGEST, "Which were the 10 strongest earthquakes?", "bar", "The strongest struck 22 km NNE of Hualian."),
+    (  # the 0.5B model naming the result's unaliased column, whose name holds a column it does not have
+        "SELECT time::DATE AS day, max(depth) FROM earthquakes GROUP BY 1",
+        "What is the deepest earthquake per day?",
+        "line",
+        "8 rows, 2 columns day, max(depth).",
+    ),
 ]
 
 
