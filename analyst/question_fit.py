@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analyst.compared_values import one_row_per_value
+from analyst.prompts import DATES_IN_WORDS
 from analyst.schema import quote_literal
 from sandbox.database import SessionDatabase, quote_name
 from sandbox.syntax_tree import parse_tree, shape, walk
@@ -670,6 +671,84 @@ def _add_asked_grouping(query: _Query, current: str, db: SessionDatabase) -> lis
     return [f"grouped by {shown}: the question asks for a value per {shown}"]
 
 
+MOST_OF = re.compile(r"\b(?:most|least|fewest)\s+([a-z_]+)", re.IGNORECASE)
+
+
+def _numeric_column_named(word: str, numeric: dict[str, str]) -> str | None:
+    """The numeric column a question's word names: "units" → units, "unit" → units, "rain" → rain_mm."""
+    word = word.lower()
+    for name in (word, word.removesuffix("s"), word + "s"):
+        if name in numeric:
+            return numeric[name]
+    stems = [n for n in numeric if n.split("_")[0] == word]
+    return numeric[stems[0]] if len(stems) == 1 else None
+
+
+def _numeric_columns(query: _Query, db: SessionDatabase) -> dict[str, str]:
+    """The numeric columns (lower-cased name → name) of the query's one table, ids left out."""
+    source = query.node.get("from_table") or {}
+    if source.get("type") != "BASE_TABLE":
+        return {}
+    columns = next((info.columns for info in db.tables() if info.name == source.get("table_name")), ())
+    return {n.lower(): n for n, kind in columns if kind.startswith(NUMERIC_TYPES) and not n.lower().endswith("id")}
+
+
+def _total_per_key(query: _Query, current: str, db: SessionDatabase) -> list[str]:
+    """ "Which product sold the most units?" answered with the one row of most units: "the most <a numeric
+    column>" ranks each key's total. A list of rows ordered by that column, with only non-numeric columns beside
+    it, is grouped by them with the column summed."""
+    numeric = _numeric_columns(query, db)
+    measure = next((m for m in (_numeric_column_named(w, numeric) for w in MOST_OF.findall(current)) if m), None)
+    ordered = query.modifier("ORDER_MODIFIER")
+    if measure is None or not ordered or query.has_aggregate() or query.group_keys or query.groups_all:
+        return []
+    raw = [i for i in query.select_list if i.get("class") == "COLUMN_REF" and _column_names(i) == {measure.lower()}]
+    keys = [i for i in query.select_list if all(i is not r for r in raw)]
+    if len(raw) != 1 or not keys or any(_column_names(k) & set(numeric) or not _column_names(k) for k in keys):
+        return []
+    if not any(_column_names(o.get("expression")) == {measure.lower()} for o in ordered["orders"]):
+        return []
+    total = parse_tree(f"SELECT sum({quote_name(measure)})", db.internal_query)["select_list"][0]  # type: ignore[index]
+    alias = raw[0].get("alias") or measure
+    raw[0].clear()
+    raw[0].update(copy.deepcopy(total), alias=alias)
+    for order in ordered["orders"]:
+        if _column_names(order.get("expression")) == {measure.lower()}:
+            order["expression"] = copy.deepcopy(total)
+    query.node["group_expressions"] = [_unaliased(k) for k in keys]
+    query.node["group_sets"] = [list(range(len(keys)))]
+    shown = ", ".join(_output_name(k) for k in keys)
+    return [f"summed {measure} per {shown}: “the most {measure}” ranks totals"]
+
+
+YEAR_ONLY = re.compile(r"\b(?:in|during|for|of|from)\s+(\d{4})\b", re.IGNORECASE)
+ISO_DATE = re.compile(r"^(\d{4})-\d{2}-\d{2}")
+
+
+def _widen_unasked_date(query: _Query, question: str, db: SessionDatabase) -> list[str]:
+    """ "In 2024" answered with ``order_date = '2024-01-05'``, a day the conversation never named (small models
+    copy one from the sample rows): the condition becomes the year asked for."""
+    years = set(YEAR_ONLY.findall(question))
+    if not years or DATES_IN_WORDS.search(question) or re.search(r"\d{4}-\d{2}", question):
+        return []
+    changes = []
+    for condition in _conjuncts(query.node.get("where_clause")):
+        if condition.get("class") != "COMPARISON" or condition.get("type") != "COMPARE_EQUAL":
+            continue
+        left, right = condition.get("left") or {}, condition.get("right") or {}
+        if left.get("class") != "COLUMN_REF" or right.get("class") != "CONSTANT":
+            continue
+        day = ISO_DATE.match(str((right.get("literal") or {}).get("text", "")))
+        if not day or day.group(1) not in years:
+            continue
+        column = left["column_names"][-1]
+        year = parse_tree(f"SELECT 1 WHERE year({quote_name(column)}) = {int(day.group(1))}", db.internal_query)
+        condition.clear()
+        condition.update(year["where_clause"])  # type: ignore[index]
+        changes.append(f"kept all of {day.group(1)} instead of one day the question did not name")
+    return changes
+
+
 WHICH_ONE = re.compile(r"^\W*(?:and\s+|now\s+)?(?:which|what)\b", re.IGNORECASE)
 
 
@@ -739,15 +818,9 @@ NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT",
 def _sum_the_asked_measure(query: _Query, current: str, db: SessionDatabase) -> list[str]:
     """ "How many units of Lamp were sold per quarter?" answered with ``count(*)``: small models count rows where
     the question names a numeric column of the table. The count becomes that column's sum."""
-    source = query.node.get("from_table") or {}
-    if source.get("type") != "BASE_TABLE":
-        return []
-    columns = next((info.columns for info in db.tables() if info.name == source.get("table_name")), ())
-    numeric = {n.lower(): n for n, kind in columns if kind.startswith(NUMERIC_TYPES) and not n.lower().endswith("id")}
+    numeric = _numeric_columns(query, db)
     said = [w.lower() for pair in MEASURE_ASKED.findall(current) for w in pair if w]
-    measure = next((numeric[w] for w in said if w in numeric), None) or next(
-        (numeric[w[:-1]] for w in said if w.endswith("s") and w[:-1] in numeric), None
-    )
+    measure = next((m for m in (_numeric_column_named(w, numeric) for w in said) if m), None)
     if measure is None or measure.lower() in set().union(*(_column_names(i) for i in query.select_list)):
         return []
     counts = [i for i in query.select_list if i.get("class") == "FUNCTION" and i.get("function_name") == "count_star"]
@@ -895,6 +968,8 @@ def fit_to_question(
     changes += _switch_grain(query, current, frozenset(earlier_keys), earlier_shapes)
     changes += _add_asked_grouping(query, current, db)
     changes += _filter_named_value(query, current, db)
+    changes += _widen_unasked_date(query, question, db)
+    changes += _total_per_key(query, current, db)
     changes += _rank_the_groups(query, current, db)
     changes += _sum_the_asked_measure(query, current, db)
     if earlier is not None and earlier.node.get("type") == "SELECT_NODE":

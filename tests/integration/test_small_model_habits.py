@@ -664,3 +664,22 @@ def test_which_group_ranks_highest_answered_with_every_group_unsorted_is_ranked(
     assert "kept the row with the highest value" in answer.of_type(SqlPart)[-1].note
     answer = answer_question("Which 3 days had the fewest earthquakes?", [], db, client)
     assert answer.table.total_rows == 3 and answer.table.frame.iloc[0, 1] == answer.table.frame.iloc[:, 1].min()
+
+
+def test_the_most_of_a_quantity_in_a_year_is_each_key_s_total_over_the_year(endpoint, db, client) -> None:
+    """The real 0.5B model's "Which product sold the most units in 2024?": the one biggest order, on one day
+    copied from the sample rows (``order_date = '2024-01-05'``)."""
+    db.add_table("orders", pd.DataFrame({"product": ["Lamp", "Desk", "Lamp", "Lamp"], "units": [3, 4, 3, 9],
+                                         "order_date": pd.to_datetime(["2024-01-05", "2024-05-01", "2024-07-01",
+                                                                       "2023-02-01"])}))  # fmt: skip
+    endpoint.responder = ScriptedModel(
+        default=fenced("SELECT product, units FROM orders WHERE order_date = '2024-01-05' ORDER BY units DESC LIMIT 1")
+    )
+    answer = answer_question(
+        "Which product sold the most units in 2024? Give the product and its units.", [], db, client
+    )
+    assert answer.table.frame.to_dict("records") == [{"product": "Lamp", "units": 6}]
+    note = answer.of_type(SqlPart)[-1].note
+    assert "kept all of 2024" in note and "summed units per product" in note
+    answer = answer_question("Which product sold the most units on 5 January 2024?", [], db, client)
+    assert answer.table.frame.to_dict("records") == [{"product": "Lamp", "units": 3}]  # the day was asked for
