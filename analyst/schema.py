@@ -12,7 +12,9 @@ from typing import Any
 
 import duckdb
 
+from analyst.sql_description import describe_sql
 from sandbox.database import SessionDatabase
+from sandbox.syntax_tree import parse_tree
 from sources.bundled import COLUMN_UNITS, EARTHQUAKES_TABLE
 
 MAX_LISTED_VALUES = 8
@@ -143,6 +145,19 @@ def describe_table(db: SessionDatabase, table: str) -> str:
     return "\n".join(lines + _other_columns(others))
 
 
+def _saved_answer_note(db: SessionDatabase, table: str, description: str) -> str:
+    """A saved answer's description, with what its rows are: "one row per day of time, count (n) of earthquakes"
+    tells the model to add up ``n`` for a total instead of counting the view's rows."""
+    tree = parse_tree(db.saved_views[table].query, db.internal_query) or {}
+    grouped = tree.get("group_expressions") or tree.get("aggregate_handling") == "GROUP_BY_ALL"
+    computed = describe_sql(db.saved_views[table].query, db.internal_query) if grouped else None
+    if not computed:
+        return description
+    header, _, rest = description.partition("\n")
+    note = f"{header.rstrip(':')}, a saved answer: {computed}. Each row is a group: a total over it sums a column."
+    return f"{note}\n{rest}" if rest else note
+
+
 _SHARED_FILE_DESCRIPTIONS: dict[tuple[str, float, int], str] = {}
 
 
@@ -151,7 +166,7 @@ def _describe(db: SessionDatabase, table: str) -> str:
     if view is not None:  # a saved view is run to describe it once per data version, and kept with it
         if view.description is None or not view.fresh:
             try:
-                db.remember_description(table, describe_table(db, table))
+                db.remember_description(table, _saved_answer_note(db, table, describe_table(db, table)))
             except duckdb.Error:  # too slow to describe, or failing now: as it was, else its columns alone
                 return view.description or "\n".join(
                     [f"Table {quote_identifier(table)}:", *(f"{quote_identifier(c)} {k}" for c, k in view.columns)]

@@ -3,7 +3,8 @@ before it, answered by the same model, as a person asks a follow-up, and scored 
 
 A turn is right when its table holds the reference's rows, each reference column among its columns (a map's
 place beside its coordinates is not wrong). A conversation may load files of its own (``files``, read as an
-upload is) and sample datasets (``tables``) beside the bundled earthquakes.
+upload is), sample datasets (``tables``) and saved tables (``saved``: name → SQL, kept as "Save as table" keeps
+an answer) beside the bundled earthquakes.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Conversation:
     turns: tuple[EvalQuestion, ...]
     files: tuple[str, ...] = ()
     tables: tuple[str, ...] = ()
+    saved: tuple[tuple[str, str], ...] = ()  # (name, SQL) of tables saved before it, as "Save as table" does
 
 
 def load_conversations(path: Path = CONVERSATIONS_FILE) -> list[Conversation]:
@@ -57,19 +59,22 @@ def load_conversations(path: Path = CONVERSATIONS_FILE) -> list[Conversation]:
             ),
             tuple(item.get("files", ())),
             tuple(item.get("tables", ())),
+            tuple(item.get("saved", {}).items()),
         )
         for item in items
     ]
 
 
 def conversation_database(conversation: Conversation) -> SessionDatabase:
-    """The bundled earthquakes, the conversation's files read as uploads, and its sample tables."""
+    """The bundled earthquakes, the conversation's files read as uploads, its sample tables and its saved ones."""
     db = SessionDatabase()
     for name in conversation.files:
         loaded = read_upload(name, (DATA / name).read_bytes(), db.table_names())
         db.add_table(loaded.table_name, loaded.table)
     for name in conversation.tables:
         db.add_table(name.replace("-", "_"), load_sample_dataset(name))
+    for name, sql in conversation.saved:
+        db.add_view(name, sql)
     return db
 
 

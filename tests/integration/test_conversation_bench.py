@@ -43,3 +43,19 @@ def test_turns_are_asked_in_order_with_their_history_and_scored_each(endpoint, c
     assert [(s.id, s.correct) for s in report.scores] == [("c06.1", True), ("c06.2", False), ("c06.3", True)]
     asked = [b["messages"] for b in model.seen]
     assert [m["content"] for m in asked[2][1:-1:2]] == [first.question, second.question]  # the turns before it
+
+
+def test_a_conversation_reads_the_tables_saved_before_it_and_the_model_sees_what_their_rows_are(
+    endpoint, client
+) -> None:  # type: ignore[no-untyped-def]
+    """The saved-table conversation: its view exists, and the prompt says a total over it sums a column (the 1.5B
+    model counted the view's rows in Chromium)."""
+    conversation = next(c for c in load_conversations(CONVERSATIONS_FILE) if c.saved)
+    model = ScriptedModel()
+    for turn in conversation.turns:
+        model.on(turn.question, fenced(turn.reference_sql))
+    endpoint.responder = model
+    report = run_conversations(client, [conversation], options=EVAL_OPTIONS)
+    assert all(s.correct for s in report.scores)
+    system = model.seen[0]["messages"][0]["content"]
+    assert "a saved answer: earthquakes · count (n) per day of time" in system and "sums a column" in system
