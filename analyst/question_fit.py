@@ -749,7 +749,7 @@ def _widen_unasked_date(query: _Query, question: str, db: SessionDatabase) -> li
     return changes
 
 
-WHICH_ONE = re.compile(r"^\W*(?:and\s+|now\s+)?(?:which|what)\b", re.IGNORECASE)
+WHICH_ONE = re.compile(r"^\W*(?:and\s+|now\s+)?(?:which|what)\s+(\w+)", re.IGNORECASE)
 
 
 def _rank_the_groups(query: _Query, current: str, db: SessionDatabase) -> list[str]:
@@ -765,9 +765,12 @@ def _rank_the_groups(query: _Query, current: str, db: SessionDatabase) -> list[s
     if _superlative_is_the_aggregate(query, current) or GROUPING_WORDS.search(current):
         return []
     asked = asked_numbers(current)
-    rows = asked.pop() if len(asked) == 1 else 1
+    noun = WHICH_ONE.search(current).group(1).lower()  # type: ignore[union-attr]
+    plural = noun.endswith("s") and not noun.endswith(("ss", "us", "is"))
+    rows = asked.pop() if len(asked) == 1 else None if plural else 1  # "which places": all of them, ranked
     way = "DESC" if direction == "DESCENDING" else "ASC"
-    template = parse_tree(f"SELECT 1 ORDER BY 1 {way} LIMIT {rows}", db.internal_query) or {}
+    limit = f" LIMIT {rows}" if rows else ""
+    template = parse_tree(f"SELECT 1 ORDER BY 1 {way}{limit}", db.internal_query) or {}
     modifiers = copy.deepcopy(template.get("modifiers") or [])
     target = aggregates[0]
     for modifier in modifiers:
@@ -779,8 +782,11 @@ def _rank_the_groups(query: _Query, current: str, db: SessionDatabase) -> list[s
             )
     query.node["modifiers"] = list(query.node.get("modifiers") or []) + modifiers
     way = "highest" if direction == "DESCENDING" else "lowest"
+    name = _output_name(target).removeprefix("the ")
+    if rows is None:
+        return [f"sorted by {name}, {way} first: the question asks which"]
     kept = "the row" if rows == 1 else f"the {rows} rows"
-    return [f"kept {kept} with the {way} {_output_name(target).removeprefix('the ')}: the question asks which"]
+    return [f"kept {kept} with the {way} {name}: the question asks which"]
 
 
 NAMED_VALUE = re.compile(r"\b(?:at|in|of|for|from)\s+(?:the\s+)?([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)")

@@ -664,6 +664,9 @@ def test_which_group_ranks_highest_answered_with_every_group_unsorted_is_ranked(
     assert "kept the row with the highest value" in answer.of_type(SqlPart)[-1].note
     answer = answer_question("Which 3 days had the fewest earthquakes?", [], db, client)
     assert answer.table.total_rows == 3 and answer.table.frame.iloc[0, 1] == answer.table.frame.iloc[:, 1].min()
+    answer = answer_question("Which days had the most earthquakes?", [], db, client)  # all of them, ranked
+    counts = answer.table.frame.iloc[:, 1].tolist()
+    assert len(counts) == 8 and counts == sorted(counts, reverse=True)
 
 
 def test_the_most_of_a_quantity_in_a_year_is_each_key_s_total_over_the_year(endpoint, db, client) -> None:
