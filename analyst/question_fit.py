@@ -547,6 +547,19 @@ def _selected_as(expression: Tree, query: _Query) -> Tree:
     )
 
 
+def _columns_fixed_to_one_value(query: _Query) -> set[str]:
+    """The columns a ``column = constant`` condition of the WHERE clause holds to one value, lower-cased."""
+    fixed = set()
+    for condition in _conjuncts(query.node.get("where_clause")):
+        sides = [condition.get("left") or {}, condition.get("right") or {}]
+        if condition.get("type") == "COMPARE_EQUAL" and sorted(s.get("class") for s in sides) == [
+            "COLUMN_REF",
+            "CONSTANT",
+        ]:
+            fixed |= _column_names(condition)
+    return fixed
+
+
 def _keep_grouping(query: _Query, current: str, earlier: _Query) -> list[str]:
     """ "Only in the West region" after "online and store orders, each": the model keeps the totals and loses the
     grouping, or groups by an older answer's key. A narrowing follow-up that asks for no grouping of its own
@@ -568,7 +581,8 @@ def _keep_grouping(query: _Query, current: str, earlier: _Query) -> list[str]:
     if sorted(shapes) == sorted(json.dumps(shape(_unaliased(e)), sort_keys=True) for e in expressions):
         return []  # the same groups
     named = words(current)
-    if any(_column_names(e) & named for e in own) or not query.has_aggregate():
+    fixed = _columns_fixed_to_one_value(query)  # "only in the West region": region is a filter, not a grouping
+    if any(_column_names(e) & named and not _column_names(e) <= fixed for e in own) or not query.has_aggregate():
         return []  # a grouping the question names is its own
     if not all(
         query.is_aggregate(i) or json.dumps(shape(_unaliased(i)), sort_keys=True) in shapes for i in query.select_list

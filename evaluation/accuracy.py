@@ -37,6 +37,7 @@ class EvalQuestion:
     tables: tuple[str, ...] = ()
     history: tuple[str, ...] = ()
     expect: str = "rows"
+    also_right: tuple[str, ...] = ()  # other labellings of the same answer (a quarter as its number or its start)
 
 
 @dataclass

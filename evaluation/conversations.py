@@ -2,7 +2,8 @@
 before it, answered by the same model, as a person asks a follow-up, and scored against its own reference query.
 
 A turn is right when its table holds the reference's rows, each reference column among its columns (a map's
-place beside its coordinates is not wrong). A conversation may load files of its own (``files``, read as an
+place beside its coordinates is not wrong), or those of one of its ``also_right`` queries (another labelling of the
+same answer: a quarter as its number or its first day). A conversation may load files of its own (``files``, read as an
 upload is), sample datasets (``tables``) and saved tables (``saved``: name → SQL, kept as "Save as table" keeps
 an answer) beside the bundled earthquakes.
 """
@@ -53,7 +54,11 @@ def load_conversations(path: Path = CONVERSATIONS_FILE) -> list[Conversation]:
             item["id"],
             tuple(
                 EvalQuestion(
-                    f"{item['id']}.{number}", turn["question"], turn["reference_sql"], tuple(turn.get("tags", ()))
+                    f"{item['id']}.{number}",
+                    turn["question"],
+                    turn["reference_sql"],
+                    tuple(turn.get("tags", ())),
+                    also_right=tuple(turn.get("also_right", ())),
                 )
                 for number, turn in enumerate(item["turns"], start=1)
             ),
@@ -87,15 +92,16 @@ def score_conversation(
         expected = []
         for turn in conversation.turns:
             try:
-                expected.append(db.run_query(turn.reference_sql))
+                expected.append([db.run_query(sql) for sql in (turn.reference_sql, *turn.also_right)])
             except QueryError as error:
                 raise ReferenceQueryFailed(turn, error) from None
         history: list[Answer] = []
         scores = []
-        for turn, reference in zip(conversation.turns, expected, strict=True):
+        for turn, references in zip(conversation.turns, expected, strict=True):
             answer = answer_question(turn.question, list(history), db, client, options, events)
             history.append(answer)
-            scores.append(scored(turn, answer, answer_problem(turn, answer, reference, results_contain)))
+            problems = [answer_problem(turn, answer, reference, results_contain) for reference in references]
+            scores.append(scored(turn, answer, "" if "" in problems else problems[0]))
         return scores
     finally:
         db.close()

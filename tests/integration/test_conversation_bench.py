@@ -59,3 +59,16 @@ def test_a_conversation_reads_the_tables_saved_before_it_and_the_model_sees_what
     assert all(s.correct for s in report.scores)
     system = model.seen[0]["messages"][0]["content"]
     assert "a saved answer: earthquakes · count (n) per day of time" in system and "sums a column" in system
+
+
+def test_another_labelling_of_the_same_answer_listed_as_also_right_scores_right(endpoint, client) -> None:  # type: ignore[no-untyped-def]
+    conversation = next(c for c in load_conversations(CONVERSATIONS_FILE) if c.id == "c07")
+    first, second = conversation.turns
+    assert second.also_right
+    model = ScriptedModel().on(first.question, fenced(first.reference_sql))
+    model.on(second.question, fenced(second.also_right[0]))
+    endpoint.responder = model
+    assert [s.correct for s in run_conversations(client, [conversation], options=EVAL_OPTIONS).scores] == [True, True]
+    model.on(second.question, fenced(second.also_right[0].replace("'Lamp'", "'Desk'")))
+    model.rules.reverse()  # the wrong product first
+    assert [s.correct for s in run_conversations(client, [conversation], options=EVAL_OPTIONS).scores] == [True, False]

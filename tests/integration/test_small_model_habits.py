@@ -686,3 +686,16 @@ def test_the_most_of_a_quantity_in_a_year_is_each_key_s_total_over_the_year(endp
     assert "kept all of 2024" in note and "summed units per product" in note
     answer = answer_question("Which product sold the most units on 5 January 2024?", [], db, client)
     assert answer.table.frame.to_dict("records") == [{"product": "Lamp", "units": 3}]  # the day was asked for
+
+
+def test_a_narrowing_follow_up_that_names_a_filter_column_keeps_the_earlier_groups(endpoint, db, client) -> None:
+    """The real 0.5B model's "Only in the West region" after "online and store orders, each": grouped by region,
+    which the question names only to filter it."""
+    model = ScriptedModel()
+    model.on("each magtype", fenced('SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1'))
+    model.on("only in the ak net", fenced("SELECT net, count(*) AS n FROM earthquakes WHERE net = 'ak' GROUP BY net"))
+    endpoint.responder = model
+    first = answer_question("How many events for each magType?", [], db, client)
+    answer = answer_question("Only in the ak net", [first], db, client)
+    expected = db.run_query("SELECT \"magType\", count(*) AS n FROM earthquakes WHERE net = 'ak' GROUP BY 1")
+    assert sorted(answer.table.frame["n"]) == sorted(expected.frame["n"]) and "magType" in answer.table.frame
