@@ -37,6 +37,7 @@ GROUP_NOUNS = {"group", "groups", "category", "categories", "type", "types", "va
 TIME_GRAINS = {"hour", "day", "date", "week", "month", "quarter", "year", "minute", "weekday"}
 CLAUSE = re.compile(r";|\band\b|\bwhile\b|\bbut\b|\bwhereas\b|\bcompared (?:with|to)\b", re.IGNORECASE)
 EVERY = re.compile(r"\b(every|each|all)\b", re.IGNORECASE)
+RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
 # Words that make a value a bound or a total over the rows, not each row's value ("all at least 5.4").
 BOUND = re.compile(
     r"\b(at least|at most|or more|or less|or above|or below|above|below|over|under|between|up to|no more|no less"
@@ -304,7 +305,7 @@ def _check_numbers(sentence: str, clause: str, facts: ResultFacts) -> list[Probl
                 )
             continue
         if in_rows or is_figure or is_date_part:
-            if in_rows and EVERY.search(text) and not BOUND.search(text) and rows is None:
+            if in_rows and EVERY.search(text) and not BOUND.search(text) and rows is None and not _lists(sentence):
                 holders = [c for c in numeric if any(_close(value, float(v), token) for v in shown[c].dropna())]
                 if holders and all(shown[c].nunique() > 1 for c in holders):
                     problems.append(Problem(sentence, token, f"{token} is one row's value, not every row's"))
@@ -314,6 +315,11 @@ def _check_numbers(sentence: str, clause: str, facts: ResultFacts) -> list[Probl
         where = "the rows it names" if rows is not None and value in all_values else "the result"
         problems.append(Problem(sentence, token, f"{token} is not in {where}"))
     return problems
+
+
+def _lists(text: str) -> bool:
+    """ "12, 15, 26 and 11 respectively": a list of each row's values, not one value said of every row."""
+    return bool(RESPECTIVELY.search(text)) or len(NUMBER.findall(text)) >= 3
 
 
 def check_sentence(sentence: str, facts: ResultFacts) -> list[Problem]:

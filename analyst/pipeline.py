@@ -202,7 +202,11 @@ class _QuestionRun:
     def call(self, purpose: str, messages: list[Message], max_tokens: int, stream: bool = False) -> Completion:
         self.checkpoint()
         completion = self.client.complete(
-            messages, max_tokens=max_tokens, on_retry=self.events.on_retry, on_text=self.on_text if stream else None
+            messages,
+            max_tokens=max_tokens,
+            on_retry=self.events.on_retry,
+            on_text=self.on_text if stream else None,
+            about=f"{purpose}: {self.answer.question}",
         )
         self.answer.calls.append(
             CallRecord(

@@ -803,6 +803,58 @@ def _rank_the_groups(query: _Query, current: str, db: SessionDatabase) -> list[s
     return [f"kept {kept} with the {way} {name}: the question asks which"]
 
 
+def _count_column_of_saved_groups(table: str, db: SessionDatabase) -> tuple[str, set[str]] | None:
+    """A saved answer's one count column and its group keys (lower-cased), when its rows are counted groups."""
+    view = db.saved_views.get(table)
+    node = parse_tree(view.query, db.internal_query) if view else None
+    if not node or node.get("type") != "SELECT_NODE":
+        return None
+    saved = _Query(node, set(COUNTS))
+    counts = [i for i in saved.select_list if saved.is_aggregate(i)]
+    expressions = _group_key_expressions(saved)
+    if len(counts) != 1 or not expressions or len(view.columns) != len(saved.select_list):  # type: ignore[union-attr]
+        return None
+    keys = _group_key_columns(saved) | {str(_selected_as(e, saved).get("alias") or "").lower() for e in expressions} - {
+        ""
+    }
+    name = view.columns[saved.select_list.index(counts[0])][0]  # type: ignore[union-attr]
+    return name, keys
+
+
+COUNTS = {"count_star", "count"}
+HOW_MANY = re.compile(r"\bhow many ([a-z_]+)", re.IGNORECASE)
+
+
+def _sum_saved_counts(query: _Query, current: str, db: SessionDatabase) -> list[str]:
+    """ "How many earthquakes in total?" over a saved answer of counts per day, answered with ``count(*)``: that
+    counts its days. Counting rows of a saved table whose rows are counted groups adds up its count column
+    instead, unless the question counts the groups themselves ("how many days")."""
+    source = query.node.get("from_table") or {}
+    found = (
+        _count_column_of_saved_groups(str(source.get("table_name")), db) if source.get("type") == "BASE_TABLE" else None
+    )
+    counts = [i for i in query.select_list if i.get("class") == "FUNCTION" and i.get("function_name") == "count_star"]
+    if found is None or not counts:
+        return []
+    column, keys = found
+    grouped_by_keys = bool(_group_key_columns(query)) and _group_key_columns(query) <= keys  # counts of 1
+    asked = {w.lower().removesuffix("s") for w in HOW_MANY.findall(current)}
+    if not grouped_by_keys and asked & ({k.removesuffix("s") for k in keys} | {"row", "group"}):
+        return []
+    counted = shape(_unaliased(counts[0]))
+    total = parse_tree(f"SELECT sum({quote_name(column)})", db.internal_query)["select_list"][0]  # type: ignore[index]
+    for item in counts:
+        alias = item.get("alias") or column
+        item.clear()
+        item.update(copy.deepcopy(total), alias=alias)
+    for order in (query.modifier("ORDER_MODIFIER") or {}).get("orders", []):
+        if shape(order.get("expression")) == counted:
+            order["expression"] = copy.deepcopy(total)
+    return [
+        f"added up {column} of the saved table {source['table_name']}: each of its rows is a group, not one of them"
+    ]
+
+
 NAMED_VALUE = re.compile(r"\b(?:at|in|of|for|from)\s+(?:the\s+)?([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)")
 
 
@@ -992,6 +1044,7 @@ def fit_to_question(
     changes += _total_per_key(query, current, db)
     changes += _rank_the_groups(query, current, db)
     changes += _sum_the_asked_measure(query, current, db)
+    changes += _sum_saved_counts(query, current, db)
     if earlier is not None and earlier.node.get("type") == "SELECT_NODE":
         changes += _keep_grouping(query, current, earlier)
         changes += _keep_filters(query, current, earlier)

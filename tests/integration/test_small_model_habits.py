@@ -699,3 +699,21 @@ def test_a_narrowing_follow_up_that_names_a_filter_column_keeps_the_earlier_grou
     answer = answer_question("Only in the ak net", [first], db, client)
     expected = db.run_query("SELECT \"magType\", count(*) AS n FROM earthquakes WHERE net = 'ak' GROUP BY 1")
     assert sorted(answer.table.frame["n"]) == sorted(expected.frame["n"]) and "magType" in answer.table.frame
+
+
+def test_counting_the_rows_of_a_saved_table_of_counts_adds_up_its_counts(endpoint, db, client) -> None:
+    """The real 0.5B model (and the 1.5B in Chromium) on a saved table of counts per day: ``count(*)`` counts its
+    days. A total adds up its count column; "how many days" still counts its rows."""
+    db.add_view("daily_counts", "SELECT time::DATE AS day, count(*) AS n FROM earthquakes GROUP BY 1")
+    model = ScriptedModel()
+    model.on("in total", fenced("SELECT count(*) FROM daily_counts"))
+    model.on("the fewest", fenced("SELECT day, count(*) FROM daily_counts GROUP BY day ORDER BY count(*) LIMIT 1"))
+    model.on("how many days", fenced("SELECT count(*) AS days FROM daily_counts"))
+    endpoint.responder = model
+    answer = answer_question("Using daily_counts, how many earthquakes were there in total?", [], db, client)
+    assert int(answer.table.frame.iloc[0, 0]) == 1707 and "added up n" in answer.of_type(SqlPart)[-1].note
+    answer = answer_question("Which day in daily_counts had the fewest?", [], db, client)
+    fewest = db.run_query("SELECT min(n) AS m FROM daily_counts").frame["m"][0]
+    assert int(answer.table.frame.iloc[0, 1]) == int(fewest) > 1
+    answer = answer_question("How many days are in daily_counts?", [], db, client)
+    assert answer.table.frame.iloc[0, 0] == 8
