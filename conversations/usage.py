@@ -2,6 +2,7 @@
 
 Kept in minute buckets, so memory stays bounded whatever the traffic: per visitor the last hour (at most 60
 buckets, and a visitor is forgotten an hour after their last call), for the process the last day (at most 1,440).
+The owner's usage table reads one record per call of the last day, at most ``MAX_CALL_RECORDS`` (the oldest go).
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from providers.budget import DAY_S, HOUR_S, BudgetLimits, Refusal
+from providers.budget import DAY_S, HOUR_S, BudgetLimits, CallUse, Refusal
 
 BUCKET_S = 60
+MAX_CALL_RECORDS = 20_000  # about 3 MB: the owner's usage table keeps the last day's calls, at most this many
 
 
 @dataclass
@@ -63,6 +65,7 @@ class UsageLedger:
         self._lock = threading.Lock()
         self._visitors: dict[str, _Window] = {}
         self._process = _Window(DAY_S)
+        self._calls: deque[CallUse] = deque(maxlen=MAX_CALL_RECORDS)
 
     def spend(self, visitor: str, calls: int, tokens: int, limits: BudgetLimits) -> Refusal | None:
         with self._lock:
@@ -87,6 +90,21 @@ class UsageLedger:
             now = self._clock()
             self._window(visitor, now).add(now, 0, tokens)
             self._process.add(now, 0, tokens)
+
+    def record(self, use: CallUse) -> None:
+        with self._lock:
+            self._calls.append(use)
+            self._drop_old_calls(self._clock())
+
+    def calls(self) -> list[CallUse]:
+        """The calls of the last day, oldest first."""
+        with self._lock:
+            self._drop_old_calls(self._clock())
+            return list(self._calls)
+
+    def _drop_old_calls(self, now: float) -> None:
+        while self._calls and self._calls[0].at <= now - DAY_S:
+            self._calls.popleft()
 
     def usage(self, visitor: str) -> tuple[int, int]:
         """The visitor's calls and tokens in the last hour."""

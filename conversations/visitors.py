@@ -27,6 +27,7 @@ class Visitor:
     id: str
     owner: str
     kind: str  # "person", "browser", "address" or "session"
+    label: str = ""  # as the owner's usage table shows it: a signed-in person's name, else a short opaque id
 
 
 def xsrf_token(cookie: str | None) -> bytes | None:
@@ -55,15 +56,16 @@ def identify(*, person: object, cookie: object, address: object, session: str) -
     person, cookie, address = (v if isinstance(v, str) else None for v in (person, cookie, address))
     if person:
         visitor = _hashed("person", person.strip().lower())
-        return Visitor(visitor, visitor, "person")
+        return Visitor(visitor, visitor, "person", person.strip().lower())
     token = xsrf_token(cookie)
     if token is not None:
         visitor = _hashed("browser", token)
-        return Visitor(visitor, visitor, "browser")
+        return Visitor(visitor, visitor, "browser", short_id(visitor))
     alone = f"session:{session}"
     if address:
-        return Visitor(_hashed("address", address), alone, "address")
-    return Visitor(alone, alone, "session")
+        visitor = _hashed("address", address)
+        return Visitor(visitor, alone, "address", short_id(visitor))
+    return Visitor(alone, alone, "session", short_id(alone))
 
 
 def short_id(visitor_id: str) -> str:

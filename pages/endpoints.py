@@ -14,13 +14,17 @@ from ui.endpoint_tools import render_contender_form, start_wake_job, wake_job
 from ui.navigation import run_inside_app
 from ui.question_upload import finished_report, render_question_choice, render_score
 from ui.sidebar import render_health_report
+from ui.sign_in import current_access
+from ui.usage_view import render_usage
 
 run_inside_app()
 
 st.title("Endpoints")
 client = state.model_client()
 problem = not_ready_message()
-health_tab, compare_tab, score_tab = st.tabs(["Health and wake-up", "Compare", "Accuracy score"])
+owner = current_access().is_owner
+names = ["Health and wake-up", "Compare", "Accuracy score"] + (["Usage"] if owner else [])
+health_tab, compare_tab, score_tab, *usage_tab = st.tabs(names)
 
 with health_tab:
     if problem or client is None:
@@ -156,3 +160,7 @@ with score_tab:
         with st.container(horizontal=True):
             st.download_button("Download CSV", report.to_csv(), "accuracy.csv", "text/csv")
             st.download_button("Download JSON", report.to_json(), "accuracy.json", "application/json")
+
+for tab in usage_tab:  # the owner's only
+    with tab:
+        render_usage()

@@ -41,6 +41,19 @@ class Refusal:
     retry_after_s: float
 
 
+@dataclass(frozen=True)
+class CallUse:
+    """One model call on the owner's token, for the owner's usage table (no question text unless ``about``)."""
+
+    at: float  # seconds since the epoch
+    visitor: str  # who, as the owner may see it: a signed-in person's e-mail, else a short opaque id
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    latency_s: float
+    failed: bool
+    about: str = ""  # the question, only when the owner turned question text on
+
+
 class Ledger(Protocol):
     def spend(self, visitor: str, calls: int, tokens: int, limits: BudgetLimits) -> Refusal | None:
         """Record the spending when every limit allows it (atomically), else say which does not."""
@@ -48,6 +61,10 @@ class Ledger(Protocol):
 
     def adjust(self, visitor: str, tokens: int) -> None:
         """Correct an earlier reservation by ``tokens`` (negative: give back)."""
+        ...
+
+    def record(self, use: CallUse) -> None:
+        """Keep one finished call for the owner's usage table."""
         ...
 
 
@@ -106,6 +123,8 @@ class VisitorAccount:
 
     ledger: Ledger
     visitor: str
+    label: str = ""  # the visitor as the owner's usage table shows them ("" : a short form of ``visitor``)
+    keep_about: bool = False  # the owner turned question text on
 
     def reserve(self, calls: int, tokens: int, limits: BudgetLimits) -> None:
         """Reserve ``calls`` and up to ``tokens`` or raise ``BudgetExceeded`` (then nothing is reserved)."""
@@ -118,3 +137,11 @@ class VisitorAccount:
         stands)."""
         if used is not None and used != reserved:
             self.ledger.adjust(self.visitor, used - reserved)
+
+    def record(
+        self, at: float, completion: tuple[int | None, int | None], latency_s: float, failed: bool, about: str
+    ) -> None:
+        """Keep a finished call (its prompt and completion tokens) for the owner's usage table."""
+        label = self.label or self.visitor.split(":")[-1][:8]
+        prompt, reply = completion
+        self.ledger.record(CallUse(at, label, prompt, reply, latency_s, failed, about if self.keep_about else ""))

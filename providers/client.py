@@ -109,12 +109,16 @@ class ModelClient:
         """The model ids the endpoint serves (``GET /v1/models``); failures become ``ProviderError``. On the
         owner's token it spends a call of the visitor's budget."""
         self._reserve(1, 0)
+        started = time.monotonic()
         try:
             page = self._with_retries(lambda client, _model: client.models.list(), "GET", "/models", on_retry, "")
         except ProviderError:
+            self._record((None, None), started, True, "list models")
             raise
         except Exception as error:
+            self._record((None, None), started, True, "list models")
             raise describe_error(error, self.settings.secrets, self.settings.hidden) from None
+        self._record((None, None), started, False, "list models")
         return [m.id for m in page.data]
 
     def complete(
@@ -126,26 +130,37 @@ class ModelClient:
         on_retry: RetryCallback | None = None,
         on_text: TextCallback | None = None,
         extra_headers: dict[str, str] | None = None,
+        about: str = "",
     ) -> Completion:
         """One chat completion; streamed (each piece to ``on_text``) when ``on_text`` is given. On the owner's
         token it first reserves a call and its most tokens in the visitor's budget (a request over the
-        per-request limit is refused unsent), then settles them with the tokens the endpoint reports."""
+        per-request limit is refused unsent), then settles them with the tokens the endpoint reports and records the
+        call for the owner's usage table (``about``: what it was for, kept only if the owner asked for it)."""
         reserved = 0
         if self.settings.budget is not None:
             prompt = estimate_tokens(messages)
             check_request_size(prompt, self.settings.budget)
             reserved = prompt + max_tokens
         self._reserve(1, reserved)
+        started = time.monotonic()
         try:
             completion = self._complete(messages, max_tokens, temperature, on_retry, on_text, extra_headers)
         except StopRequested:
+            self._record((None, None), started, False, about)
             raise  # the endpoint was generating: the reservation stands
         except BaseException:
             self._settle(reserved, 0)  # nothing came back: only the call counts
+            self._record((None, None), started, True, about)
             raise
         used = completion.prompt_tokens, completion.completion_tokens
         self._settle(reserved, None if None in used else sum(used))  # type: ignore[arg-type]
+        self._record(used, started, False, about)
         return completion
+
+    def _record(self, used: tuple[int | None, int | None], started: float, failed: bool, about: str) -> None:
+        """A finished call on the owner's token, for the owner's usage table."""
+        if self.settings.budget is not None and self.state.account is not None:
+            self.state.account.record(time.time(), used, time.monotonic() - started, failed, about)
 
     def _reserve(self, calls: int, tokens: int) -> None:
         if self.settings.budget is not None and self.state.account is not None:

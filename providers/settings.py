@@ -44,6 +44,7 @@ class Configuration:
     model: str | None = None
     budget: BudgetLimits = field(default_factory=BudgetLimits)  # on the owner's token only
     scale_up_timeout_s: int = DEFAULT_SCALE_UP_TIMEOUT_S
+    owner_token_withheld: str = ""  # why this visitor may not use the owner's token (providers/access.py)
 
 
 def whole_number(text: str | None, default: int) -> int:
@@ -146,7 +147,7 @@ def choose_api_key(
     if typed_key and typed_key.strip():
         return KeyChoice(typed_key.strip(), "typed")
     if not configuration.api_key:
-        return KeyChoice()
+        return KeyChoice(withheld=configuration.owner_token_withheld or None)
     if configured_key_allowed(configuration, endpoint_type, endpoint_url):
         return KeyChoice(configuration.api_key, "configured")
     where = "its configured endpoint" if configuration.endpoint_url else "HuggingFace's own hosts"

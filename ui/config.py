@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Any
 
 import streamlit as st
@@ -19,4 +20,12 @@ def secrets_mapping() -> dict[str, Any]:
 
 
 def load_configuration() -> Configuration:
-    return read_configuration(secrets_mapping(), os.environ)
+    """The owner's configuration; without the owner's token when this visitor may not use it (sign-in on, and
+    not signed in as someone on the allow-list)."""
+    from ui.sign_in import current_access  # reads secrets_mapping from this module
+
+    configuration = read_configuration(secrets_mapping(), os.environ)
+    access = current_access()
+    if configuration.api_key and not access.may_use_owner_token:
+        return replace(configuration, api_key=None, owner_token_withheld=access.message)
+    return configuration

@@ -4,7 +4,8 @@ A browser session's first run restores the conversation its URL names (with the 
 they fitted) or starts a fresh id; every run puts the id back in the URL (switching pages can drop it), and saves
 what changed when it ends. An id belongs to the visitor who made it (``ui/visitor.py``): the same browser reloading
 goes on under it, anyone else who opens the link sees the conversation but goes on under a new id of their own,
-so a link never lets its sender read what the opener does next. A second tab that saves after the first goes on
+so a link never lets its sender read what the opener does next; a signed-in person's conversation opens for them
+alone. A second tab that saves after the first goes on
 under a new id too, so neither tab's answers are lost. The id is never logged.
 """
 
@@ -26,6 +27,11 @@ OPENED_FROM_LINK = (
     "This conversation came from a link. What you ask from now on is kept under a new link of your own: "
     "the person who sent it does not see it."
 )
+SIGNED_IN_ONLY = (
+    "This link is to a conversation of a signed-in person: it opens only for them, when they are signed in. "
+    "This is a new conversation."
+)
+PERSON_PREFIX = "person:"  # conversations.visitors: the owner id of a signed-in person
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +57,9 @@ def _restore_or_start(wanted: str | None) -> str:
     if kept is None or wanted is None:
         return _start_fresh_id()
     mine = kept.owner == current_visitor().owner
+    if not mine and kept.owner.startswith(PERSON_PREFIX):  # a signed-in person's conversation is theirs alone
+        state.restore_conversation([], [RestoreNote(SIGNED_IN_ONLY)])
+        return _start_fresh_id()
     try:
         notes = restore_tables(kept.conversation, state.session_database())
         if not mine:

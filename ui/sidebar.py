@@ -16,6 +16,7 @@ from providers.selection import Resolved, Selection, default_selection, resolve_
 from providers.settings import Configuration
 from ui import state
 from ui.config import load_configuration
+from ui.sign_in import render_sign_in
 
 if TYPE_CHECKING:
     from providers.health import HealthReport
@@ -60,6 +61,7 @@ def render_sidebar() -> Resolved:
     debug_default = debug_requested(query_value=st.query_params.get_all("debug"))
     _init_defaults(default_selection(configuration), debug_default)
     with st.sidebar:
+        render_sign_in()
         st.subheader("Model endpoint")
         provider_name = st.selectbox(
             "Provider", provider_names(), key="sb_provider", format_func=lambda n: get_provider(n).label

@@ -145,10 +145,13 @@ def endpoint_state() -> EndpointState:
 
 def _new_endpoint_state() -> EndpointState:
     from providers.budget import VisitorAccount
+    from ui.sign_in import access_rules
     from ui.store import app_store
     from ui.visitor import current_visitor  # imports this module
 
-    return EndpointState(account=VisitorAccount(app_store().usage, current_visitor().id))
+    visitor = current_visitor()
+    account = VisitorAccount(app_store().usage, visitor.id, visitor.label, access_rules().usage_questions)
+    return EndpointState(account=account)
 
 
 def resolved_provider() -> Resolved | None:

@@ -11,13 +11,10 @@ from ui import state
 
 
 def _signed_in_person() -> str | None:
-    try:
-        user = st.user
-        if user.get("is_logged_in"):
-            return str(user.get("email") or user.get("sub") or "") or None
-    except Exception:  # no sign-in configured
-        return None
-    return None
+    """The signed-in person, while their sign-in lasts (an expired one is a visitor like any other)."""
+    from ui.sign_in import current_access  # heavy on first use only
+
+    return current_access().person
 
 
 def _identify() -> Visitor:

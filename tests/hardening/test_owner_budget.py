@@ -14,6 +14,7 @@ from providers.budget import BudgetExceeded, BudgetLimits, VisitorAccount
 from providers.client import ModelClient
 from providers.endpoint_state import EndpointState
 from providers.endpoint_types import EndpointType
+from providers.errors import ProviderError
 from providers.selection import Selection, resolve_selection
 from providers.settings import Configuration, ProviderSettings, read_configuration
 from tests.conftest import FAST_RETRIES
@@ -123,6 +124,34 @@ def test_a_visitor_s_own_key_spends_no_budget(endpoint: FakeEndpoint) -> None:
     for _ in range(3):
         client.complete(HI)
     assert ledger.usage("browser:a") == (0, 0)
+    assert ledger.calls() == []  # nor shows in the owner's usage table
+
+
+def test_every_call_on_the_owner_s_token_is_recorded_for_the_owner_question_text_only_if_asked(
+    endpoint: FakeEndpoint,
+) -> None:
+    """The owner's usage table: who called, the tokens the endpoint reported, failures, latency; what the call
+    was for only when the owner turned question text on."""
+    endpoint.responder = ScriptedModel(default="hello")
+    ledger = UsageLedger()
+    settings = ProviderSettings(
+        EndpointType.DEDICATED, "tgi", api_key=OWNER_TOKEN, endpoint_url=endpoint.url, budget=BudgetLimits()
+    )
+    quiet = VisitorAccount(ledger, "person:1a2b", "ana@example.com")
+    ModelClient(settings, state=EndpointState(account=quiet), policy=FAST_RETRIES).complete(HI, about="sql: secret?")
+    told = VisitorAccount(ledger, "browser:9f8e7d6c5b4a", keep_about=True)
+    client = ModelClient(settings, state=EndpointState(account=told), policy=FAST_RETRIES)
+    client.complete(HI, about="sql: which day?")
+    endpoint.fail_next(1, 401)
+    with pytest.raises(ProviderError):
+        client.complete(HI, about="sql: again")
+    calls = ledger.calls()
+    assert [(c.visitor, c.about, c.failed) for c in calls] == [
+        ("ana@example.com", "", False),
+        ("9f8e7d6c", "sql: which day?", False),
+        ("9f8e7d6c", "sql: again", True),
+    ]
+    assert calls[0].prompt_tokens and calls[0].completion_tokens and calls[0].latency_s > 0
 
 
 def test_the_limits_come_from_the_secrets_with_safe_defaults() -> None:

@@ -23,19 +23,30 @@ def free_port() -> int:
 
 @contextmanager
 def running_app(
-    env: dict[str, str] | None = None, timeout_s: float = 60, *, root: Path = ROOT, python: str = sys.executable
+    env: dict[str, str] | None = None,
+    timeout_s: float = 60,
+    *,
+    root: Path = ROOT,
+    python: str = sys.executable,
+    port: int | None = None,
 ) -> Iterator[str]:
-    """Yield the app's URL while ``streamlit run app.py`` serves it from ``root``; stop it afterwards."""
-    with running_app_process(env, timeout_s, root=root, python=python) as (url, _process):
+    """Yield the app's URL while ``streamlit run app.py`` serves it from ``root``; stop it afterwards. ``port``:
+    one chosen beforehand (a sign-in's redirect URI names it), else a free one."""
+    with running_app_process(env, timeout_s, root=root, python=python, port=port) as (url, _process):
         yield url
 
 
 @contextmanager
 def running_app_process(
-    env: dict[str, str] | None = None, timeout_s: float = 60, *, root: Path = ROOT, python: str = sys.executable
+    env: dict[str, str] | None = None,
+    timeout_s: float = 60,
+    *,
+    root: Path = ROOT,
+    python: str = sys.executable,
+    port: int | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Like ``running_app``, also yielding the server process (for memory measurements)."""
-    port = free_port()
+    port = port or free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("HUGGINGFACE_", "HF_TOKEN"))}
     environment |= env or {}
     command = [
