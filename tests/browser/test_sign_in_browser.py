@@ -136,6 +136,9 @@ def test_a_signed_in_person_not_on_the_list_keeps_to_their_own_key(
     assert "HuggingFace API key required" in text
     page.get_by_role("button", name="Sign out").wait_for()
     assert_no_secret([page.content()], demo)
+    page.get_by_role("link", name="Endpoints").click()
+    page.get_by_role("tab", name="Compare").wait_for()
+    assert page.get_by_role("tab", name="Usage").count() == 0  # the owner's only
     assert endpoint.requests == []
 
 
