@@ -56,7 +56,7 @@ class ModelClient:
     ) -> None:
         self.settings = settings
         self.state = state or EndpointState()
-        self.policy = policy or RetryPolicy()
+        self.policy = policy or RetryPolicy(max_retries=settings.max_retries)
         self.provider = provider or get_provider(settings.provider)
         self.debug = debug
         self._clients: dict[str, openai.OpenAI] = {}

@@ -14,6 +14,9 @@ import tenacity
 
 from providers.errors import RETRYABLE_STATUSES, error_body
 
+DEFAULT_MAX_RETRIES = 3
+MOST_RETRIES = 10
+
 
 @dataclass(frozen=True)
 class RetryNotice:
@@ -37,10 +40,11 @@ class RetryPolicy:
     (seconds or an HTTP date) or HuggingFace's ``estimated_time`` plus up to ``jitter_s``; without a usable
     hint, tenacity's exponential backoff with jitter from ``base_wait_s``. Never more than ``max_wait_s``.
 
-    The defaults wait about a minute in all (2, 4, 8, 16, 32 s): enough for a serverless model to load; a
-    scaled-to-zero dedicated endpoint is also held by its proxy (``X-Scale-Up-Timeout``) while it starts."""
+    The defaults retry 3 times (2, 4, 8 s: about 15 s in all), as HuggingFace's own clients do; a model that takes
+    longer to load says so with ``Retry-After`` or ``estimated_time``, and a scaled-to-zero dedicated endpoint is
+    held by its proxy (``X-Scale-Up-Timeout``) while it starts. ``HUGGINGFACE_MAX_RETRIES`` changes the count."""
 
-    max_retries: int = 5
+    max_retries: int = DEFAULT_MAX_RETRIES
     base_wait_s: float = 2.0
     max_wait_s: float = 60.0
     jitter_s: float = 1.0

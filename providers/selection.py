@@ -85,6 +85,7 @@ def resolve_selection(selection: Selection, configuration: Configuration) -> Res
         budget=configuration.budget if key.source == "configured" else None,
         endpoint_hidden=hidden,
         scale_up_timeout_s=configuration.scale_up_timeout_s,
+        max_retries=configuration.max_retries,
     )
     try:
         get_provider(selection.provider).base_url(settings)

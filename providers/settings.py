@@ -16,6 +16,7 @@ from providers.endpoint_types import (
     normalize_endpoint_url,
     parse_endpoint_type,
 )
+from providers.retry import DEFAULT_MAX_RETRIES, MOST_RETRIES
 
 API_KEY = "HUGGINGFACE_API_KEY"
 API_KEY_FALLBACK = "HF_TOKEN"
@@ -31,6 +32,7 @@ TOKENS_PER_DAY = "HUGGINGFACE_TOKENS_PER_DAY"
 TOKENS_PER_REQUEST = "HUGGINGFACE_TOKENS_PER_REQUEST"
 CONFIGURED_ENDPOINT = "the configured endpoint"  # what visitors see instead of the owner's endpoint URL
 SCALE_UP_TIMEOUT = "HUGGINGFACE_SCALE_UP_TIMEOUT"
+MAX_RETRIES = "HUGGINGFACE_MAX_RETRIES"  # retries of a 429/5xx/connection failure (providers/retry.py), 0 to 10
 DEFAULT_SCALE_UP_TIMEOUT_S = 300  # seconds a scaled-to-zero dedicated endpoint may take to start: a typical cold start
 
 
@@ -44,6 +46,7 @@ class Configuration:
     model: str | None = None
     budget: BudgetLimits = field(default_factory=BudgetLimits)  # on the owner's token only
     scale_up_timeout_s: int = DEFAULT_SCALE_UP_TIMEOUT_S
+    max_retries: int = DEFAULT_MAX_RETRIES
     owner_token_withheld: str = ""  # why this visitor may not use the owner's token (providers/access.py)
 
 
@@ -82,6 +85,7 @@ def read_configuration(secrets: Mapping[str, Any] | None, environ: Mapping[str, 
         model=lookup(MODEL),
         budget=budget,
         scale_up_timeout_s=whole_number(lookup(SCALE_UP_TIMEOUT), DEFAULT_SCALE_UP_TIMEOUT_S),
+        max_retries=min(whole_number(lookup(MAX_RETRIES), DEFAULT_MAX_RETRIES), MOST_RETRIES),
     )
 
 
@@ -99,6 +103,7 @@ class ProviderSettings:
     budget: BudgetLimits | None = None  # the owner's token: calls spend the visitor's budget (providers/budget.py)
     endpoint_hidden: bool = False  # the owner's configured URL: shown to visitors as "the configured endpoint"
     scale_up_timeout_s: int = DEFAULT_SCALE_UP_TIMEOUT_S  # a dedicated endpoint's proxy holds requests this long
+    max_retries: int = DEFAULT_MAX_RETRIES  # of a 429/5xx/connection failure, with backoff (providers/retry.py)
 
     @property
     def secrets(self) -> tuple[str, ...]:

@@ -16,7 +16,8 @@ from providers.errors import ProviderError
 from providers.health import run_health_check
 from providers.huggingface import HuggingFaceProvider
 from providers.retry import RetryNotice, RetryPolicy
-from providers.settings import ProviderSettings
+from providers.selection import Selection, resolve_selection
+from providers.settings import ProviderSettings, read_configuration
 from tests.conftest import FAST_RETRIES
 from tests.support.fake_endpoint import FakeEndpoint
 
@@ -43,19 +44,35 @@ def test_a_plain_completion_reports_text_model_and_usage(endpoint: FakeEndpoint)
     assert request.headers["authorization"] == f"Bearer {TOKEN}"
 
 
-def test_503_is_retried_five_times_over_about_a_minute_then_explained(endpoint: FakeEndpoint) -> None:
+def test_503_is_retried_three_times_with_exponential_backoff_then_explained(endpoint: FakeEndpoint) -> None:
     endpoint.fail_always(503, body={"error": "Model is currently loading"})
     notices: list[RetryNotice] = []
-    waits: list[float] = []  # the default policy's decisions, not slept: a cold start needs a minute, not seconds
+    waits: list[float] = []  # the default policy's decisions, not slept
     with pytest.raises(ProviderError) as caught:
         client_for(endpoint, policy=RetryPolicy(sleep=waits.append)).complete(ASK, on_retry=notices.append)
-    assert len(endpoint.chat_requests()) == 6
+    assert len(endpoint.chat_requests()) == 4
     assert str(caught.value).startswith("Model loading or overloaded (HTTP 503)")
     assert "currently loading" in str(caught.value)
-    assert [n.attempt for n in notices] == [1, 2, 3, 4, 5]
-    assert str(notices[0]).startswith("Model is loading (cold start) or overloaded — retry 1 of 5 in")
-    assert all(base <= wait <= base + 1 for base, wait in zip([2, 4, 8, 16, 32], waits, strict=True))
-    assert sum(waits) >= 62
+    assert [n.attempt for n in notices] == [1, 2, 3]
+    assert str(notices[0]).startswith("Model is loading (cold start) or overloaded — retry 1 of 3 in")
+    assert all(base <= wait <= base + 1 for base, wait in zip([2, 4, 8], waits, strict=True))
+
+
+def test_the_owner_sets_how_many_retries_and_the_client_follows(endpoint: FakeEndpoint) -> None:
+    configured = read_configuration({"HUGGINGFACE_MAX_RETRIES": "1", "HUGGINGFACE_API_KEY": TOKEN}, {})
+    assert configured.max_retries == 1
+    assert read_configuration({"HUGGINGFACE_MAX_RETRIES": "99"}, {}).max_retries == 10  # at most 10
+    assert read_configuration({"HUGGINGFACE_MAX_RETRIES": "many"}, {}).max_retries == 3  # the default
+    resolved = resolve_selection(
+        Selection(EndpointType.DEDICATED, endpoint.url, "hf_TypedKey00000000001", "tgi"), configured
+    )
+    assert resolved.settings is not None and resolved.settings.max_retries == 1
+    endpoint.fail_always(503, body={"error": "Model is currently loading"})
+    client = ModelClient(resolved.settings)
+    client.policy = RetryPolicy(max_retries=client.policy.max_retries, sleep=lambda _s: None)
+    with pytest.raises(ProviderError):
+        client.complete(ASK)
+    assert len(endpoint.chat_requests()) == 2
 
 
 def test_a_cold_start_recovers_after_retries_and_counts_them(endpoint: FakeEndpoint) -> None:
