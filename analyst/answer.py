@@ -161,15 +161,20 @@ class Answer:
         return all(c.prompt_tokens is not None and c.completion_tokens is not None for c in self.calls)
 
     def describe_cost(self) -> str:
-        """One quiet line: which model, how long the whole answer took, how many calls and tokens."""
+        """One quiet line: which model, how the answer ended and after how long, how many calls and tokens (a call
+        whose tokens the endpoint did not report is said to be so, the others still count)."""
         calls = f"{len(self.calls)} model call{'' if len(self.calls) == 1 else 's'}"
-        tokens = (
-            f"{self.prompt_tokens:,} in + {self.completion_tokens:,} out tokens"
-            if self.tokens_reported
-            else "tokens not reported by the endpoint"
-        )
+        unreported = sum(c.prompt_tokens is None or c.completion_tokens is None for c in self.calls)
+        if unreported == len(self.calls):
+            tokens = "tokens not reported by the endpoint"
+        else:
+            tokens = f"{self.prompt_tokens:,} in + {self.completion_tokens:,} out tokens"
+            if unreported:
+                whose = "1 call's" if unreported == 1 else f"{unreported} calls'"
+                tokens += f" ({whose} tokens not reported)"
         retries = f" · {self.retries} {'retry' if self.retries == 1 else 'retries'}" if self.retries else ""
-        return f"{self.model} · answered in {self.total_s:.1f} s · {calls} · {tokens}{retries}"
+        ended = "stopped after" if self.stopped else "failed after" if self.error else "answered in"
+        return f"{self.model} · {ended} {self.total_s:.1f} s · {calls} · {tokens}{retries}"
 
 
 @dataclass(frozen=True)

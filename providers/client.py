@@ -101,8 +101,9 @@ class ModelClient:
         return self.provider.fallback_model(model) if self.using_fallback else model
 
     def slow_start_hint(self) -> str | None:
-        """What a long wait for the first reply may mean with these settings."""
-        return self.provider.slow_start_hint(self.settings)
+        """What a long wait for the first reply may mean with these settings, once the endpoint said it was
+        loading."""
+        return self.provider.slow_start_hint(self.settings, self.base_url() in self.state.loading_urls)
 
     # Calls ---------------------------------------------------------------------------------
     def list_models(self, on_retry: RetryCallback | None = None) -> list[str]:
@@ -297,6 +298,8 @@ class ModelClient:
             try:
                 result = call(client, model_id)
             except Exception as error:
+                if getattr(error, "status_code", None) == 503:
+                    self.state.loading_urls.add(self.base_url())
                 self._log(
                     method,
                     path,
@@ -306,6 +309,7 @@ class ModelClient:
                     model_id,
                 )
                 raise
+            self.state.loading_urls.discard(self.base_url())
             self._log(method, path, "200", started, attempt_number[0], model_id)
             return result
 

@@ -20,6 +20,7 @@ class EndpointState:
     notices: list[str] = field(default_factory=list)
     auto_models: dict[str, str] = field(default_factory=dict)
     account: VisitorAccount | None = None  # whose budget calls on the owner's token spend (None: no budget)
+    loading_urls: set[str] = field(default_factory=set)  # base URLs that answered 503 and not answered since
 
     def pop_notices(self) -> list[str]:
         notices, self.notices = self.notices, []

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from providers.endpoint_types import (
     ROUTER_BASE_URL,
@@ -142,10 +144,15 @@ class HuggingFaceProvider(Provider):
             return {SCALE_UP_HEADER: str(settings.scale_up_timeout_s)}
         return {}
 
-    def slow_start_hint(self, settings: ProviderSettings) -> str | None:
-        if settings.endpoint_type is EndpointType.DEDICATED and settings.scale_up_timeout_s:
-            return SCALE_UP_HINT.format(seconds=settings.scale_up_timeout_s)
-        return None
+    def slow_start_hint(self, settings: ProviderSettings, said_loading: bool) -> str | None:
+        """The scale-up hint, only once the endpoint said it was loading: never for a warm endpoint, and never for
+        one on this machine (no HuggingFace proxy holds its requests)."""
+        if not said_loading or settings.endpoint_type is not EndpointType.DEDICATED or not settings.scale_up_timeout_s:
+            return None
+        host = (urlsplit(settings.endpoint_url or "").hostname or "").lower()
+        if host == "localhost" or _is_loopback(host):
+            return None
+        return SCALE_UP_HINT.format(seconds=settings.scale_up_timeout_s)
 
     def offered_models(self, endpoint_type: str) -> list[str] | None:
         if parse_endpoint_type(endpoint_type) is not EndpointType.INFERENCE_PROVIDERS:
@@ -181,3 +188,10 @@ class HuggingFaceProvider(Provider):
 
 
 HUGGINGFACE = HuggingFaceProvider()
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -35,8 +35,9 @@ class Provider:
         """Headers every chat request carries for these settings (beside the person's own)."""
         return {}
 
-    def slow_start_hint(self, settings: ProviderSettings) -> str | None:
-        """What a long wait for the first reply may mean, for the page to say."""
+    def slow_start_hint(self, settings: ProviderSettings, said_loading: bool) -> str | None:
+        """What a long wait for the first reply may mean, for the page to say; ``said_loading``: the endpoint
+        answered "loading" (503) and has not answered since."""
         return None
 
     def trusted_base_urls(self) -> set[str]:

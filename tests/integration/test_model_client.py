@@ -364,7 +364,25 @@ def test_other_endpoint_types_do_not_send_the_scale_up_header(endpoint: FakeEndp
     ModelClient(settings, policy=FAST_RETRIES, provider=provider).complete(ASK)
     assert "x-scale-up-timeout" not in endpoint.chat_requests()[0].headers
     assert ModelClient(settings, provider=provider).slow_start_hint() is None
-    assert "holds the request for up to 300 s" in (client_for(endpoint).slow_start_hint() or "")
+
+
+def test_the_cold_start_hint_is_said_only_after_the_endpoint_said_it_was_loading(endpoint: FakeEndpoint) -> None:
+    """Real use: every slow answer of a warm endpoint (a small model on CPU) said "may be starting"."""
+    client = client_for(endpoint)
+    client.complete(ASK)
+    assert client.slow_start_hint() is None  # warm
+    endpoint.fail_next(1, 503, body={"error": "Model is currently loading"})
+    client.complete(ASK)
+    assert client.base_url() not in client.state.loading_urls  # answered since: warm again
+    endpoint.fail_always(503, body={"error": "Model is currently loading"})
+    with pytest.raises(ProviderError):
+        client.complete(ASK)
+    assert client.base_url() in client.state.loading_urls
+    assert client.slow_start_hint() is None  # on this machine no HuggingFace proxy holds a request
+    provider = HuggingFaceProvider()
+    hosted = ProviderSettings(EndpointType.DEDICATED, "m", endpoint_url="https://x.endpoints.huggingface.cloud")
+    assert "holds the request for up to 300 s" in (provider.slow_start_hint(hosted, said_loading=True) or "")
+    assert provider.slow_start_hint(hosted, said_loading=False) is None
 
 
 def test_a_paused_endpoint_says_how_to_resume_it(endpoint: FakeEndpoint) -> None:

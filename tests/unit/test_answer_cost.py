@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analyst.answer import ATTACHMENT_MARK, Answer, CallRecord, TextPart, conversation_totals
+from analyst.answer import ATTACHMENT_MARK, Answer, CallRecord, ErrorPart, TextPart, conversation_totals
 
 
 def call(
@@ -21,6 +21,15 @@ def test_the_line_names_model_time_calls_tokens_and_retries() -> None:
 def test_tokens_an_endpoint_did_not_report_are_not_shown_as_zero() -> None:
     answer = Answer("q", [], [call("sql", None, None)], total_s=1.0)
     assert answer.describe_cost().endswith("1 model call · tokens not reported by the endpoint")
+
+
+def test_one_call_without_tokens_does_not_hide_the_others_and_the_line_says_how_the_answer_ended() -> None:
+    answer = Answer("q", [], [call("sql", 600, 40), call("insight", None, None)], total_s=3.0)
+    assert answer.describe_cost().endswith("2 model calls · 600 in + 40 out tokens (1 call's tokens not reported)")
+    answer.stopped = True
+    assert " · stopped after 3.0 s · " in answer.describe_cost()
+    failed = Answer("q", [ErrorPart("The endpoint answered 500")], [call("sql", 10, 1)], total_s=1.0)
+    assert " · failed after 1.0 s · " in failed.describe_cost()
 
 
 def test_the_session_total_counts_questions_not_attached_files() -> None:
