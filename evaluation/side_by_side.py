@@ -29,18 +29,33 @@ class Outcome:
     answer: Answer
     seconds: float
     same_as: list[str] | None = None  # labels of other contenders with an equal result
+    ran: bool = True  # False: not configured, so never asked
 
     @property
     def ok(self) -> bool:
-        return self.answer.error is None and self.answer.table is not None
+        return self.ran and self.answer.error is None and self.answer.table is not None
+
+
+def verdict(outcome: Outcome, outcomes: list[Outcome]) -> tuple[str, str]:
+    """("same" | "differs" | "alone" | "failed" | "not run", the words to show) for one outcome among all."""
+    if not outcome.ran:
+        return "not run", f"Not run: {outcome.answer.error or 'not configured'}"
+    if not outcome.ok:
+        return "failed", outcome.answer.error or "No result"
+    if outcome.same_as:
+        return "same", f"Same result as {', '.join(outcome.same_as)}"
+    others = [o.label for o in outcomes if o is not outcome and o.ok]
+    if not others:
+        return "alone", "No other result to compare with"
+    return "differs", f"Result differs from {', '.join(others)}"
 
 
 def _run_one(question: str, contender: Contender, db: SessionDatabase, options: PipelineOptions) -> Outcome:
     started = time.perf_counter()
     if contender.client is None:
         answer = Answer(question, [ErrorPart(contender.problem or "Not configured.")])
-    else:
-        answer = answer_question(question, [], db, contender.client, options)
+        return Outcome(contender.label, answer, 0.0, ran=False)
+    answer = answer_question(question, [], db, contender.client, options)
     return Outcome(contender.label, answer, time.perf_counter() - started)
 
 

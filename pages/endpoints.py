@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analyst.model_text import escape_markdown
-from evaluation.side_by_side import Outcome, run_comparison
+from evaluation.side_by_side import Outcome, run_comparison, verdict
 from providers.endpoint_types import EndpointType
 from providers.errors import ProviderError
 from providers.health import run_health_check
@@ -109,13 +109,11 @@ with compare_tab:
             with column, st.container(border=True):
                 answer = outcome.answer
                 st.markdown(f"**{outcome.label}** · {escape_markdown(answer.model or 'no model')}")
-                if answer.error:
-                    st.error(escape_markdown(answer.error))
+                kind, words = verdict(outcome, outcomes)
+                shown = {"same": st.success, "differs": st.warning, "failed": st.error}.get(kind, st.info)
+                shown(escape_markdown(words))
+                if kind in ("failed", "not run"):
                     continue
-                if outcome.same_as:
-                    st.success(f"Same result as {', '.join(outcome.same_as)}")
-                elif outcome.ok:
-                    st.warning("Result differs from the others")
                 tokens = answer.prompt_tokens + answer.completion_tokens
                 st.caption(f"{answer.model_seconds:.2f} s model time · {tokens:,} tokens · {answer.retries} retries")
                 if answer.final_sql:

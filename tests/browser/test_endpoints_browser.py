@@ -52,7 +52,8 @@ def test_compare_two_endpoints_in_the_browser(page, endpoint: FakeEndpoint, seco
         key_boxes.nth(1).fill("hf_BrowserCompareB00001")
         key_boxes.nth(1).press("Enter")
         page.get_by_role("button", name="Compare", exact=True).click()
-        page.get_by_text("Result differs from the others").nth(1).wait_for()
+        page.get_by_text("Result differs from A").wait_for()
+        page.get_by_text("Result differs from B").wait_for()
         page.get_by_text("GROUP BY 1").first.wait_for(state="attached")
         page.screenshot(path=str(ARTIFACTS / "endpoints-compare.png"), full_page=True)
     assert second_endpoint.chat_requests()[0].headers["authorization"] == "Bearer hf_BrowserCompareB00001"

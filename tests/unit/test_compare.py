@@ -46,3 +46,20 @@ def test_a_time_with_a_zone_is_the_same_instant_in_utc() -> None:
     zoned = pd.DataFrame({"day": pd.to_datetime(["2023-03-01 00:00"]).tz_localize("UTC"), "n": [3]})
     plain = pd.DataFrame({"day": [datetime.date(2023, 3, 1)], "n": [3]})
     assert results_equal(zoned, plain)
+
+
+def test_a_configuration_that_did_not_run_is_not_run_and_the_other_has_nothing_to_differ_from() -> None:
+    from analyst.answer import Answer, ErrorPart, TablePart
+    from evaluation.side_by_side import Outcome, mark_equal_results, verdict
+
+    table = TablePart(pd.DataFrame({"n": [1]}), 1, "SELECT 1 AS n")
+    ran = Outcome("A", Answer("q", [table]), 1.0)
+    idle = Outcome("B", Answer("q", [ErrorPart("Enter an API key")]), 0.0, ran=False)
+    outcomes = [ran, idle]
+    mark_equal_results(outcomes)
+    assert verdict(idle, outcomes) == ("not run", "Not run: Enter an API key")
+    assert verdict(ran, outcomes) == ("alone", "No other result to compare with")
+    other = Outcome("C", Answer("q", [TablePart(pd.DataFrame({"n": [2]}), 1, "SELECT 2 AS n")]), 1.0)
+    outcomes = [ran, idle, other]
+    mark_equal_results(outcomes)
+    assert verdict(ran, outcomes) == ("differs", "Result differs from C")
