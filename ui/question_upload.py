@@ -70,6 +70,12 @@ def stop_score(reason: str) -> None:
         run.stop(reason)
 
 
+def forget_score() -> None:
+    """Other questions: the score of the ones before stops, and its report goes (it was about other questions)."""
+    stop_score(OTHER_QUESTIONS)
+    state.store_result(state.ACCURACY_REPORT, None)
+
+
 def start_score(client: ModelClient, questions: list[EvalQuestion]) -> ScoreRun:
     """A new score of ``questions`` in the background; the session's previous one, if still running, stops."""
     stop_score(OTHER_QUESTIONS)
@@ -124,10 +130,10 @@ def render_score(client: ModelClient | None, questions: list[EvalQuestion]) -> N
 # The questions -----------------------------------------------------------------------------------------------
 def checked_upload(file_id: str, data: bytes) -> list[EvalQuestion] | QuestionFileError:
     """The uploaded file's questions or what is wrong with it, worked out once per upload (reruns reuse it). A new
-    file stops the score of the questions before it."""
+    file stops the score of the questions before it and clears its report."""
     kept = state.result(state.UPLOADED_QUESTIONS)
     if kept is None or kept[0] != file_id:
-        stop_score(OTHER_QUESTIONS)
+        forget_score()
         try:
             outcome: list[EvalQuestion] | QuestionFileError = read_questions_file(data)
         except QuestionFileError as error:
@@ -148,7 +154,7 @@ def render_question_choice() -> tuple[list[EvalQuestion], str]:
     )
     if uploaded is None:
         if state.result(state.UPLOADED_QUESTIONS) is not None:  # the file was removed: back to the bundled set
-            stop_score(OTHER_QUESTIONS)
+            forget_score()
             state.store_result(state.UPLOADED_QUESTIONS, None)
         questions = load_questions()
         return questions, (

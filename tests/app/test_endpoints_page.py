@@ -13,7 +13,7 @@ from tests.support.apptest import configure_dedicated, open_app, texts
 from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.score import settle_score
 from tests.support.scripted_model import ScriptedModel, fenced
-from ui.state import QUESTIONS_UPLOAD
+from ui.state import ACCURACY_REPORT, QUESTIONS_UPLOAD
 
 TOKEN = "hf_EndpointsPage00000001"
 BY_TYPE = 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1'
@@ -153,12 +153,27 @@ def test_a_running_score_shows_progress_and_stops_on_stop(endpoint: FakeEndpoint
     assert not at.get("progress")
 
 
-def test_a_new_upload_stops_the_running_score(endpoint: FakeEndpoint) -> None:
+def test_a_new_upload_stops_the_running_score_and_clears_its_report(endpoint: FakeEndpoint) -> None:
     at = started_slow_score(endpoint)
+    running = at.session_state[ACCURACY_REPORT]
     at.file_uploader(key=QUESTIONS_UPLOAD).set_value(("mine.json", sound_file(), "application/json")).run()
-    at = settle_score(at)
-    assert texts(at.warning)[0].startswith("Stopped: other questions were chosen.")
+    assert running.join(30) and running.status().message.startswith("Stopped: other questions were chosen.")
+    at.run()
     assert "2 questions from mine.json." in " ".join(texts(at.caption))
+    assert not at.metric and not at.dataframe and not at.warning  # nothing of the other questions' score stays
+    assert not next(b for b in at.button if b.label == "Run accuracy score").disabled
+
+
+def test_a_finished_report_goes_when_another_file_is_chosen(endpoint: FakeEndpoint) -> None:
+    endpoint.responder = ScriptedModel(default=fenced("SELECT count(*) FROM earthquakes"))
+    at = endpoints_page(endpoint)
+    at.file_uploader(key=QUESTIONS_UPLOAD).set_value(("mine.json", sound_file(), "application/json")).run()
+    at = settle_score(click(at, "Run accuracy score"))
+    assert {m.label for m in at.metric} >= {"Execution accuracy"}
+    items = [{"id": "x1", "question": "How many?", "reference_sql": "SELECT 1"}]
+    at.file_uploader(key=QUESTIONS_UPLOAD).set_value(("other.json", json.dumps(items).encode(), "application/json"))
+    at.run()
+    assert not at.metric and "1 question from other.json." in " ".join(texts(at.caption))
 
 
 def test_a_refused_upload_names_the_limit_it_passes(endpoint: FakeEndpoint) -> None:
