@@ -13,6 +13,7 @@ from sandbox.database import QueryError
 from sources.bundled import EARTHQUAKES_TABLE
 from sources.file_types import ACCEPTED_TYPES
 from sources.samples import sample_dataset_names
+from suggestions.questions import question_about_table
 from ui import data, state
 from ui.navigation import CHAT_PAGE, run_inside_app
 
@@ -45,7 +46,7 @@ with tables_tab:
                 st.dataframe(first_rows, hide_index=True)
             with st.container(horizontal=True):
                 if st.button("Ask about this table", key=f"ask_{info.name}"):
-                    state.ask(f"What does the {info.name} table contain? Show a few key figures.")
+                    state.ask(*question_about_table(database, info.name))
                     st.switch_page(CHAT_PAGE)
                 if info.name != EARTHQUAKES_TABLE and st.button("Remove table", key=f"drop_{info.name}"):
                     database.drop_table(info.name)

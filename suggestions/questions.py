@@ -25,6 +25,8 @@ from sources.bundled import EARTHQUAKES_TABLE
 from suggestions.query_shape import QueryRewriter, QueryShape, column_names, read_query_shape, result_name
 from suggestions.table_roles import TableRoles, TimeColumn, table_roles
 
+TIME_WORDS = {"time", "date", "day", "week", "month", "quarter", "year", "hour", "timestamp", "datetime", "period"}
+
 STARTERS = 6
 PER_TABLE = 6
 FOLLOW_UPS = 3
@@ -177,10 +179,11 @@ class _Starters:
             return None
         name, t = self.time.name, quote_identifier(self.time.name)
         event = not self.noun.startswith("rows of ") and name.lower() in ("time", "date", "timestamp", "datetime")
+        plain = name.lower().replace("_", " ") in TIME_WORDS  # "per day", never "per day of day"
         question = (
             f"How many {self.noun} happened each {self.grain}?"
             if event
-            else f"How many {self.noun} are there per {self.grain} of {name}?"
+            else f"How many {self.noun} are there per {self.grain}{'' if plain else f' of {name}'}?"
         )
         key = _truncated(self.grain, name)
         sql = f"SELECT {key}, count(*) AS n FROM {self.tbl} WHERE {t} IS NOT NULL GROUP BY 1 ORDER BY 1"
@@ -290,6 +293,15 @@ def table_starters(db: SessionDatabase, table: str) -> list[Suggestion]:
     if key not in _SHARED_STARTERS:
         _SHARED_STARTERS[key] = build()
     return _SHARED_STARTERS[key]
+
+
+def question_about_table(db: SessionDatabase, table: str) -> tuple[str, str]:
+    """What "Ask about this table" asks: the table's first starter, a concrete question with the SQL the app checked
+    (small models answer "show a few key figures" badly), else its row count asked of the model."""
+    starters = table_starters(db, table)
+    if starters:
+        return starters[0].question, starters[0].sql
+    return f"How many rows does the {table} table have?", ""
 
 
 def starter_questions(db: SessionDatabase, limit: int = STARTERS) -> list[Suggestion]:

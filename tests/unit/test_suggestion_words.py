@@ -50,3 +50,20 @@ def test_only_short_one_line_text_without_quotes_is_named_in_a_question() -> Non
     assert askable_value(" padded") is None
     assert askable_value("") is None
     assert askable_value(4.5) is None
+
+
+def test_a_time_column_named_like_its_grain_is_not_named_twice() -> None:
+    """Real use: "How many rows are there per day of day?" over a table whose time column is called day."""
+    import pandas as pd
+
+    from sandbox.database import SessionDatabase
+    from suggestions.questions import question_about_table, table_starters
+
+    db = SessionDatabase(load_bundled=False)
+    db.add_table("daily", pd.DataFrame({"day": pd.date_range("2024-01-01", periods=90), "sales": range(90)}))
+    db.add_table("readings", pd.DataFrame({"taken_at": pd.date_range("2024-01-01", periods=90, freq="h")}))
+    daily = [s.question for s in table_starters(db, "daily")]
+    assert not [q for q in daily if "of day" in q] and any(q.endswith("per day?") for q in daily)
+    assert any("per day of taken_at" in s.question for s in table_starters(db, "readings"))
+    question, sql = question_about_table(db, "daily")
+    assert question in daily and db.run_query(sql).total_rows > 0
