@@ -44,7 +44,7 @@ BOUND = re.compile(
     r"|minimum|maximum|total|together|combined|in all|sum|range|ranged|ranging|from)\b",
     re.IGNORECASE,
 )
-# A chart the insight names, and the kinds of chart (``analyst.charts``) that are it.
+# A chart the insight names, and the kinds of chart (``charts.choice``) that are it.
 CHARTS = [
     (re.compile(r"\bmap\b", re.IGNORECASE), {"map"}),
     (re.compile(r"\bline (?:chart|graph|plot)\b", re.IGNORECASE), {"line", "area"}),

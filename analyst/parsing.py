@@ -14,6 +14,8 @@ from typing import Any
 
 import duckdb
 
+from charts.hint import ChartHint
+
 FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 THINK = re.compile(r"<think>.*?(?:</think>|\Z)", re.DOTALL | re.IGNORECASE)
 CHART_LINE = re.compile(r"^\s*[*_`]*chart[*_`]*\s*:[*_`]*\s*(.+)$", re.IGNORECASE | re.MULTILINE)
@@ -22,16 +24,6 @@ SQL_FIELDS = ("sql", "query", "sql_query", "SQL", "statement", "duckdb")
 NON_SQL_LABELS = {"python", "py", "json", "text", "markdown", "md", "bash", "sh", "csv", "vega", "vega-lite"}
 MARKS = {"bar", "line", "point", "scatter", "area", "map", "none", "tick", "rect", "circle", "arc", "pie"}
 TRAILING_MARK = re.compile(r"\s+(" + "|".join(sorted(MARKS - {"none"})) + r")\s*;?\s*$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class ChartHint:
-    """A chart suggestion in the short form the prompt asks for."""
-
-    mark: str
-    x: str | None = None
-    y: str | None = None
-    color: str | None = None
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ from analyst.answer import (
     TablePart,
     TextPart,
 )
-from analyst.charts import TIME_PARTS, build_chart
 from analyst.column_fix import ColumnFix, suggest_column_fix
 from analyst.data_time import anchor_clock, covered
 from analyst.insight import build_result_summary
@@ -48,6 +47,7 @@ from analyst.spatial_fix import SpatialFix, suggest_spatial_fix
 from analyst.sql_description import AGGREGATES, describe_sql
 from analyst.value_fix import ValueFix, suggest_column_by_value, suggest_value_fix
 from analyst.year_fix import YearFix, suggest_year_fix
+from charts.choice import TIME_PARTS, build_chart
 from providers.client import Completion, ModelClient, StopRequested
 from providers.errors import ProviderError
 from providers.retry import RetryNotice

@@ -13,8 +13,8 @@ import re
 from dataclasses import replace
 
 from analyst.answer import DONE, RIGHT, Answer, ChartPart
-from analyst.chart_roles import column_roles
 from analyst.prompt_context import SchemaContext
+from charts.roles import column_roles
 
 Example = tuple[str, str, str]  # (question, SQL, chart line), as SchemaContext.examples holds them
 

@@ -1,4 +1,4 @@
-"""Draw the chart gallery (``exports.gallery``) into one PNG for the README: ``python -m bench.gallery``."""
+"""Draw the chart gallery (``charts.gallery``) into one PNG for the README: ``python -m bench.gallery``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PIL import Image  # installed with Streamlit; used only by this docs tool
 
-from exports.gallery import gallery_charts
+from charts.gallery import gallery_charts
 from exports.images import build_chart_png
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 
 from analyst.answer import Answer, ChartPart, ErrorPart, MetricPart, NoticePart, Part, SqlPart, TextPart
-from analyst.charts import build_chart
 from analyst.pipeline import NO_ROWS, build_table_part, metric_column, safe_part
+from charts.choice import build_chart
 from conversations.share_link import SharedLink
 from sandbox.database import QueryError, SessionDatabase
 from sandbox.guard import tables_read

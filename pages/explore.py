@@ -4,10 +4,10 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from analyst.charts import build_chart
 from analyst.model_text import escape_markdown
-from analyst.parsing import ChartHint
 from analyst.profile import profile_table
+from charts.choice import build_chart
+from charts.hint import ChartHint
 from exports.csv_safety import build_csv
 from sandbox.database import QueryError
 from sources.bundled import EARTHQUAKES_TABLE

@@ -17,8 +17,8 @@ import duckdb
 import pandas as pd
 
 from analyst.answer import Answer
-from analyst.chart_roles import column_roles, time_grain
 from analyst.schema import quote_identifier, quote_literal
+from charts.roles import column_roles, time_grain
 from sandbox.database import QueryError, SessionDatabase
 from sandbox.syntax_tree import Tree, walk
 from sources.bundled import EARTHQUAKES_TABLE

@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from analyst.chart_roles import coordinates, is_time_part
 from analyst.schema import IDENTIFIER_SHARE, NUMERIC, SAMPLE_ROWS, quote_identifier
+from charts.roles import coordinates, is_time_part
 from sandbox.database import SessionDatabase
 
 CATEGORY_MAX = 30  # distinct values of a category: few enough to compare each one

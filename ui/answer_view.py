@@ -24,11 +24,11 @@ from analyst.answer import (
     TablePart,
     TextPart,
 )
-from analyst.chart_selection import select_rows, selection_names
-from analyst.charts import HINT_NOT_USED
 from analyst.model_text import escape_markdown, prose_markdown
+from charts.choice import HINT_NOT_USED
 from exports.csv_safety import build_csv
 from ui import state
+from ui.chart_selection import select_rows, selection_names
 from ui.navigation import ENDPOINTS_PAGE
 
 if TYPE_CHECKING:

@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 import vl_convert
 
-from analyst.charts import build_chart
-from analyst.parsing import ChartHint, parse_reply
+from analyst.parsing import parse_reply
+from charts.choice import build_chart
+from charts.hint import ChartHint
 from sandbox.database import SessionDatabase
 
 EVIL = "https://evil.example"

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from analyst.charts import CHART_RULES, ChartChoice
-from exports.gallery import GALLERY, gallery_charts
+from charts.choice import CHART_RULES, ChartChoice
+from charts.gallery import GALLERY, gallery_charts
 from exports.images import build_chart_png
 from tests.support.browser import ROOT
 

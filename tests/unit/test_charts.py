@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 import vl_convert
 
-from analyst.chart_selection import select_rows, selection_names
-from analyst.charts import build_chart
-from analyst.parsing import ChartHint
+from charts.choice import build_chart
+from charts.hint import ChartHint
 from sandbox.database import SessionDatabase
+from ui.chart_selection import select_rows, selection_names
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,17 @@ from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ["analyst", "conversations", "suggestions", "sandbox", "sources", "providers", "exports", "evaluation"]
+PACKAGES = [
+    "analyst",
+    "charts",
+    "conversations",
+    "suggestions",
+    "sandbox",
+    "sources",
+    "providers",
+    "exports",
+    "evaluation",
+]
 APP_FOLDERS = [*PACKAGES, "ui", "pages"]
 
 

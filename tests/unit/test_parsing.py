@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from analyst.parsing import ChartHint, parse_reply
+from analyst.parsing import parse_reply
 from analyst.prompts import repair_hint
+from charts.hint import ChartHint
 
 REPLIES: list[tuple[str, str | None]] = [
     ("```sql\nSELECT count(*) FROM earthquakes;\n```", "SELECT count(*) FROM earthquakes"),

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from analyst.chart_marks import PICK, SELECTIONS, SPAN
+from charts.marks import PICK, SELECTIONS, SPAN
 
 
 def selection_names(spec: Mapping[str, Any] | None) -> list[str]:

@@ -14,7 +14,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from analyst.chart_marks import (
+from charts.hint import ChartHint
+from charts.marks import (
     MAX_COLOR_VALUES,
     category_bars,
     channel,
@@ -28,8 +29,7 @@ from analyst.chart_marks import (
     tooltips,
     two_category_chart,
 )
-from analyst.chart_roles import TIME_PARTS, Roles, column_roles, is_numeric, is_temporal
-from analyst.parsing import ChartHint
+from charts.roles import TIME_PARTS, Roles, column_roles, is_numeric, is_temporal
 
 __all__ = ["CHART_RULES", "TIME_PARTS", "ChartChoice", "build_chart"]
 

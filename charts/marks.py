@@ -13,7 +13,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from analyst.chart_roles import (
+from charts.roles import (
     TimeGrain,
     is_numeric,
     is_temporal,

@@ -5,7 +5,7 @@ tests render every shape and check its spec.
 
 from __future__ import annotations
 
-from analyst.charts import ChartChoice, build_chart
+from charts.choice import ChartChoice, build_chart
 from sandbox.database import SessionDatabase
 
 YEARS = "SELECT make_date(y, 1, 1) AS year, 100 + y % 7 * 10 AS n FROM range(2012, 2019) t(y)"
