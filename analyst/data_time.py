@@ -65,9 +65,14 @@ def data_span(
     return (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
 
 
+def span_of(sql: str, db: SessionDatabase) -> tuple[datetime.datetime, datetime.datetime] | None:
+    """When the data of the tables ``sql`` reads begins and ends (None: they hold no time)."""
+    return data_span(read_tables(parse_tree(sql, db.internal_query)), db)
+
+
 def covered(sql: str, db: SessionDatabase) -> str:
     """ "The data covers 2018-01-31 to 2018-02-07." for the tables ``sql`` reads, or "" when they hold no time."""
-    span = data_span(read_tables(parse_tree(sql, db.internal_query)), db)
+    span = span_of(sql, db)
     return f"The data covers {span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}." if span else ""
 
 

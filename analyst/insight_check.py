@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 import pandas as pd
+
+from charts.roles import with_numbers
 
 NUMBER = re.compile(r"(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*%|(?:st|nd|rd|th)\b)?")
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n+")
@@ -80,7 +81,7 @@ class ResultFacts:
     _texts: list[tuple[str, int]] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
-        self.frame = _with_numbers(self.frame)
+        self.frame = with_numbers(self.frame)
         frame = self.frame.head(5000)
         texts = [
             (str(value).lower(), int(position))
@@ -90,21 +91,6 @@ class ResultFacts:
             if isinstance(value, str) and len(value.strip()) > 1
         ]
         self._texts = sorted(texts, key=lambda item: -len(item[0]))
-
-
-def _with_numbers(frame: pd.DataFrame) -> pd.DataFrame:
-    """Columns of Python numbers (DuckDB's HUGEINT sums and DECIMALs arrive as ``Decimal`` objects) as floats."""
-    converted = {}
-    for column in frame.columns:
-        series = frame[column]
-        values = series.dropna()
-        if series.dtype == object and len(values) and all(_is_number(v) for v in values.head(5000)):
-            converted[column] = pd.to_numeric(series, errors="coerce").astype(float)
-    return frame.assign(**converted) if converted else frame
-
-
-def _is_number(value: object) -> bool:
-    return not isinstance(value, bool) and isinstance(value, int | float | Decimal)
 
 
 def _value(token: str) -> float:

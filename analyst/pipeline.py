@@ -26,7 +26,7 @@ from analyst.answer import (
     TextPart,
 )
 from analyst.column_fix import ColumnFix, suggest_column_fix
-from analyst.data_time import anchor_clock, covered
+from analyst.data_time import anchor_clock, covered, span_of
 from analyst.insight import build_result_summary
 from analyst.insight_check import Problem, ResultFacts, grouped_outputs, supported_text, unsupported
 from analyst.model_text import remove_remote_content
@@ -48,6 +48,7 @@ from analyst.sql_description import AGGREGATES, describe_sql
 from analyst.value_fix import ValueFix, suggest_column_by_value, suggest_value_fix
 from analyst.year_fix import YearFix, suggest_year_fix
 from charts.choice import TIME_PARTS, build_chart
+from charts.roles import with_numbers
 from providers.client import Completion, ModelClient, StopRequested
 from providers.errors import ProviderError
 from providers.retry import RetryNotice
@@ -86,8 +87,9 @@ MAX_COLUMN_FIXES = 3  # corrected column names per attempt
 
 
 def metric_column(frame: Any) -> str:
-    """The value a one-row result is about: its last numeric column that is not a date part."""
-    numbers = [str(c) for c in frame.select_dtypes("number").columns]
+    """The value a one-row result is about: its last numeric column that is not a date part (a HUGEINT sum or a
+    DECIMAL is a number too)."""
+    numbers = [str(c) for c in with_numbers(frame).select_dtypes("number").columns]
     values = [c for c in numbers if c.lower() not in TIME_PARTS]
     return (values or numbers)[-1]
 
@@ -407,7 +409,8 @@ class _QuestionRun:
         self.body = [self.table(result)]
         self.publish()
         self.events.on_stage("Drawing the chart…")
-        chart = build_chart(result.frame, parsed.chart, title=self.answer.question)
+        span = span_of(result.sql, self.db)
+        chart = build_chart(result.frame, parsed.chart, title=self.answer.question, span=span)
         if chart.note:
             self.notices.append(NoticePart(chart.note))
         if chart.spec is not None:
@@ -516,7 +519,7 @@ def rerun_sql(answer: Answer, sql: str, db: SessionDatabase) -> Answer:
         parts: list[Part] = [*answer.parts, SqlPart(sql, -1, error.message)]
     else:
         kept = [p for p in answer.parts if isinstance(p, TextPart | SqlPart)]
-        chart = build_chart(result.frame, None, title=answer.question)
+        chart = build_chart(result.frame, None, title=answer.question, span=span_of(sql, db))
         parts = [NoticePart(EDITED_NOTE), *kept]
         if chart.spec is not None:
             parts.append(ChartPart(chart.spec, chart.kind, chart.source))

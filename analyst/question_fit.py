@@ -688,14 +688,18 @@ def _add_asked_grouping(query: _Query, current: str, db: SessionDatabase) -> lis
 MOST_OF = re.compile(r"\b(?:most|least|fewest)\s+([a-z_]+)", re.IGNORECASE)
 
 
-def _numeric_column_named(word: str, numeric: dict[str, str]) -> str | None:
-    """The numeric column a question's word names: "units" → units, "unit" → units, "rain" → rain_mm."""
+def _numeric_column_named(word: str, numeric: dict[str, str], abbreviated: bool = False) -> str | None:
+    """The numeric column a question's word names: "units" → units, "unit" → units, "rain" → rain_mm; with
+    ``abbreviated``, "magnitudes" → mag (only where a count of them makes no sense)."""
     word = word.lower()
     for name in (word, word.removesuffix("s"), word + "s"):
         if name in numeric:
             return numeric[name]
     stems = [n for n in numeric if n.split("_")[0] == word]
-    return numeric[stems[0]] if len(stems) == 1 else None
+    if len(stems) == 1:
+        return numeric[stems[0]]
+    abbreviations = [n for n in numeric if len(n) >= 3 and n.isalpha() and word.startswith(n)] if abbreviated else []
+    return numeric[abbreviations[0]] if len(abbreviations) == 1 else None
 
 
 def _numeric_columns(query: _Query, db: SessionDatabase) -> dict[str, str]:
@@ -733,6 +737,30 @@ def _total_per_key(query: _Query, current: str, db: SessionDatabase) -> list[str
     query.node["group_sets"] = [list(range(len(keys)))]
     shown = ", ".join(_output_name(k) for k in keys)
     return [f"summed {measure} per {shown}: “the most {measure}” ranks totals"]
+
+
+DISTRIBUTION = re.compile(r"\b(?:distribut\w*|spread|histogram|box ?plots?)\b", re.IGNORECASE)
+
+
+def _rows_for_a_distribution(query: _Query, current: str, db: SessionDatabase) -> list[str]:
+    """ "How are units distributed?" answered with an average: a distribution is the values themselves (a
+    histogram, or a box plot per group). A query that aggregates the column the question names becomes its rows,
+    beside the groups it had."""
+    numeric = _numeric_columns(query, db)
+    named = [m for m in (_numeric_column_named(w, numeric, abbreviated=True) for w in words(current)) if m]
+    if not DISTRIBUTION.search(current) or not named or not query.has_aggregate():
+        return []
+    measure = named[0]
+    keys = [i for i in query.select_list if not query.is_aggregate(i)]
+    if any(_column_names(k) & {measure.lower()} for k in keys):
+        return []
+    column = {"class": "COLUMN_REF", "type": "COLUMN_REF", "alias": "", "column_names": [measure]}
+    query.node["select_list"] = [*keys, column]
+    query.node["group_expressions"], query.node["group_sets"] = [], []
+    query.node["aggregate_handling"] = "STANDARD_HANDLING"
+    query.node["having"] = None
+    query.node["modifiers"] = []
+    return [f"listed every {measure} value: a distribution is the values, not a summary of them"]
 
 
 YEAR_ONLY = re.compile(r"\b(?:in|during|for|of|from)\s+(\d{4})\b", re.IGNORECASE)
@@ -1043,6 +1071,7 @@ def fit_to_question(
     changes += _widen_unasked_date(query, question, db)
     changes += _total_per_key(query, current, db)
     changes += _rank_the_groups(query, current, db)
+    changes += _rows_for_a_distribution(query, current, db)
     changes += _sum_the_asked_measure(query, current, db)
     changes += _sum_saved_counts(query, current, db)
     if earlier is not None and earlier.node.get("type") == "SELECT_NODE":

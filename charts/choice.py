@@ -22,14 +22,16 @@ from charts.marks import (
     histogram,
     map_chart,
     part_bars,
+    partial_periods,
     pie,
     scatter,
     spread_by_category,
+    time_by_part,
     time_chart,
     tooltips,
     two_category_chart,
 )
-from charts.roles import TIME_PARTS, Roles, column_roles, is_numeric, is_temporal
+from charts.roles import TIME_PARTS, Roles, column_roles, is_numeric, is_temporal, with_numbers
 
 __all__ = ["CHART_RULES", "TIME_PARTS", "ChartChoice", "build_chart"]
 
@@ -38,17 +40,20 @@ CHART_RULES: tuple[tuple[str, str], ...] = (
     ("no rows or no columns", "no chart"),
     ("one row with a number", "the value, large (a metric)"),
     ("latitude + longitude", "map: points over the land, sized and coloured by magnitude; zoom and pan"),
+    ("a time + a date part + a number (per day and hour)", "heatmap: periods down, the date part across"),
     (
         "a time + a number, 4 or more periods",
         "line at the data's grain (hour, day, week, month, year) with ticks and tooltips at that grain; "
-        "a category of up to 10 values as colour; drag a time range to filter the table",
+        "a category of up to 10 values as colour; a count's partial first or last period named; drag a time range "
+        "to filter the table",
     ),
     ("a time + a number, 1 to 3 periods", "bars, one per period"),
     ("a date part (EXTRACT: hour, month, year …) + a number", "bars in time order, labelled as plain numbers"),
     ("a category + a number, many rows per category", "box plots: how the number spreads in each category"),
     (
         "a category + a number, one row per category",
-        "bars sorted by value, horizontal when labels are long or many; the top 20 with the rest summed "
+        "bars sorted by value, horizontal (a row per bar, every label drawn, long ones cut with the whole in the "
+        "tooltip) when labels are long or many; the top 20 with the rest summed "
         "as “Other” (counts, totals) or left out (averages); click bars to filter the table",
     ),
     ("two categories + a number", "stacked bars coloured by the second (up to 10 values), else a heatmap"),
@@ -76,6 +81,7 @@ class ChartMismatch(ValueError):
 
 
 Built = tuple[alt.TopLevelMixin | dict[str, Any] | None, str, str | None]  # chart, kind, subtitle
+Span = tuple[Any, Any] | None  # the first and last time of the data a result was computed from
 
 
 def _find(frame: pd.DataFrame, name: str | None) -> str | None:
@@ -89,8 +95,9 @@ def _size_column(frame: pd.DataFrame, roles: Roles) -> str | None:
     return _find(frame, "mag") or next((c for c in roles.values if c not in (roles.coordinates or ())), None)
 
 
-def build_automatic(frame: pd.DataFrame) -> Built:
-    """The chart ``CHART_RULES`` give for the result's shape, or ``(None, "metric"/"none", None)``."""
+def build_automatic(frame: pd.DataFrame, span: Span = None) -> Built:
+    """The chart ``CHART_RULES`` give for the result's shape, or ``(None, "metric"/"none", None)``. ``span``: when
+    the data the result was computed from begins and ends (a partial first or last period is named)."""
     rows, columns = len(frame), [str(c) for c in frame.columns]
     if rows == 0 or not columns:
         return None, "none", None
@@ -102,9 +109,11 @@ def build_automatic(frame: pd.DataFrame) -> Built:
         return map_chart(frame, lat, lon, _size_column(frame, roles)), "map", None
     values, categories = roles.values, roles.categories
     color = next((c for c in categories if frame[c].nunique() <= MAX_COLOR_VALUES), None)
+    if roles.times and roles.time_parts and values:
+        return time_by_part(frame, roles.times[0], roles.time_parts[0], values[0]), "heatmap", None
     if roles.times and values:
         chart, kind = time_chart(frame, roles.times[0], values[0], color)
-        return chart, kind, None
+        return chart, kind, partial_periods(frame, roles.times[0], values[0], span)
     if roles.time_parts and values:
         return part_bars(frame, roles.time_parts[0], values[0], color), "bar", None
     if len(categories) >= 2 and values:
@@ -123,7 +132,7 @@ def build_automatic(frame: pd.DataFrame) -> Built:
     return None, "none", None
 
 
-def build_from_hint(frame: pd.DataFrame, hint: ChartHint) -> Built:
+def build_from_hint(frame: pd.DataFrame, hint: ChartHint, span: Span = None) -> Built:
     """The model's short suggestion (mark, x, y, colour) when its columns exist and their types fit, drawn
     by the same builders as the automatic chart (grain, sort, titles); else ``ChartMismatch``."""
     mark = MARK_ALIASES.get(hint.mark.lower(), hint.mark.lower())
@@ -148,8 +157,10 @@ def build_from_hint(frame: pd.DataFrame, hint: ChartHint) -> Built:
     if mark == "arc":
         return pie(frame, x, y), "arc", None
     if x in roles.times and mark in ("line", "bar", "area", "point"):
+        if roles.time_parts and not color:  # "per day and hour": the line would zigzag through the hours
+            return time_by_part(frame, x, roles.time_parts[0], y), "heatmap", None
         chart, kind = time_chart(frame, x, y, color)
-        return chart, kind, None
+        return chart, kind, partial_periods(frame, x, y, span)
     if x in roles.time_parts and mark == "bar":
         return part_bars(frame, x, y, color), "bar", None
     if x in roles.categories and mark == "bar":
@@ -241,16 +252,17 @@ def finish_spec(chart: alt.TopLevelMixin | dict[str, Any], title: dict[str, Any]
 
 
 def build_chart(
-    frame: pd.DataFrame, hint: ChartHint | dict[str, Any] | None = None, title: str | None = None
+    frame: pd.DataFrame, hint: ChartHint | dict[str, Any] | None = None, title: str | None = None, span: Span = None
 ) -> ChartChoice:
     """The model's chart when it fits, else the one ``CHART_RULES`` give; says why a suggestion was not used.
-    ``title`` is the question the result answers."""
+    ``title`` is the question the result answers; ``span`` when its data begins and ends."""
+    frame = with_numbers(frame)
     note = None
     if hint is not None and len(frame):
         try:
             if isinstance(hint, dict):
                 hint = hint_from_vega_lite(hint)
-            chart, kind, subtitle = build_from_hint(frame, hint)
+            chart, kind, subtitle = build_from_hint(frame, hint, span)
             if chart is None:
                 return ChartChoice(None, "none", "model")
             return ChartChoice(finish_spec(chart, chart_title(title, subtitle), validate=True), kind, "model")
@@ -258,7 +270,7 @@ def build_chart(
             reason = str(error).split("\n")[0][:200]
             note = f"{HINT_NOT_USED} ({reason}); showing an automatic chart."
     try:
-        chart, kind, subtitle = build_automatic(frame)
+        chart, kind, subtitle = build_automatic(frame, span)
         spec = None if chart is None else finish_spec(chart, chart_title(title, subtitle), validate=False)
     except Exception as error:  # a result's shape must never break an answer: no chart, and why
         return ChartChoice(None, "none", "none", f"No chart could be drawn for this result ({type(error).__name__}).")

@@ -57,10 +57,27 @@ GALLERY: tuple[tuple[str, str], ...] = (
     ("Map of California", "SELECT latitude, longitude, mag, place FROM earthquakes WHERE place LIKE '%CA'"),
     ("Share of each type", "SELECT type, count(*) AS n FROM earthquakes GROUP BY 1"),
     ("How strong is each magnitude type?", 'SELECT "magType", mag FROM earthquakes'),
+    (
+        "How many each day and hour?",
+        "SELECT time::DATE AS day, hour(time) AS hour, count(*) AS n FROM earthquakes GROUP BY ALL ORDER BY 1, 2",
+    ),
+    (
+        "Stations per magnitude type (a HUGEINT total)",
+        'SELECT "magType", sum(nst) AS stations FROM earthquakes GROUP BY 1',
+    ),
 )
 
 
 def gallery_charts(db: SessionDatabase | None = None) -> list[tuple[str, str, ChartChoice]]:
-    """Every gallery question with its SQL and the chart the app draws for the result."""
+    """Every gallery question with its SQL and the chart the app draws for the result (a question about the bundled
+    week knows when its data begins and ends, as in the chat)."""
     db = db or SessionDatabase()
-    return [(question, sql, build_chart(db.run_query(sql).frame, title=question)) for question, sql in GALLERY]
+    span = db.internal_query("SELECT min(time), max(time) FROM earthquakes")[0]
+    return [
+        (
+            question,
+            sql,
+            build_chart(db.run_query(sql).frame, title=question, span=span if "earthquakes" in sql else None),
+        )
+        for question, sql in GALLERY
+    ]

@@ -15,6 +15,7 @@ import pandas as pd
 
 from charts.roles import (
     TimeGrain,
+    as_times,
     is_numeric,
     is_temporal,
     is_time_part,
@@ -28,6 +29,7 @@ FEW_PERIODS = 4  # fewer periods than this: bars, one per period
 MAX_COLOR_VALUES = 10
 LONG_LABEL = 12  # characters: longer category labels make the bars horizontal
 MANY_BARS = 12
+LABEL_LIMIT_PX = 320  # a horizontal category label longer than this is cut with an ellipsis
 BAR_STEP_PX = 22
 OTHER_ORDER = TOP_N_BARS + 1
 PICK, SPAN, ZOOM = "pick", "span", "zoom"  # click bars, drag a time range, zoom and pan
@@ -115,6 +117,46 @@ def time_chart(frame: pd.DataFrame, x: str, y: str, color: str | None) -> tuple[
     return chart, kind
 
 
+def partial_periods(frame: pd.DataFrame, x: str, y: str, span: tuple[Any, Any] | None) -> str | None:
+    """ "Jan 31 and Feb 07 are partial days: the data runs from Jan 31 14:03 to Feb 07 09:12": a count or total
+    per period whose first or last period the data covers only in part (it reads as a drop), or None."""
+    grain = time_grain(frame[x])
+    step = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1),
+            "year": pd.DateOffset(years=1)}.get(grain.name)  # fmt: skip
+    times = as_times(frame[x])
+    if step is None or span is None or times.empty or not is_additive(frame, y):
+        return None
+    start, end = pd.Timestamp(span[0]), pd.Timestamp(span[1])
+    first, last = times.min(), times.max()
+    partial = [p for p, cut in ((first, start > first), (last, end < last + step - pd.Timedelta(seconds=1))) if cut]
+    if not partial:
+        return None
+    named = " and ".join(dict.fromkeys(p.strftime(grain.axis_format) for p in partial))
+    kind = f"{grain.name}s" if len(set(partial)) > 1 else grain.name
+    verb = "are partial" if len(set(partial)) > 1 else "is a partial"
+    return f"{named} {verb} {kind}: the data runs from {start:%b %d %H:%M} to {end:%b %d %H:%M}"
+
+
+def time_by_part(frame: pd.DataFrame, time: str, part: str, value: str) -> alt.Chart:
+    """Two time grains (a day and an hour of it): a heatmap, periods down and the date part across, the value as
+    colour; a line over the days would zigzag through the hours."""
+    grain = time_grain(frame[time])
+    rows = channel(
+        alt.Y, time, "ordinal", timeUnit=grain.time_unit, axis=alt.Axis(format=grain.axis_format, labelOverlap=False)
+    )
+    return (
+        alt.Chart(frame)
+        .mark_rect()
+        .encode(
+            x=channel(alt.X, part, "ordinal", sort="ascending", axis=alt.Axis(format="d", labelAngle=0)),
+            y=rows,
+            color=channel(alt.Color, value, "quantitative", scale=alt.Scale(scheme="blues")),
+            tooltip=tooltips(frame, [time, part, value]),
+        )
+        .properties(height=alt.Step(BAR_STEP_PX))
+    )
+
+
 def part_bars(frame: pd.DataFrame, x: str, y: str, color: str | None = None) -> alt.Chart:
     """Date parts (hour of day, month number, year) in time order, labelled as plain numbers."""
     chart = (
@@ -138,6 +180,14 @@ def is_additive(frame: pd.DataFrame, column: str) -> bool:
         return False
     values = frame[column].dropna()
     return bool(len(values)) and (values >= 0).all() and (values == values.round()).all()
+
+
+def category_axis(horizontal: bool) -> alt.Axis:
+    """Every category label drawn (none dropped for overlap: horizontal bars get a row each), a long one cut with an
+    ellipsis (the tooltip has it whole); a horizontal axis has no title beside the labels (it overlapped them)."""
+    if horizontal:
+        return alt.Axis(labelLimit=LABEL_LIMIT_PX, labelOverlap=False, title=None)
+    return alt.Axis(labelLimit=180, labelAngle=-35, labelOverlap=False)
 
 
 def longest_label(frame: pd.DataFrame, column: str) -> int:
@@ -172,9 +222,8 @@ def category_bars(frame: pd.DataFrame, x: str, y: str) -> tuple[alt.Chart, str |
         value, order = y, None
     category_title, value_title = title_for(x), title_for(y)
     sort: Any = alt.EncodingSortField(field=order, order="ascending") if order else ("-x" if horizontal else "-y")
-    category_axis = alt.Axis(labelLimit=320) if horizontal else alt.Axis(labelLimit=180, labelAngle=-35)
     category = (alt.Y if horizontal else alt.X)(
-        field=field_name(label), type="nominal", sort=sort, title=category_title, axis=category_axis
+        field=field_name(label), type="nominal", sort=sort, title=category_title, axis=category_axis(horizontal)
     )
     measure = (alt.X if horizontal else alt.Y)(
         field=field_name(value), type="quantitative", title=value_title, axis=alt.Axis(format=number_format(frame, y))
@@ -190,21 +239,21 @@ def category_bars(frame: pd.DataFrame, x: str, y: str) -> tuple[alt.Chart, str |
     )
     chart = chart.add_params(alt.selection_point(name=PICK, fields=[field_name(label)]))
     if horizontal:
-        chart = chart.properties(height=BAR_STEP_PX * min(rows, TOP_N_BARS + 1) + 20)
+        chart = chart.properties(height=alt.Step(BAR_STEP_PX))
     return chart, subtitle
 
 
 def spread_by_category(frame: pd.DataFrame, category: str, value: str) -> alt.Chart:
     """Raw rows of a number per category: a box plot per category."""
     horizontal = longest_label(frame, category) > LONG_LABEL or frame[category].nunique() > MANY_BARS
-    axis = alt.Axis(labelLimit=320) if horizontal else alt.Axis(labelLimit=180, labelAngle=-35)
-    group = channel(alt.Y if horizontal else alt.X, category, "nominal", axis=axis)
+    group = channel(alt.Y if horizontal else alt.X, category, "nominal", axis=category_axis(horizontal))
     measure = channel(alt.X if horizontal else alt.Y, value, "quantitative", scale=alt.Scale(zero=False))
-    return (
+    chart = (
         alt.Chart(frame)
         .mark_boxplot(extent="min-max")
         .encode(**{"y" if horizontal else "x": group, "x" if horizontal else "y": measure})
     )
+    return chart.properties(height=alt.Step(BAR_STEP_PX)) if horizontal else chart
 
 
 def two_category_chart(frame: pd.DataFrame, a: str, b: str, y: str) -> tuple[alt.Chart, str]:
@@ -217,7 +266,7 @@ def two_category_chart(frame: pd.DataFrame, a: str, b: str, y: str) -> tuple[alt
             a,
             "nominal",
             sort=alt.EncodingSortField(field=field_name(y), op="sum", order="descending"),
-            axis=alt.Axis(labelLimit=320) if horizontal else alt.Axis(labelLimit=180, labelAngle=-35),
+            axis=category_axis(horizontal),
         )
         measure = channel(alt.X if horizontal else alt.Y, y, "quantitative")
         chart = (
@@ -231,18 +280,19 @@ def two_category_chart(frame: pd.DataFrame, a: str, b: str, y: str) -> tuple[alt
             .add_params(alt.selection_point(name=PICK, fields=[field_name(a), field_name(b)]))
         )
         if horizontal:
-            chart = chart.properties(height=BAR_STEP_PX * int(frame[a].nunique()) + 20)
+            chart = chart.properties(height=alt.Step(BAR_STEP_PX))
         return chart, "bar"
     chart = (
         alt.Chart(frame)
         .mark_rect()
         .encode(
             x=channel(alt.X, b, "nominal", axis=alt.Axis(labelLimit=160, labelAngle=-35)),
-            y=channel(alt.Y, a, "nominal", axis=alt.Axis(labelLimit=320)),
+            y=channel(alt.Y, a, "nominal", axis=category_axis(True)),
             color=channel(alt.Color, y, "quantitative", scale=alt.Scale(scheme="blues")),
             tooltip=tips,
         )
         .add_params(alt.selection_point(name=PICK, fields=[field_name(a), field_name(b)]))
+        .properties(height=alt.Step(BAR_STEP_PX))
     )
     return chart, "heatmap"
 

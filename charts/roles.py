@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pandas as pd
 
@@ -36,6 +37,22 @@ GRAINS = {
     "year": TimeGrain("year", "year", "%Y", "%Y", "year"),
     "instant": TimeGrain("instant", None, "%b %d %H:%M", "%b %d, %Y %H:%M:%S", None),
 }
+
+
+def with_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns of Python numbers (DuckDB's HUGEINT sums and DECIMALs arrive as ``Decimal`` objects) as floats: a
+    total is a measure, never a category."""
+    converted = {}
+    for column in frame.columns:
+        series = frame[column]
+        values = series.dropna()
+        if series.dtype == object and len(values) and all(_is_number(v) for v in values.head(5000)):
+            converted[column] = pd.to_numeric(series, errors="coerce").astype(float)
+    return frame.assign(**converted) if converted else frame
+
+
+def _is_number(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float | Decimal)
 
 
 def is_numeric(frame: pd.DataFrame, column: str) -> bool:

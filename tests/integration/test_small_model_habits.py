@@ -717,3 +717,17 @@ def test_counting_the_rows_of_a_saved_table_of_counts_adds_up_its_counts(endpoin
     assert int(answer.table.frame.iloc[0, 1]) == int(fewest) > 1
     answer = answer_question("How many days are in daily_counts?", [], db, client)
     assert answer.table.frame.iloc[0, 0] == 8
+
+
+def test_a_distribution_question_answered_with_an_average_gets_the_values_and_their_histogram(
+    endpoint, db, client
+) -> None:
+    """Real use: "How are units distributed?" answered with the average per product: no histogram, no box plot."""
+    endpoint.responder = ScriptedModel(default=fenced("SELECT avg(mag) AS avg_mag FROM earthquakes"))
+    answer = answer_question("How are magnitudes distributed?", [], db, client)
+    assert answer.table.total_rows == 1707 and answer.of_type(ChartPart)[0].kind == "histogram"
+    endpoint.responder = ScriptedModel(default=fenced('SELECT "magType", avg(mag) AS a FROM earthquakes GROUP BY 1'))
+    answer = answer_question("How is mag spread in each magType?", [], db, client)
+    assert answer.of_type(ChartPart)[0].kind == "boxplot"
+    answer = answer_question("What is the average mag per magType?", [], db, client)
+    assert answer.table.total_rows == 7  # an average asked for stays one
