@@ -3,10 +3,12 @@
 import streamlit as st
 
 from ui.navigation import app_pages, run_page
+from ui.page_style import apply_page_style
 from ui.saved_conversation import keep_conversation, save_conversation
 from ui.sidebar import render_sidebar
 
 st.set_page_config(page_title="Chat with your data", page_icon="🌋", layout="wide")
+apply_page_style()
 
 navigation = st.navigation(app_pages())
 keep_conversation()

@@ -53,8 +53,9 @@ class ChartPart:
 
 @dataclass
 class MetricPart:
-    label: str
+    label: str  # the result column the value is in
     value: Any
+    about: str = ""  # the row's key, when it has one ("day 2018-02-04"): shown beside the label
 
 
 @dataclass

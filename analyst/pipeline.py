@@ -7,11 +7,15 @@ data are untouched.
 
 from __future__ import annotations
 
+import datetime
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from difflib import get_close_matches
 from typing import Any
+
+import pandas as pd
 
 from analyst.answer import (
     Answer,
@@ -84,6 +88,29 @@ STOPPED_INSIGHT = "Stopped while the insight was being written."
 
 
 MAX_COLUMN_FIXES = 3  # corrected column names per attempt
+
+
+def metric_part(frame: Any) -> MetricPart:
+    """A one-row result's value, large, with what it is about: "n · day 2018-02-04", not a bare "n" that hides the
+    day."""
+    column = metric_column(frame)
+    keys = [
+        f"{c} {_shown_key(frame[c].iloc[0])}"
+        for c in frame.columns
+        if str(c) != column and frame[c].iloc[0] is not None and not _is_number(frame[c].iloc[0])
+    ]
+    return MetricPart(column, frame[column].iloc[0], ", ".join(keys))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def _shown_key(value: Any) -> str:
+    """A key as a person reads it: a midnight timestamp as its date."""
+    if isinstance(value, datetime.datetime | pd.Timestamp) and value == pd.Timestamp(value).normalize():
+        return f"{value:%Y-%m-%d}"
+    return str(value)
 
 
 def metric_column(frame: Any) -> str:
@@ -416,8 +443,7 @@ class _QuestionRun:
         if chart.spec is not None:
             self.body.insert(0, ChartPart(chart.spec, chart.kind, chart.source))
         elif chart.kind == "metric":
-            column = metric_column(result.frame)
-            self.body.insert(0, MetricPart(column, result.frame[column].iloc[0]))
+            self.body.insert(0, metric_part(result.frame))
         self.publish()
         self.checkpoint()
         insight = self.insight(result, chart.kind) if self.options.write_insight else None

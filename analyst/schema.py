@@ -154,8 +154,8 @@ def _saved_answer_note(db: SessionDatabase, table: str, description: str) -> str
     if not computed:
         return description
     header, _, rest = description.partition("\n")
-    note = f"{header.rstrip(':')}, a saved answer: {computed}. Each row is a group: a total over it sums a column."
-    return f"{note}\n{rest}" if rest else note
+    note = f"A saved answer: {computed}. Each row is a group: a total over it sums a column."
+    return "\n".join(line for line in (header, note, rest) if line)
 
 
 _SHARED_FILE_DESCRIPTIONS: dict[tuple[str, float, int], str] = {}

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import time
 
-from analyst.answer import Answer, ChartPart, ErrorPart, MetricPart, NoticePart, Part, SqlPart, TextPart
-from analyst.pipeline import NO_ROWS, build_table_part, metric_column, safe_part
+from analyst.answer import Answer, ChartPart, ErrorPart, NoticePart, Part, SqlPart, TextPart
+from analyst.pipeline import NO_ROWS, build_table_part, metric_part, safe_part
 from charts.choice import build_chart
 from conversations.share_link import SharedLink
 from sandbox.database import QueryError, SessionDatabase
@@ -45,8 +45,7 @@ def result_parts(question: str, sql: str, db: SessionDatabase) -> list[Part]:
         if chart.spec is not None:
             parts.append(ChartPart(chart.spec, chart.kind, chart.source))
         elif chart.kind == "metric":
-            column = metric_column(result.frame)
-            parts.append(MetricPart(column, result.frame[column].iloc[0]))
+            parts.append(metric_part(result.frame))
     return [*parts, build_table_part(result, db), SqlPart(result.sql, 0)]
 
 

@@ -40,8 +40,12 @@ with tables_tab:
             except QueryError as error:
                 st.warning(escape_markdown(error.message))
             else:
-                st.caption("Profile (DuckDB SUMMARIZE)")
-                st.dataframe(profile, hide_index=True)
+                st.caption("Profile (DuckDB SUMMARIZE; histograms from up to 100,000 rows)")
+                st.dataframe(
+                    profile,
+                    hide_index=True,
+                    column_config={"histogram": st.column_config.BarChartColumn("histogram", width="small")},
+                )
                 st.caption("First rows")
                 st.dataframe(first_rows, hide_index=True)
             with st.container(horizontal=True):

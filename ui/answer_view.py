@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 import streamlit as st
 
 from analyst.answer import (
@@ -26,28 +27,18 @@ from analyst.answer import (
 )
 from analyst.model_text import escape_markdown, prose_markdown
 from charts.choice import HINT_NOT_USED
+from charts.roles import time_grain
 from exports.csv_safety import build_csv
 from ui import state
 from ui.chart_selection import select_rows, selection_names
 from ui.navigation import ENDPOINTS_PAGE
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from analyst.answer_queue import Progress
 
 
 def _csv(frame: pd.DataFrame) -> Callable[[], bytes]:
     return lambda: build_csv(frame)
-
-
-def _image(spec: dict, fmt: str) -> Callable[[], bytes | str]:
-    def convert() -> bytes | str:
-        from exports.images import build_chart_png, build_chart_svg  # vl-convert is large: on click
-
-        return build_chart_png(spec) if fmt == "png" else build_chart_svg(spec)
-
-    return convert
 
 
 def render_text(part: TextPart, index: int) -> None:
@@ -67,18 +58,16 @@ def render_chart(part: ChartPart, index: int) -> Any:
         selection = event.selection if event else None
     else:
         st.vega_lite_chart(part.spec, width="stretch")
-    with st.container(horizontal=True):
-        png, svg = _image(part.spec, "png"), _image(part.spec, "svg")
-        st.download_button("PNG", png, f"chart-{index + 1}.png", "image/png", key=f"png_{index}", on_click="ignore")
-        st.download_button("SVG", svg, f"chart-{index + 1}.svg", "image/svg+xml", key=f"svg_{index}", on_click="ignore")
-    return selection
+    return selection  # the chart's own toolbar downloads it as PNG
 
 
 def render_metric(part: MetricPart, index: int) -> None:
     value = part.value
     shown = f"{value:,.4g}" if isinstance(value, float) else f"{value:,}" if isinstance(value, int) else str(value)
     # Label and value are both Markdown in Streamlit: the alias is any name the model chose, the value a data cell.
-    st.metric(escape_markdown(part.label), escape_markdown(shown))
+    about = getattr(part, "about", "")  # answers kept from before the key was recorded have none
+    label = f"{part.label} · {about}" if about else part.label
+    st.metric(escape_markdown(label), escape_markdown(shown))
 
 
 def render_table(part: TablePart, index: int, selection: Any = None) -> None:
@@ -88,9 +77,9 @@ def render_table(part: TablePart, index: int, selection: Any = None) -> None:
             f"{plural(len(selected), 'row')} selected in the chart (of {len(part.frame):,}); click the chart's "
             "background or double-click to show all."
         )
-        st.dataframe(selected, hide_index=True, width="stretch")
+        st.dataframe(selected, hide_index=True, width="stretch", column_config=dates_at_their_grain(selected))
         return
-    st.dataframe(part.frame, hide_index=True, width="stretch")
+    st.dataframe(part.frame, hide_index=True, width="stretch", column_config=dates_at_their_grain(part.frame))
     shown = len(part.frame)
     note = (
         plural(part.total_rows, "row") if shown == part.total_rows else f"First {shown:,} of {part.total_rows:,} rows"
@@ -100,6 +89,26 @@ def render_table(part: TablePart, index: int, selection: Any = None) -> None:
     st.download_button(
         "Download CSV", csv, f"result-{index + 1}.csv", "text/csv", key=f"csv_{index}", on_click="ignore"
     )
+
+
+DATE_FORMATS = {
+    "day": "YYYY-MM-DD",
+    "week": "YYYY-MM-DD",
+    "month": "MMM YYYY",
+    "year": "YYYY",
+    "hour": "YYYY-MM-DD HH:00",
+}
+
+
+def dates_at_their_grain(frame: pd.DataFrame) -> dict[str, Any]:
+    """Times shown at the grain they hold: a month as "Jan 2024", a day as "2024-01-01", never "2024-01-01 00:00:00"."""
+    config: dict[str, Any] = {}
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            shown = DATE_FORMATS.get(time_grain(frame[column]).name)
+            if shown:
+                config[str(column)] = st.column_config.DatetimeColumn(format=shown)
+    return config
 
 
 def render_computed(part: TablePart) -> None:
@@ -204,6 +213,8 @@ def render_answer(answer: Answer, index: int, on_run_edited: Callable[[int, str]
                 render_table(part, index, selection)
             with sql_tab:
                 render_sql(attempts, index, on_run_edited)
+                if answer.calls:
+                    render_model_messages(answer, index)
         elif isinstance(part, SqlPart):
             if not tables and part is attempts[-1]:
                 with st.expander("SQL"):
@@ -211,7 +222,7 @@ def render_answer(answer: Answer, index: int, on_run_edited: Callable[[int, str]
         else:
             RENDERERS[type(part).__name__](part, index)
     render_meta(answer)
-    if answer.calls:
+    if answer.calls and not tables:  # with a result, it is under the SQL tab: the SQL is shown in one place
         render_model_messages(answer, index)
 
 

@@ -27,10 +27,6 @@ CONFIGURED_URL_HELP = (
     "Empty: the endpoint this app is configured with (its address is not shown). Type another URL to use your own "
     "endpoint, with your own key."
 )
-# Streamlit commits a text field when it loses focus, unless focus moves inside the widget: Tab from a password field
-# lands on its own "Show password" button, so a key typed and left with Tab was never taken. Without that button,
-# Tab leaves the widget and commits the key, as Enter and a click elsewhere do.
-KEY_COMMITS_ON_TAB = '<style>.st-key-sb_key button[aria-label="Show password"] { display: none; }</style>'
 ROUTING_LABELS = {"": "auto (the router picks)", "fastest": "fastest provider", "cheapest": "cheapest provider"}
 
 
@@ -95,7 +91,6 @@ def render_sidebar() -> Resolved:
             else "A HuggingFace access token (hf_...). Kept only in this browser session."
         )
         typed_key = st.text_input("API key", type="password", key="sb_key", help=key_help, placeholder="hf_...")
-        st.html(KEY_COMMITS_ON_TAB)
         choices = model_choices(kind, provider.offered_models(kind.value))
         if state.widget_value("sb_model") not in choices:
             state.set_widget_value("sb_model", choices[0])

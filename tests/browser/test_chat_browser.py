@@ -46,8 +46,18 @@ def test_asking_a_question_shows_sql_table_and_chart_and_exports_it(page, endpoi
         page.screenshot(path=str(ARTIFACTS / "chat-answer.png"), full_page=True)
         if os.environ.get("UPDATE_SCREENSHOTS"):  # the README's picture is this screenshot
             page.screenshot(path=str(ROOT / "docs" / "chat-answer.png"), clip=README_CLIP)
+        # One place for each action: the chart's own toolbar downloads the PNG, the app's button the safe CSV.
+        page.locator("[data-testid='stVegaLiteChart']").first.hover()
+        page.get_by_role("button", name="Download as PNG").wait_for()
+        assert page.get_by_role("button", name="PNG", exact=True).count() == 0
+        page.locator("[data-testid='stDataFrame']").first.hover()
+        page.get_by_role("button", name="Search").first.wait_for()
+        assert page.get_by_role("button", name="Download as CSV").first.is_hidden()
+        page.get_by_role("button", name="Download CSV").wait_for()
+        assert page.get_by_text("What the model saw").first.is_hidden()  # under the SQL tab, beside the SQL
         page.get_by_role("tab", name="SQL").click()
         page.get_by_text("GROUP BY 1 ORDER BY 1").first.wait_for()
+        page.get_by_text("What the model saw").wait_for()
         assert "hf_BrowserChat000000001" not in page.content()
 
         page.get_by_text("This session: 1 question · 2 model calls").wait_for()

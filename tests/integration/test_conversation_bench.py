@@ -58,7 +58,7 @@ def test_a_conversation_reads_the_tables_saved_before_it_and_the_model_sees_what
     report = run_conversations(client, [conversation], options=EVAL_OPTIONS)
     assert all(s.correct for s in report.scores)
     system = model.seen[0]["messages"][0]["content"]
-    assert "a saved answer: earthquakes · count (n) per day of time" in system and "sums a column" in system
+    assert "A saved answer: earthquakes · count (n) per day of time" in system and "sums a column" in system
 
 
 def test_another_labelling_of_the_same_answer_listed_as_also_right_scores_right(endpoint, client) -> None:  # type: ignore[no-untyped-def]
