@@ -137,7 +137,18 @@ def test_a_single_value_is_a_metric(endpoint, db, client) -> None:
     endpoint.responder = ScriptedModel(default=fenced("SELECT round(avg(mag), 2) AS avg_mag FROM earthquakes"))
     answer = answer_question("average magnitude", [], db, client)
     metric = answer.of_type(MetricPart)[0]
-    assert metric.label == "avg_mag" and metric.value == pytest.approx(1.6, abs=0.2)
+    assert metric.label == "avg_mag" and metric.value == pytest.approx(1.6, abs=0.2) and metric.about == ""
+
+
+def test_a_one_row_result_with_a_key_shows_the_key_beside_its_value(endpoint, db, client) -> None:
+    """Real use: "the busiest day" showed as a big "n 301" that hid the day; a HUGEINT total is a value too."""
+    endpoint.responder = ScriptedModel(
+        default=fenced(
+            "SELECT time::DATE AS day, sum(nst) AS stations FROM earthquakes GROUP BY 1 ORDER BY 2 DESC LIMIT 1"
+        )
+    )
+    metric = answer_question("Which day had the most stations reporting?", [], db, client).of_type(MetricPart)[0]
+    assert metric.label == "stations" and metric.about.startswith("day 2018-02-0") and int(metric.value) > 1000
 
 
 def test_an_endpoint_error_becomes_a_message_in_the_answer(endpoint, db, client) -> None:
