@@ -1,4 +1,4 @@
-"""Draw the chart gallery (``charts.gallery``) into one PNG for the README: ``python -m bench.gallery``."""
+"""Draw the chart gallery (``charts.gallery``) into one PNG for docs/charts.md: ``python -m bench.gallery``."""
 
 from __future__ import annotations
 

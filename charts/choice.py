@@ -35,7 +35,7 @@ from charts.roles import TIME_PARTS, Roles, column_roles, is_numeric, is_tempora
 
 __all__ = ["CHART_RULES", "TIME_PARTS", "ChartChoice", "build_chart"]
 
-# Result shape -> chart. The README's table is this one.
+# Result shape -> chart. The table in docs/charts.md is this one.
 CHART_RULES: tuple[tuple[str, str], ...] = (
     ("no rows or no columns", "no chart"),
     ("one row with a number", "the value, large (a metric)"),

@@ -1,5 +1,5 @@
 """The chart gallery: one question per result shape, answered on the bundled week, drawn by the app's own
-chart choice. ``python -m bench.gallery`` draws them into ``docs/charts.png`` (the README shows it); the
+chart choice. ``python -m bench.gallery`` draws them into ``docs/charts.png`` (docs/charts.md shows it); the
 tests render every shape and check its spec.
 """
 

@@ -34,7 +34,7 @@ USERS = [
     User(sub="bob", claims={"email": REFUSED, "email_verified": True, "name": "Bob"}),
 ]
 BY_TYPE = 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC'
-SCREENSHOT = ARTIFACTS / "sign-in.png"  # docs/sign-in.png is a copy, for the README
+SCREENSHOT = ARTIFACTS / "sign-in.png"  # docs/sign-in.png is a copy, for docs/private-demo.md
 
 
 @dataclass

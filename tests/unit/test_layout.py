@@ -1,4 +1,4 @@
-"""The code's layers, as the README's "How the code is laid out" states them: packages without Streamlit,
+"""The code's layers, as docs/code-layout.md states them: packages without Streamlit,
 no import cycles between packages, and no package holding more than 40% of the code."""
 
 from __future__ import annotations
