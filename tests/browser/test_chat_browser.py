@@ -102,3 +102,28 @@ def test_parts_appear_as_they_exist_and_a_question_typed_meanwhile_waits_its_tur
     assert page.locator("[data-testid='stChatMessage']").count() == 4  # two questions, two answers: none lost
     follow_up = next(b for b in model.seen if b["messages"][-1]["content"] == "And the strongest one?")
     assert follow_up["messages"][1]["content"] == "How many earthquakes happened each day?"
+
+
+def test_long_category_labels_get_a_row_each_and_two_time_grains_a_heatmap(  # type: ignore[no-untyped-def]
+    page, owner_app: str, endpoint: FakeEndpoint
+) -> None:
+    """Real use in Chromium: 10 places as horizontal bars showed 5 labels in a chart too short for them; counts per
+    day and hour were a line zigzagging over the days."""
+    model = ScriptedModel(insight="Done.")
+    model.on("strongest", fenced("SELECT place, max(mag) AS mag FROM earthquakes GROUP BY 1 ORDER BY 2 DESC LIMIT 10"))
+    model.on("and hour", fenced("SELECT time::DATE AS day, hour(time) AS hour, count(*) AS n FROM earthquakes "
+                                "GROUP BY ALL ORDER BY 1, 2"))  # fmt: skip
+    endpoint.responder = model
+    page.goto(owner_app)
+    box = page.get_by_placeholder("Ask a question about the data")
+    box.fill("Which 10 places had the strongest earthquakes?")
+    box.press("Enter")
+    page.get_by_role("tab", name="Result (10 rows)").wait_for()
+    box.fill("How many earthquakes per day and hour?")
+    box.press("Enter")
+    page.get_by_role("tab", name="Result (169 rows)").wait_for()
+    charts = page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg.marks")
+    charts.nth(1).wait_for()
+    heights = [charts.nth(i).bounding_box()["height"] for i in range(2)]
+    assert heights[0] >= 10 * 22 and heights[1] >= 8 * 22  # a row per place, a row per day
+    page.screenshot(path=str(ARTIFACTS / "chat-labels-heatmap.png"), full_page=True)
