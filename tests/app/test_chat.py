@@ -216,6 +216,8 @@ def test_stop_keeps_the_finished_parts_and_retry_asks_again_with_the_same_contex
     answer = conversation(at)[1]
     assert answer.stopped and answer.table is not None
     assert any(c.startswith("ℹ️ Stopped before it finished") for c in texts(at.caption))
+    lines = [c for c in texts(at.caption) if c.startswith("tgi · ")]
+    assert " · stopped after " in lines[-1] and " · answered in " in lines[0]  # each says how it ended
     assert at.dataframe[-1].value["n"].tolist()[0] == 1063  # the finished table is kept
     sent = len(model.seen)
     endpoint.token_delay = 0.0
