@@ -869,15 +869,7 @@ def _sum_saved_counts(query: _Query, current: str, db: SessionDatabase) -> list[
     asked = {w.lower().removesuffix("s") for w in HOW_MANY.findall(current)}
     if not grouped_by_keys and asked & ({k.removesuffix("s") for k in keys} | {"row", "group"}):
         return []
-    counted = shape(_unaliased(counts[0]))
-    total = parse_tree(f"SELECT sum({quote_name(column)})", db.internal_query)["select_list"][0]  # type: ignore[index]
-    for item in counts:
-        alias = item.get("alias") or column
-        item.clear()
-        item.update(copy.deepcopy(total), alias=alias)
-    for order in (query.modifier("ORDER_MODIFIER") or {}).get("orders", []):
-        if shape(order.get("expression")) == counted:
-            order["expression"] = copy.deepcopy(total)
+    _counts_as_sums(query, counts, column, db)
     return [
         f"added up {column} of the saved table {source['table_name']}: each of its rows is a group, not one of them"
     ]
@@ -915,6 +907,20 @@ MEASURE_ASKED = re.compile(r"\bhow (?:many|much) ([a-z_]+)|\btotal (?:number of 
 NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "U")
 
 
+def _counts_as_sums(query: _Query, counts: list[Tree], column: str, db: SessionDatabase) -> None:
+    """Each ``count(*)`` of the select list (and the ORDER BY that names it) becomes ``sum(column)``, keeping its
+    name (or taking the column's)."""
+    counted = shape(_unaliased(counts[0]))
+    total = parse_tree(f"SELECT sum({quote_name(column)})", db.internal_query)["select_list"][0]  # type: ignore[index]
+    for item in counts:
+        alias = item.get("alias") or column
+        item.clear()
+        item.update(copy.deepcopy(total), alias=alias)
+    for order in (query.modifier("ORDER_MODIFIER") or {}).get("orders", []):
+        if shape(order.get("expression")) == counted:
+            order["expression"] = copy.deepcopy(total)
+
+
 def _sum_the_asked_measure(query: _Query, current: str, db: SessionDatabase) -> list[str]:
     """ "How many units of Lamp were sold per quarter?" answered with ``count(*)``: small models count rows where
     the question names a numeric column of the table. The count becomes that column's sum."""
@@ -926,15 +932,7 @@ def _sum_the_asked_measure(query: _Query, current: str, db: SessionDatabase) -> 
     counts = [i for i in query.select_list if i.get("class") == "FUNCTION" and i.get("function_name") == "count_star"]
     if not counts:
         return []
-    counted = shape(_unaliased(counts[0]))
-    total = parse_tree(f"SELECT sum({quote_name(measure)})", db.internal_query)["select_list"][0]  # type: ignore[index]
-    for item in counts:
-        alias = item.get("alias") or measure
-        item.clear()
-        item.update(copy.deepcopy(total), alias=alias)
-    for order in (query.modifier("ORDER_MODIFIER") or {}).get("orders", []):
-        if shape(order.get("expression")) == counted:
-            order["expression"] = copy.deepcopy(total)
+    _counts_as_sums(query, counts, measure, db)
     return [f"summed {measure} instead of counting rows: the question asks how many {measure}"]
 
 
