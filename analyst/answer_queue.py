@@ -4,10 +4,18 @@ The page only submits questions and draws what is there: a rerun, a page switch 
 cuts an answer short, a question sent while another runs waits its turn, and Stop ends the running answer
 at once, keeping its finished parts. The answers live in the conversation list the page already holds;
 each job fills its own ``Answer`` in place.
+
+The rules, so that Stop stops the work and not only the view:
+- A session has at most one answer thread; the next question starts when it has ended, and the process runs at
+  most ``MAX_ANSWER_THREADS`` answers at once (the others wait their turn).
+- Stop cuts the model's request (``ModelClient.abort``: no retry, no further call) and interrupts a running query,
+  so the stopped thread ends at once.
+- An answer's fields change under the queue's lock; once stopped, the worker never writes to it again.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,8 +27,12 @@ from providers.retry import RetryNotice
 from sandbox.database import SessionDatabase
 
 MAX_WAITING = 10  # questions one session may queue behind the running one (a visitor cannot flood the endpoint)
+MAX_ANSWER_THREADS = 8  # answers the whole process works on at once; more wait for a turn
+_ANSWER_TURNS = threading.BoundedSemaphore(MAX_ANSWER_THREADS)
 SLOW_AFTER_S = 15
 WRITING = "Writing SQL"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -75,6 +87,7 @@ class AnswerQueue:
         self._lock = threading.Lock()
         self._waiting: list[Job] = []
         self._current: Job | None = None
+        self._thread: threading.Thread | None = None  # this session's one answer thread, while it runs
         self._idle = threading.Condition(self._lock)
 
     def submit(
@@ -102,14 +115,13 @@ class AnswerQueue:
         return current.progress if current is not None and current.answer is answer else None
 
     def stop(self) -> None:
-        """End the running answer now, keeping its finished parts; the queued ones go on."""
+        """End the running answer now, keeping its finished parts; the queued ones go on once its thread ended
+        (at once: its request is cut and its query interrupted)."""
         with self._lock:
             job = self._current
             if job is None:
                 return
-            job.stop.set()
-            self._settle_stopped(job)
-            self._start_next()
+            self._end(job)
 
     def cancel_all(self) -> None:
         """Stop the running answer and drop the queued ones (the conversation is being cleared)."""
@@ -118,10 +130,14 @@ class AnswerQueue:
                 job.answer.status = DONE
             self._waiting.clear()
             if self._current is not None:
-                self._current.stop.set()
-                self._settle_stopped(self._current)
-            self._current = None
+                self._end(self._current)
             self._idle.notify_all()
+
+    @property
+    def threads(self) -> int:
+        """This session's answer threads running now (0 or 1)."""
+        with self._lock:
+            return int(self._thread is not None and self._thread.is_alive())
 
     @property
     def busy(self) -> bool:
@@ -140,7 +156,18 @@ class AnswerQueue:
         return True
 
     # Internal: callers hold the lock. ---------------------------------------------------------------
+    def _end(self, job: Job) -> None:
+        """Stop ``job``: settled as the person sees it, its request cut, its running query interrupted."""
+        job.stop.set()
+        self._settle_stopped(job)
+        self._current = None
+        job.client.abort()
+        if job.db.running:
+            job.db.interrupt()
+
     def _start_next(self) -> None:
+        if self._thread is not None:
+            return  # the running thread starts the next job when it ends
         self._current = self._waiting.pop(0) if self._waiting else None
         if self._current is None:
             self._idle.notify_all()
@@ -148,7 +175,8 @@ class AnswerQueue:
         job = self._current
         job.answer.status = RUNNING
         job.progress = Progress(slow_hint=job.client.slow_start_hint())
-        threading.Thread(target=self._work, args=(job,), name="answer", daemon=True).start()
+        self._thread = threading.Thread(target=self._work, args=(job,), name="answer", daemon=True)
+        self._thread.start()
 
     def _settle_stopped(self, job: Job) -> None:
         """The stopped answer as the person sees it from now on: finished parts, the insight so far, a note."""
@@ -165,8 +193,9 @@ class AnswerQueue:
         progress = job.progress
 
         def update(working: Answer) -> None:
-            if not job.stop.is_set():
-                job.answer.parts, job.answer.calls = list(working.parts), list(working.calls)
+            with self._lock:
+                if not job.stop.is_set():
+                    job.answer.parts, job.answer.calls = list(working.parts), list(working.calls)
 
         def on_insight(piece: str) -> None:
             progress.insight += piece
@@ -182,16 +211,25 @@ class AnswerQueue:
             on_update=update,
             should_stop=job.stop.is_set,
         )
+        finished = None
         try:
-            finished = answer_question(job.answer.question, job.context(), job.db, job.client, job.options, events)
+            with _ANSWER_TURNS:
+                if not job.stop.is_set():
+                    finished = answer_question(
+                        job.answer.question, job.context(), job.db, job.client, job.options, events
+                    )
         except Exception as error:  # never leave a session's queue stuck on an unexpected failure
+            logger.exception("An answer failed unexpectedly")
             message = f"The answer failed unexpectedly ({type(error).__name__}). Ask again, or retry."
             finished = Answer(job.answer.question, [ErrorPart(message)])
-        with self._lock:
-            if job.stop.is_set():
-                return  # already settled by stop(); the next job was started then
-            answer = job.answer
-            answer.parts, answer.calls, answer.total_s = finished.parts, finished.calls, finished.total_s
-            answer.stopped = finished.stopped
-            answer.status = DONE
-            self._start_next()
+        finally:
+            with self._lock:
+                if finished is not None and not job.stop.is_set():
+                    answer = job.answer
+                    answer.parts, answer.calls, answer.total_s = finished.parts, finished.calls, finished.total_s
+                    answer.stopped = finished.stopped
+                    answer.status = DONE
+                if self._current is job:
+                    self._current = None
+                self._thread = None
+                self._start_next()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import openai
 
+from providers.abort import shut_down
 from providers.budget import check_request_size, estimate_tokens
 from providers.catalog import AUTO_MODEL
 from providers.debug import RequestRecord, logger
@@ -60,6 +62,8 @@ class ModelClient:
         self.provider = provider or get_provider(settings.provider)
         self.debug = debug
         self._clients: dict[str, openai.OpenAI] = {}
+        self._aborts = 0  # how many times abort() was called: a call started before the last one is stopped
+        self._woken = threading.Event()  # set by abort(): a retry's wait ends at once
 
     # Where requests go -------------------------------------------------------------------
     @property
@@ -79,6 +83,16 @@ class ModelClient:
     def shown_base_url(self) -> str:
         """``base_url`` as a visitor may see it: the owner's endpoint is "the configured endpoint"."""
         return redact(self.base_url(), (), self.settings.hidden)
+
+    def abort(self) -> None:
+        """End the calls under way now (Stop): their requests are cut, they raise ``StopRequested`` and are not
+        retried; later calls run normally, on new connections."""
+        self._aborts += 1
+        self._woken.set()
+        self._woken = threading.Event()
+        for client in list(self._clients.values()):
+            shut_down(getattr(client, "_client", None))
+        self._clients.clear()
 
     def _client(self) -> openai.OpenAI:
         url = self.base_url()
@@ -143,13 +157,18 @@ class ModelClient:
             check_request_size(prompt, self.settings.budget)
             reserved = prompt + max_tokens
         self._reserve(1, reserved)
-        started = time.monotonic()
+        started, aborts = time.monotonic(), self._aborts
         try:
             completion = self._complete(messages, max_tokens, temperature, on_retry, on_text, extra_headers)
+            if self._aborts != aborts:
+                raise StopRequested  # a streamed reply cut by abort() is a stop, not a broken stream
         except StopRequested:
             self._record((None, None), started, False, about)
             raise  # the endpoint was generating: the reservation stands
         except BaseException:
+            if self._aborts != aborts:
+                self._record((None, None), started, False, about)
+                raise StopRequested from None
             self._settle(reserved, 0)  # nothing came back: only the call counts
             self._record((None, None), started, True, about)
             raise
@@ -292,12 +311,17 @@ class ModelClient:
         client = self._client()
         model_id = self.model_id(on_retry) if model is None else model
         attempt_number = [0]
+        aborts = self._aborts
 
         def attempt() -> Any:
             started = time.monotonic()
+            if self._aborts != aborts:
+                raise StopRequested  # stopped while waiting to retry: never sent again
             try:
                 result = call(client, model_id)
             except Exception as error:
+                if self._aborts != aborts:
+                    raise StopRequested from None  # the request was cut by abort(): not a failure to retry
                 if getattr(error, "status_code", None) == 503:
                     self.state.loading_urls.add(self.base_url())
                 self._log(
@@ -320,7 +344,11 @@ class ModelClient:
             if on_retry:
                 on_retry(notice)
 
-        return build_retrying(self.policy, before_retry)(attempt)
+        woken = self._woken
+        policy = self.policy
+        if policy.sleep is time.sleep:  # a wait before a retry ends when the call is aborted
+            policy = replace(policy, sleep=woken.wait)
+        return build_retrying(policy, before_retry)(attempt)
 
     def _log(
         self,

@@ -210,6 +210,7 @@ class SessionDatabase:
         self._connection.execute("SET lock_configuration = true")
         self._cursor = self._connection.cursor()
         self._lock = threading.RLock()
+        self._running = False  # a run_query statement is executing (Stop interrupts it)
         self.version = 0  # bumps whenever tables change
         self._memo: dict[str, tuple[int, Any]] = {}
         self.external_source: Path | None = source if external else None  # until the table is replaced
@@ -476,8 +477,10 @@ class SessionDatabase:
                     self._cursor.execute("BEGIN TRANSACTION")
                     try:
                         with MEMORY_WATCH.watch(self._cursor.interrupt, limits.process_budget) as memory:
+                            self._running = True
                             frame, total, size, capped = self._fetch_capped(statement, first_rows)
                     finally:
+                        self._running = False
                         watchdog.cancel()
                         self._cursor.execute("ROLLBACK")
             except QueryError:
@@ -612,6 +615,11 @@ class SessionDatabase:
         """SELECT/WITH/FROM/VALUES can be wrapped in a count; SHOW, DESCRIBE and EXPLAIN cannot. DuckDB's
         tokenizer finds the first word, so leading comments change nothing."""
         return first_keyword(statement) in ("SELECT", "WITH", "FROM", "VALUES", "TABLE")
+
+    @property
+    def running(self) -> bool:
+        """Whether a visitor's query (``run_query``) is executing now."""
+        return self._running
 
     def interrupt(self) -> None:
         """Stop the statement running now, from another thread (a score that is stopped); without the lock,

@@ -78,7 +78,7 @@ def test_stop_keeps_the_finished_parts_and_the_insight_so_far(endpoint: FakeEndp
     assert insight.interrupted == STOPPED_INSIGHT and LONG_INSIGHT.startswith(insight.text)
     assert answer.of_type(ChartPart) and answer.of_type(TablePart) and answer.of_type(SqlPart)
     kept = list(answer.parts)
-    time.sleep(0.3)  # the worker notices the stop at its next piece and changes nothing after it
+    wait_until(lambda: queue.threads == 0)  # the worker has ended: it changed nothing after the stop
     assert answer.parts == kept
 
 
@@ -86,13 +86,14 @@ def test_stop_while_the_model_writes_sql_lets_the_next_question_start_at_once(
     endpoint: FakeEndpoint, db, client
 ) -> None:  # type: ignore[no-untyped-def]
     endpoint.responder = ScriptedModel(default=fenced("SELECT count(*) AS n FROM earthquakes"))
-    endpoint.delay = 1.0
+    endpoint.delay = 3.0
     history = [Answer("How many?"), Answer("And how many again?")]
     queue = AnswerQueue()
     for answer in history:
         queue.submit(answer, history, db, client, PipelineOptions(write_insight=False))
     queue.stop()
-    assert history[0].stopped and history[0].status == DONE and history[1].status == RUNNING
+    assert history[0].stopped and history[0].status == DONE
+    wait_until(lambda: history[1].status == RUNNING, timeout=2.5)  # before the cut reply's 3 s delay was over
     assert queue.wait(20)
     assert history[1].table is not None and history[1].table.frame["n"][0] == 1707
     assert history[0].table is None  # the stopped answer's reply, arriving late, changed nothing
@@ -130,3 +131,34 @@ def test_a_session_cannot_queue_more_than_max_waiting(endpoint: FakeEndpoint, db
     assert accepted == [True] * (MAX_WAITING + 1) + [False, False]  # the running one, then MAX_WAITING waiting
     assert history[-1].status == DONE  # refused: never left waiting
     queue.cancel_all()
+
+
+def test_submit_and_stop_in_a_loop_leaves_one_thread_and_sends_nothing_after_each_stop(
+    endpoint: FakeEndpoint, db, client
+) -> None:  # type: ignore[no-untyped-def]
+    """Fifteen rounds of "submit, Stop" left 15 answer threads alive, each still calling the owner's endpoint: a
+    stopped answer's request is cut, its thread ends, and the next question starts only then."""
+    endpoint.responder = ScriptedModel(default=fenced("SELECT count(*) AS n FROM earthquakes"))
+    endpoint.delay = 5.0  # every reply would take 5 s
+    queue = AnswerQueue()
+    history: list[Answer] = []
+    for round_number in range(15):
+        history.append(Answer(f"How many, round {round_number}?"))
+        queue.submit(history[-1], history, db, client, PipelineOptions(write_insight=False))
+        wait_until(lambda sent=round_number + 1: len(endpoint.chat_requests()) == sent)  # its request is on its way
+        queue.stop()
+        wait_until(lambda: queue.threads == 0, timeout=4.5)  # ended before its 5 s reply: the request was cut
+    assert len(endpoint.chat_requests()) == 15  # one request per round: none retried, none sent after a stop
+    assert all(a.stopped and a.table is None for a in history)
+
+
+def test_stop_interrupts_a_running_query(endpoint: FakeEndpoint, db, client) -> None:  # type: ignore[no-untyped-def]
+    slow = "SELECT sum(a.range * b.range) AS s FROM range(200000) a, range(200000) b"  # over the 10 s limit
+    endpoint.responder = ScriptedModel(default=fenced(slow))
+    queue = AnswerQueue()
+    history = [Answer("A slow one?")]
+    queue.submit(history[0], history, db, client, PipelineOptions(write_insight=False))
+    wait_until(lambda: db.running)
+    queue.stop()
+    wait_until(lambda: queue.threads == 0, timeout=8)  # before the sandbox's 10 s limit: interrupted
+    assert history[0].stopped and db.run_query("SELECT 1 AS one").frame["one"][0] == 1  # the database goes on
