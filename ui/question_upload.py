@@ -73,7 +73,7 @@ def stop_score(reason: str) -> None:
 def forget_score() -> None:
     """Other questions: the score of the ones before stops, and its report goes (it was about other questions)."""
     stop_score(OTHER_QUESTIONS)
-    state.store_result(state.ACCURACY_REPORT, None)
+    state.forget_result(state.ACCURACY_REPORT)
 
 
 def start_score(client: ModelClient, questions: list[EvalQuestion]) -> ScoreRun:

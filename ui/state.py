@@ -189,6 +189,10 @@ def store_result(key: str, value: Any) -> None:
     st.session_state[key] = value
 
 
+def forget_result(key: str) -> None:
+    st.session_state.pop(key, None)
+
+
 # Data intake ----------------------------------------------------------------------------------------
 def load_messages() -> list[tuple[str, str]]:
     return st.session_state.setdefault(LOAD_MESSAGES, [])

@@ -13,6 +13,7 @@ LOCAL = {
     "pages",
     "providers",
     "analyst",
+    "charts",
     "conversations",
     "suggestions",
     "sandbox",
@@ -54,9 +55,13 @@ def test_every_requirement_is_pinned_exactly() -> None:
     assert pins and all(re.fullmatch(r"\d+(\.\d+)*(\.post\d+)?", version) for version in pins.values()), pins
 
 
+# Packages the app never imports but a Streamlit feature it uses needs: st.login (the private demo) needs Authlib.
+STREAMLIT_FEATURES = {"authlib"}
+
+
 def test_requirements_txt_lists_exactly_the_packages_the_app_imports() -> None:
     distributions = packages_distributions()
-    needed = {normalized(distributions[module][0]) for module in imported_modules()}
+    needed = {normalized(distributions[module][0]) for module in imported_modules()} | STREAMLIT_FEATURES
     assert needed == set(requirements()), (
         f"imported but not required: {needed - set(requirements())}; required but not imported: "
         f"{set(requirements()) - needed}"
@@ -65,3 +70,9 @@ def test_requirements_txt_lists_exactly_the_packages_the_app_imports() -> None:
 
 def test_no_test_or_benchmark_tool_is_a_runtime_requirement() -> None:
     assert not {"pytest", "playwright", "ruff", "bpe-openai"} & set(requirements())
+
+
+def test_streamlit_finds_the_authlib_that_st_login_needs() -> None:
+    from streamlit.auth_util import is_authlib_installed
+
+    assert is_authlib_installed()
