@@ -15,7 +15,7 @@ from providers.registry import get_provider, provider_names
 from providers.selection import Resolved, Selection, default_selection, resolve_selection
 from providers.settings import Configuration
 from ui import state
-from ui.config import load_configuration
+from ui.config import load_configuration, secrets_problem
 from ui.sign_in import render_sign_in
 
 if TYPE_CHECKING:
@@ -61,6 +61,9 @@ def render_sidebar() -> Resolved:
     debug_default = debug_requested(query_value=st.query_params.get_all("debug"))
     _init_defaults(default_selection(configuration), debug_default)
     with st.sidebar:
+        broken = secrets_problem()
+        if broken:
+            st.error(broken)
         render_sign_in()
         st.subheader("Model endpoint")
         provider_name = st.selectbox(
