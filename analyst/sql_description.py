@@ -8,9 +8,12 @@ page then shows the SQL alone.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sandbox.syntax_tree import parse_tree
+
+logger = logging.getLogger(__name__)
 
 Tree = dict[str, Any]
 
@@ -119,7 +122,10 @@ def describe_sql(sql: str, run: Any) -> str | None:
     try:
         node = parse_tree(sql, run)
         return None if node is None else _Describer(sql).describe(node)
-    except (Undescribable, KeyError, IndexError, TypeError, ValueError):
+    except Undescribable:
+        return None  # a shape the words do not cover: the SQL is shown instead
+    except (KeyError, IndexError, TypeError, ValueError):
+        logger.exception("The SQL could not be described; the SQL is shown instead")  # a bug to see and fix
         return None
 
 

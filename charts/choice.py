@@ -8,6 +8,7 @@ land outline is bundled.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,8 @@ from charts.marks import (
     two_category_chart,
 )
 from charts.roles import TIME_PARTS, Roles, column_roles, is_numeric, is_temporal, with_numbers
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["CHART_RULES", "TIME_PARTS", "ChartChoice", "build_chart"]
 
@@ -273,6 +276,7 @@ def build_chart(
         chart, kind, subtitle = build_automatic(frame, span)
         spec = None if chart is None else finish_spec(chart, chart_title(title, subtitle), validate=False)
     except Exception as error:  # a result's shape must never break an answer: no chart, and why
+        logger.exception("No chart could be drawn for a result")  # a bug to see and fix: the log has it
         return ChartChoice(None, "none", "none", f"No chart could be drawn for this result ({type(error).__name__}).")
     if spec is None:
         return ChartChoice(None, kind, "none", note)
