@@ -213,6 +213,7 @@ class SessionDatabase:
         self._running = False  # a run_query statement is executing (Stop interrupts it)
         self.version = 0  # bumps whenever tables change
         self._memo: dict[str, tuple[int, Any]] = {}
+        self._memo_lock = threading.Lock()  # guards _memo alone: reading a known value never waits for a query
         self.external_source: Path | None = source if external else None  # until the table is replaced
         self.loaded_tables: set[str] = set()  # added or replaced after this: what a saved conversation keeps
         self.saved_views: dict[str, SavedView] = {}  # "Save as table", kept with a conversation
@@ -358,13 +359,18 @@ class SessionDatabase:
 
     # Reading --------------------------------------------------------------------------------
     def memo(self, key: str, compute: Callable[[], T]) -> T:
-        """``compute()`` once per version of the tables (descriptions, profiles)."""
-        with self._lock:
+        """``compute()`` once per version of the tables (table names and counts, descriptions, profiles). A value
+        already known is read without the database's lock: a page rerun never waits for a visitor's running query."""
+        with self._memo_lock:
             cached = self._memo.get(key)
-            if cached is None or cached[0] != self.version:
-                cached = (self.version, compute())
-                self._memo[key] = cached
-            return cached[1]
+            if cached is not None and cached[0] == self.version:
+                return cached[1]
+        with self._lock:  # computing reads the database: after the running statement
+            version = self.version
+            value = compute()
+        with self._memo_lock:
+            self._memo[key] = (version, value)
+        return value
 
     def internal_query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         """The app's own trusted queries (descriptions, profiles); never model-written SQL. They may read a saved

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -169,3 +171,26 @@ def test_no_file_lands_in_the_working_directory() -> None:
         with pytest.raises(QueryError):
             db.run_query(sql)
     assert set(os.listdir(ROOT)) == cwd_before
+
+
+def test_known_table_names_counts_and_descriptions_are_read_while_a_query_runs() -> None:
+    """A page rerun read the session's tables under the lock a running query holds: it waited up to the time limit."""
+    from analyst.schema import describe_tables
+
+    db = SessionDatabase()
+    before = (db.table_names(), db.tables(), describe_tables(db))  # known once per version of the tables
+    slow = threading.Thread(target=_run_quietly, args=(db,), daemon=True)
+    slow.start()
+    deadline = time.monotonic() + 10
+    while not db.running:
+        assert time.monotonic() < deadline and slow.is_alive(), "the slow query did not start"
+        time.sleep(0.01)
+    assert (db.table_names(), db.tables(), describe_tables(db)) == before
+    assert db.running  # read while the query still ran: nothing waited for it
+    db.interrupt()
+    slow.join(10)
+
+
+def _run_quietly(db: SessionDatabase) -> None:
+    with contextlib.suppress(QueryError):
+        db.run_query("SELECT sum(a.range * b.range) AS s FROM range(200000) a, range(200000) b")
