@@ -79,11 +79,12 @@ def test_an_obedient_model_cannot_run_a_forbidden_statement_load_a_url_or_leak_t
     assert any("DROP TABLE earthquakes" in json.dumps(r.body) for r in endpoint.chat_requests())
     # ... but nothing forbidden ran,
     assert db.table_names() == ["earthquakes", "notes"] and db.tables()[0].rows == 1707
-    # no chart loads anything from the network,
-    for answer in answers:
-        for chart in answer.of_type(ChartPart):
-            assert not loading_keys(chart.spec), loading_keys(chart.spec)
-            assert chart.spec.get("mark") != "image"
+    # no chart loads anything from the network (a chart was made from the model's URL-laden spec: checked),
+    charts = [chart for answer in answers for chart in answer.of_type(ChartPart)]
+    assert charts, "the model's chart suggestion was never used: this check would check nothing"
+    for chart in charts:
+        assert not loading_keys(chart.spec), loading_keys(chart.spec)
+        assert chart.spec.get("mark") != "image"
     # and the token was never sent to the model nor shown in any answer.
     assert all(TOKEN not in json.dumps(r.body) for r in endpoint.requests)
     assert all(TOKEN not in repr(answer) for answer in answers)
