@@ -105,9 +105,13 @@ def test_cancel_all_drops_the_queued_questions(endpoint: FakeEndpoint, db, clien
     queue = AnswerQueue()
     for answer in history:
         queue.submit(answer, history, db, client, PipelineOptions(write_insight=False))
+    assert [a.status for a in history] == [RUNNING, QUEUED]  # (an Answer starts DONE: this can fail)
     queue.cancel_all()
     assert not queue.busy and queue.wait(1)
-    assert [a.status for a in history] == [DONE, DONE]
+    assert [a.status for a in history] == [DONE, DONE] and history[0].stopped and not history[1].stopped
+    wait_until(lambda: queue.threads == 0)
+    assert history[1].table is None  # the dropped question was never asked
+    assert all(r.body["messages"][-1]["content"] != "two" for r in endpoint.chat_requests())
 
 
 def test_the_progress_line_says_what_is_awaited_and_for_how_long() -> None:
