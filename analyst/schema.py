@@ -14,6 +14,7 @@ import duckdb
 
 from analyst.sql_description import describe_sql
 from sandbox.database import SessionDatabase
+from sandbox.owner_file_memo import OwnerFileMemo
 from sandbox.syntax_tree import parse_tree
 from sources.bundled import COLUMN_UNITS, EARTHQUAKES_TABLE
 
@@ -158,7 +159,7 @@ def _saved_answer_note(db: SessionDatabase, table: str, description: str) -> str
     return "\n".join(line for line in (header, note, rest) if line)
 
 
-_SHARED_FILE_DESCRIPTIONS: dict[tuple[str, float, int], str] = {}
+SHARED_FILE_DESCRIPTIONS: OwnerFileMemo[str] = OwnerFileMemo()  # the owner's file: described once per process
 
 
 def _describe(db: SessionDatabase, table: str) -> str:
@@ -176,11 +177,7 @@ def _describe(db: SessionDatabase, table: str) -> str:
     if source is None or table != EARTHQUAKES_TABLE:
         return describe_table(db, table)
     # Every session reads the same owner-provided file: describe it once per process, not per visitor.
-    stat = source.stat()
-    key = (str(source), stat.st_mtime, stat.st_size)
-    if key not in _SHARED_FILE_DESCRIPTIONS:
-        _SHARED_FILE_DESCRIPTIONS[key] = describe_table(db, table)
-    return _SHARED_FILE_DESCRIPTIONS[key]
+    return SHARED_FILE_DESCRIPTIONS.get(source, lambda: describe_table(db, table))
 
 
 def _fitted(descriptions: list[str], tables: list[str]) -> str:

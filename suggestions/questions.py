@@ -20,6 +20,7 @@ from analyst.answer import Answer
 from analyst.schema import quote_identifier, quote_literal
 from charts.roles import column_roles, time_grain
 from sandbox.database import QueryError, SessionDatabase
+from sandbox.owner_file_memo import OwnerFileMemo
 from sandbox.syntax_tree import Tree, walk
 from sources.bundled import EARTHQUAKES_TABLE
 from suggestions.query_shape import QueryRewriter, QueryShape, column_names, read_query_shape, result_name
@@ -271,7 +272,7 @@ class _Starters:
         return _Candidate(Suggestion(f"How many {self.noun} are there for each {few[0]} and {few[1]}?", sql), 2)
 
 
-_SHARED_STARTERS: dict[tuple[str, float, int], list[Suggestion]] = {}
+SHARED_STARTERS: OwnerFileMemo[list[Suggestion]] = OwnerFileMemo()  # the owner's file: once per process
 
 
 def table_starters(db: SessionDatabase, table: str) -> list[Suggestion]:
@@ -288,11 +289,7 @@ def table_starters(db: SessionDatabase, table: str) -> list[Suggestion]:
     source = db.external_source
     if source is None or table != EARTHQUAKES_TABLE:
         return db.memo(f"starters:{table}", build)
-    stat = source.stat()
-    key = (str(source), stat.st_mtime, stat.st_size)
-    if key not in _SHARED_STARTERS:
-        _SHARED_STARTERS[key] = build()
-    return _SHARED_STARTERS[key]
+    return SHARED_STARTERS.get(source, build)
 
 
 def question_about_table(db: SessionDatabase, table: str) -> tuple[str, str]:
