@@ -17,6 +17,7 @@ from providers.budget import DAY_S, HOUR_S, BudgetLimits, CallUse, Refusal
 
 BUCKET_S = 60
 MAX_CALL_RECORDS = 20_000  # about 3 MB: the owner's usage table keeps the last day's calls, at most this many
+CALL_RECORD_BYTES = 160  # about what one CallUse holds (without question text), for the memory account
 
 
 @dataclass
@@ -95,6 +96,10 @@ class UsageLedger:
         with self._lock:
             self._calls.append(use)
             self._drop_old_calls(self._clock())
+
+    def record_count(self) -> int:
+        with self._lock:
+            return len(self._calls)
 
     def calls(self) -> list[CallUse]:
         """The calls of the last day, oldest first."""

@@ -145,14 +145,15 @@ def ncal_url() -> str:
 
 
 class CatalogCache:
-    """Public catalogs fetched once per argument set for every visitor, kept for a few hours.
+    """Public catalogs fetched once per argument set for every visitor, kept for a few hours: at most
+    ``max_entries`` of them and ``max_bytes`` in all (the oldest go first).
 
     Not ``st.cache_data``: the loaders report progress to the page while they run, and cached
     functions may not draw on blocks made outside them.
     """
 
-    def __init__(self, ttl_s: float = 6 * 3600, max_entries: int = 6) -> None:
-        self.ttl_s, self.max_entries = ttl_s, max_entries
+    def __init__(self, ttl_s: float = 6 * 3600, max_entries: int = 6, max_bytes: int = 150 * 1000**2) -> None:
+        self.ttl_s, self.max_entries, self.max_bytes = ttl_s, max_entries, max_bytes
         self._entries: dict[tuple, tuple[float, pa.Table]] = {}
         self._lock = threading.Lock()
 
@@ -162,11 +163,29 @@ class CatalogCache:
             if hit and time.monotonic() - hit[0] < self.ttl_s:
                 return hit[1]
         table = fetch()
+        if table.nbytes > self.max_bytes:
+            return table  # larger than the whole cache: used by this session, kept by none
         with self._lock:
             self._entries[key] = (time.monotonic(), table)
-            while len(self._entries) > self.max_entries:
+            now = time.monotonic()
+            for old in [k for k, (at, _t) in self._entries.items() if now - at >= self.ttl_s]:
+                del self._entries[old]
+            while len(self._entries) > self.max_entries or self._bytes() > self.max_bytes:
                 self._entries.pop(min(self._entries, key=lambda k: self._entries[k][0]))
         return table
+
+    def _bytes(self) -> int:
+        return sum(table.nbytes for _at, table in self._entries.values())
+
+    @property
+    def nbytes(self) -> int:
+        """The bytes the cached catalogs hold now."""
+        with self._lock:
+            return self._bytes()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
 
 
 @st.cache_resource

@@ -160,6 +160,7 @@ def test_an_invited_owner_asks_sees_the_usage_table_and_signs_out(
     page.get_by_role("link", name="Endpoints").click()
     page.get_by_role("tab", name="Usage").click()
     page.get_by_text("Calls on this app's token in the last 24 hours").wait_for()
+    page.get_by_text("Memory the app holds for all visitors").wait_for()
     page.get_by_role("button", name="Download usage CSV").wait_for()
     with page.expect_download() as download:
         page.get_by_role("button", name="Download usage CSV").click()
