@@ -185,9 +185,9 @@ def test_an_invited_owner_asks_sees_the_usage_table_and_signs_out(
 
 
 def test_an_expired_sign_in_no_longer_uses_the_owner_s_token(page, endpoint: FakeEndpoint, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    with private_demo(endpoint, tmp_path, session_minutes=0.05) as short:  # a sign-in lasts 3 seconds
+    with private_demo(endpoint, tmp_path, session_minutes=0.03) as short:  # a sign-in lasts 1.8 seconds
         sign_in(page, short, "ana", wait=False)  # the message below is only for a sign-in that was made
-        time.sleep(3.5)  # not an assertion: the sign-in has to age
+        time.sleep(2.0)  # not an assertion: the sign-in has to age
         page.reload()
         page.get_by_text("Your sign-in has expired: sign in again").first.wait_for()
         text = sidebar_text(page)

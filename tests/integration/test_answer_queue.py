@@ -86,14 +86,14 @@ def test_stop_while_the_model_writes_sql_lets_the_next_question_start_at_once(
     endpoint: FakeEndpoint, db, client
 ) -> None:  # type: ignore[no-untyped-def]
     endpoint.responder = ScriptedModel(default=fenced("SELECT count(*) AS n FROM earthquakes"))
-    endpoint.delay = 3.0
+    endpoint.delay = 2.0
     history = [Answer("How many?"), Answer("And how many again?")]
     queue = AnswerQueue()
     for answer in history:
         queue.submit(answer, history, db, client, PipelineOptions(write_insight=False))
     queue.stop()
     assert history[0].stopped and history[0].status == DONE
-    wait_until(lambda: history[1].status == RUNNING, timeout=2.5)  # before the cut reply's 3 s delay was over
+    wait_until(lambda: history[1].status == RUNNING, timeout=1.8)  # before the cut reply's 2 s delay was over
     assert queue.wait(20)
     assert history[1].table is not None and history[1].table.frame["n"][0] == 1707
     assert history[0].table is None  # the stopped answer's reply, arriving late, changed nothing
