@@ -8,20 +8,10 @@ import sys
 from importlib.metadata import packages_distributions
 from pathlib import Path
 
+from tests.unit.test_layout import APP_FOLDERS
+
 ROOT = Path(__file__).resolve().parents[2]
-LOCAL = {
-    "pages",
-    "providers",
-    "analyst",
-    "charts",
-    "conversations",
-    "suggestions",
-    "sandbox",
-    "sources",
-    "exports",
-    "evaluation",
-    "ui",
-}
+LOCAL = set(APP_FOLDERS)  # the app's own folders, as the layout test lists them
 APP_CODE = [ROOT / "app.py", *[p for folder in sorted(LOCAL) for p in (ROOT / folder).rglob("*.py")]]
 
 
