@@ -11,6 +11,8 @@ Pickles are made here, from the app's own objects, and only ever read back from 
 from __future__ import annotations
 
 import pickle
+import threading
+import weakref
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -94,16 +96,42 @@ class _Pickled:
         return self.data if self.data is not None and len(self.data) <= room else None
 
 
+class _LiveSnapshots:
+    """Every session's snapshot saver alive in the process (weakly held: a closed session's goes with it), for the
+    memory account."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._savers: weakref.WeakSet[ConversationSnapshots] = weakref.WeakSet()
+
+    def add(self, saver: ConversationSnapshots) -> None:
+        with self._lock:
+            self._savers.add(saver)
+
+    def totals(self) -> tuple[int, int]:
+        """(sessions, bytes their last snapshots hold)."""
+        with self._lock:
+            savers = list(self._savers)
+        return len(savers), sum(s.nbytes for s in savers)
+
+
 class ConversationSnapshots:
     """One session's saver: says whether anything changed since the last snapshot, and builds the next one
     reusing what did not change (answers' pickles, and the loaded tables while the database's version holds)."""
 
     def __init__(self) -> None:
+        LIVE_SNAPSHOTS.add(self)
         self._pickles: list[_Pickled] = []  # the last snapshot's answers, in order (holding them keeps ids unique)
         self._conversation_id: str | None = None
         self._tables_version: int | None = None
         self._tables: list[StoredTable] = []
         self._too_large: list[str] = []
+
+    @property
+    def nbytes(self) -> int:
+        """What this session's last snapshot holds: its answers' pickles and its tables (at most the store's bytes
+        per conversation)."""
+        return sum(len(p.data or b"") for p in list(self._pickles)) + sum(t.data.nbytes for t in list(self._tables))
 
     def changed(self, conversation_id: str, answers: list[Answer], database: SessionDatabase) -> bool:
         answers = list(answers)  # the worker thread may append meanwhile: one consistent list
@@ -210,3 +238,6 @@ def restore_tables(saved: SavedConversation, database: SessionDatabase) -> list[
         what = "1 answer was" if count == 1 else f"{count} answers were"
         notes.append(RestoreNote(f"The conversation was restored; {what} too large to keep — Retry asks again."))
     return notes
+
+
+LIVE_SNAPSHOTS = _LiveSnapshots()

@@ -4,6 +4,8 @@ owner's Usage tab shows it)."""
 from __future__ import annotations
 
 from analyst.schema import SHARED_FILE_DESCRIPTIONS
+from conversations.snapshot import LIVE_SNAPSHOTS
+from conversations.store import MAX_CONVERSATION_BYTES
 from conversations.usage import CALL_RECORD_BYTES, MAX_CALL_RECORDS
 from sandbox.owner_file_memo import KEPT_VERSIONS
 from suggestions.questions import SHARED_STARTERS
@@ -19,11 +21,17 @@ def memory_account() -> list[dict[str, object]]:
     catalogs = catalog_cache()
     conversations = store.conversations
     calls = store.usage.record_count()
+    sessions, snapshot_bytes = LIVE_SNAPSHOTS.totals()
     return [
         {
             "store": "kept conversations (reloads, links)",
             "holds": f"{len(conversations)} · {conversations.total_bytes / MB:.1f} MB",
             "bound": f"{conversations.max_conversations} · {conversations.max_total_bytes / MB:.0f} MB",
+        },
+        {
+            "store": "sessions' last snapshots (what a reload saves)",
+            "holds": f"{sessions} sessions · {snapshot_bytes / MB:.1f} MB",
+            "bound": f"{MAX_CONVERSATION_BYTES / MB:.0f} MB each",
         },
         {
             "store": "usage records (owner's token)",

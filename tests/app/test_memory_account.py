@@ -13,6 +13,7 @@ def test_the_memory_account_names_every_store_with_its_bound() -> None:
     rows = {row["store"]: row for row in memory_account()}
     assert set(rows) == {
         "kept conversations (reloads, links)",
+        "sessions' last snapshots (what a reload saves)",
         "usage records (owner's token)",
         "public catalogs (Explore)",
         "owner file's description and starters",
@@ -28,3 +29,20 @@ def test_the_catalog_cache_keeps_to_its_bytes_and_never_keeps_one_larger_than_it
     assert len(cache) == 3 and cache.nbytes <= 3 * 8_000  # the oldest went first
     huge = pa.table({"x": pa.array(range(10_000), pa.int64())})
     assert cache.get_or_fetch(("huge",), lambda: huge) is huge and len(cache) == 3  # used, not kept
+
+
+def test_each_session_s_last_snapshot_is_counted_and_forgotten_with_its_session() -> None:
+    import gc
+
+    from analyst.answer import Answer, TextPart
+    from conversations.snapshot import LIVE_SNAPSHOTS, ConversationSnapshots
+    from sandbox.database import SessionDatabase
+
+    sessions, held = LIVE_SNAPSHOTS.totals()
+    saver, db = ConversationSnapshots(), SessionDatabase()
+    saver.build("c" * 32, [Answer("q", [TextPart("x" * 50_000)])], db, 8 * 1024**2)
+    now_sessions, now_held = LIVE_SNAPSHOTS.totals()
+    assert now_sessions == sessions + 1 and now_held >= held + 50_000
+    del saver
+    gc.collect()
+    assert LIVE_SNAPSHOTS.totals()[0] == sessions  # a closed session's snapshot is not counted
