@@ -23,6 +23,7 @@ from evaluation.accuracy import (
     run_evaluation,
 )
 from evaluation.conversations import load_conversations, run_conversations
+from evaluation.logged_failures import logged_failures
 from providers.client import ModelClient
 from providers.endpoint_types import EndpointType
 from providers.selection import Selection, resolve_selection
@@ -62,6 +63,7 @@ def print_report(report: EvalReport) -> None:
     if summary["insights"]:
         flagged = summary["insights_with_unsupported_claims"]
         print(f"insights flagged     {flagged}/{summary['insights']} stated what the table does not show")
+    print(f"logged failures      {report.logged_failures} (a chart, description or answer that broke: see the log)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,17 +77,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     client = ModelClient(resolved.settings)
     options = INSIGHT_OPTIONS if args.insights else EVAL_OPTIONS
-    if args.conversations:
-        conversations = load_conversations(args.conversations)
-        turns = sum(len(c.turns) for c in conversations)
-        print(f"{len(conversations)} conversations, {turns} turns, against {client.base_url()}", flush=True)
-        report = run_conversations(client, conversations, on_progress=print_progress, options=options)
-    else:
-        questions = load_questions(args.questions)
-        if args.limit:
-            questions = questions[: args.limit]
-        print(f"{len(questions)} questions against {client.base_url()} ({args.model})", flush=True)
-        report = run_evaluation(client, questions, on_progress=print_progress, options=options)
+    with logged_failures() as failures:
+        if args.conversations:
+            conversations = load_conversations(args.conversations)
+            turns = sum(len(c.turns) for c in conversations)
+            print(f"{len(conversations)} conversations, {turns} turns, against {client.base_url()}", flush=True)
+            report = run_conversations(client, conversations, on_progress=print_progress, options=options)
+        else:
+            questions = load_questions(args.questions)
+            if args.limit:
+                questions = questions[: args.limit]
+            print(f"{len(questions)} questions against {client.base_url()} ({args.model})", flush=True)
+            report = run_evaluation(client, questions, on_progress=print_progress, options=options)
+    report.logged_failures = len(failures)
     print_report(report)
     if args.json:
         args.json.write_text(report.to_json(), encoding="utf-8")

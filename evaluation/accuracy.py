@@ -61,6 +61,7 @@ class QuestionScore:
 class EvalReport:
     model: str
     scores: list[QuestionScore] = field(default_factory=list)
+    logged_failures: int = 0  # errors the app logged meanwhile (a broken chart or description): bugs to see
 
     @property
     def accuracy(self) -> float:
@@ -90,6 +91,7 @@ class EvalReport:
             "total_tokens": self.total_tokens,
             "insights": sum(1 for s in self.scores if s.insight or s.left_out),
             "insights_with_unsupported_claims": sum(1 for s in self.scores if s.left_out),
+            "logged_failures": self.logged_failures,
         }
 
     def to_json(self) -> str:

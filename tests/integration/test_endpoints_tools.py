@@ -194,7 +194,8 @@ def test_the_command_line_prints_the_same_figures(endpoint: FakeEndpoint, tmp_pa
     completed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert completed.returncode == 0, completed.stderr
     assert "execution accuracy   50.0% (2/4)" in completed.stdout
-    assert json.loads(out.read_text())["correct"] == 2
+    assert "logged failures      0 " in completed.stdout  # no chart or description broke
+    assert json.loads(out.read_text())["correct"] == 2 and json.loads(out.read_text())["logged_failures"] == 0
     assert TOKEN not in completed.stdout + completed.stderr
 
 
