@@ -31,6 +31,7 @@ MAX_ANSWER_THREADS = 8  # answers the whole process works on at once; more wait 
 _ANSWER_TURNS = threading.BoundedSemaphore(MAX_ANSWER_THREADS)
 SLOW_AFTER_S = 15
 WRITING = "Writing SQL"
+INTERRUPT_EVERY_S = 0.05
 
 logger = logging.getLogger(__name__)
 
@@ -162,8 +163,8 @@ class AnswerQueue:
         self._settle_stopped(job)
         self._current = None
         job.client.abort()
-        if job.db.running:
-            job.db.interrupt()
+        if self._thread is not None and job.db.running:
+            threading.Thread(target=_interrupt_while_running, args=(job.db, self._thread), daemon=True).start()
 
     def _start_next(self) -> None:
         if self._thread is not None:
@@ -233,3 +234,11 @@ class AnswerQueue:
                     self._current = None
                 self._thread = None
                 self._start_next()
+
+
+def _interrupt_while_running(db: SessionDatabase, worker: threading.Thread) -> None:
+    """Interrupt the stopped answer's query until it has ended: an interrupt that lands just before DuckDB starts
+    executing is lost, so one is sent again every ``INTERRUPT_EVERY_S`` while the query runs."""
+    while worker.is_alive() and db.running:
+        db.interrupt()
+        worker.join(INTERRUPT_EVERY_S)

@@ -85,8 +85,17 @@ def test_stop_keeps_the_finished_parts_and_the_insight_so_far(endpoint: FakeEndp
 def test_stop_while_the_model_writes_sql_lets_the_next_question_start_at_once(
     endpoint: FakeEndpoint, db, client
 ) -> None:  # type: ignore[no-untyped-def]
-    endpoint.responder = ScriptedModel(default=fenced("SELECT count(*) AS n FROM earthquakes"))
-    endpoint.delay = 2.0
+    model = ScriptedModel(default=fenced("SELECT count(*) AS n FROM earthquakes"))
+
+    asked: list[dict] = []
+
+    def slow_first(body: dict) -> str:  # the first reply takes 2 s, the next comes at once
+        asked.append(body)
+        if len(asked) == 1:
+            time.sleep(2.0)
+        return model(body)
+
+    endpoint.responder = slow_first
     history = [Answer("How many?"), Answer("And how many again?")]
     queue = AnswerQueue()
     for answer in history:
