@@ -66,8 +66,15 @@ def data_span(
 
 
 def span_of(sql: str, db: SessionDatabase) -> tuple[datetime.datetime, datetime.datetime] | None:
-    """When the data of the tables ``sql`` reads begins and ends (None: they hold no time)."""
-    return data_span(read_tables(parse_tree(sql, db.internal_query)), db)
+    """When the data of the tables ``sql`` reads begins and ends, by the time columns it uses (a count per day of
+    ``time`` ends at the last ``time``, not at the last ``updated``); None when they hold no time."""
+    tree = parse_tree(sql, db.internal_query)
+    used = frozenset(
+        str(node["column_names"][-1]).lower()
+        for node in walk(tree)
+        if node.get("class") == "COLUMN_REF" and node.get("column_names")
+    )
+    return data_span(read_tables(tree), db, used)
 
 
 def covered(sql: str, db: SessionDatabase) -> str:

@@ -63,10 +63,11 @@ def profile_table(db: SessionDatabase, table: str) -> pd.DataFrame:
         for column in ("avg", "q25", "q50", "q75"):
             frame[column] = frame[column].map(_short_number)
         frame = frame.rename(columns={"avg": "mean", "q25": "25%", "q50": "median", "q75": "75%"})
-        frame["histogram"] = [
+        histograms = [
             _histogram(db, table, name) if str(kind).startswith(NUMERIC_TYPES) else None
             for name, kind in zip(frame["column"], frame["type"], strict=True)
         ]
+        frame.insert(2, "histogram", histograms)  # beside the type: a wide profile would push it out of view
         return frame
 
     return db.memo(f"profile:{table}", compute)

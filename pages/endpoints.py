@@ -32,7 +32,7 @@ with health_tab:
     else:
         settings = client.settings
         st.caption(
-            escape_markdown(f"{settings.endpoint_type.label} · {client.shown_base_url()} · model {settings.model}")
+            escape_markdown(f"{settings.endpoint_type.label} · {client.shown_endpoint()} · model {settings.model}")
         )
         if st.button("Run health check", type="primary"):
             with st.spinner("Asking the endpoint…"):

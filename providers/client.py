@@ -20,7 +20,7 @@ from providers.provider import Provider
 from providers.redaction import redact
 from providers.registry import get_provider
 from providers.retry import RetryCallback, RetryNotice, RetryPolicy, build_retrying
-from providers.settings import ProviderSettings
+from providers.settings import CONFIGURED_ENDPOINT, ProviderSettings
 
 Message = dict[str, Any]
 TextCallback = Callable[[str], None]
@@ -79,6 +79,10 @@ class ModelClient:
         if self.using_fallback:
             return self.provider.fallback_base_url(self.settings)
         return self.provider.base_url(self.settings)
+
+    def shown_endpoint(self) -> str:
+        """Where requests go, in words a visitor may see: "the configured endpoint" for the owner's, else the URL."""
+        return CONFIGURED_ENDPOINT if self.settings.endpoint_hidden else self.base_url()
 
     def shown_base_url(self) -> str:
         """``base_url`` as a visitor may see it: the owner's endpoint is "the configured endpoint"."""

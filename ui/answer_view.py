@@ -146,7 +146,7 @@ def render_repaired(attempts: list[SqlPart]) -> None:
 def render_sql(attempts: list[SqlPart], index: int, on_run_edited: Callable[[int, str], None]) -> None:
     """The SQL that produced the result (or the last attempt), the attempts, and the editor."""
     final = next((a for a in reversed(attempts) if not a.error), attempts[-1])
-    st.code(final.sql, language="sql")
+    st.code(final.sql, language="sql", wrap_lines=True)  # one long line would be cut at the right
     if any(a.error or a.note for a in attempts):
         render_attempts(attempts, f"Attempts ({len(attempts)})")
     editor = f"sql_edit_{index}"

@@ -36,7 +36,7 @@ def test_tables_show_row_counts_profile_and_preview() -> None:
     at.run()
     profile = at.dataframe[0].value
     assert list(profile.columns) == [
-        "column", "type", "min", "max", "mean", "25%", "median", "75%", "distinct (approx.)", "null %", "histogram",
+        "column", "type", "histogram", "min", "max", "mean", "25%", "median", "75%", "distinct (approx.)", "null %",
     ]  # fmt: skip
     assert (profile["distinct (approx.)"] <= 1707).all()
     assert profile.set_index("column").loc["id", "distinct (approx.)"] == 1707  # HyperLogLog says more

@@ -183,6 +183,7 @@ def test_the_owner_s_url_never_reaches_a_visitor_s_page_or_messages(endpoint: Fa
     host = endpoint.url.split("://")[1]
     shown = [str(failure.value), client.shown_base_url(), *(str(r) for r in client.state.request_log.rows())]
     assert client.shown_base_url() == "the configured endpoint/v1"
+    assert client.shown_endpoint() == "the configured endpoint"  # the health check's line: no "…endpoint/v1"
     assert not any(host in text for text in shown)
 
 

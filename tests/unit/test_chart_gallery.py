@@ -175,3 +175,16 @@ def test_the_readme_shows_the_rule_table_and_the_gallery() -> None:
     for shape, chart in CHART_RULES:
         assert f"| {shape} | {chart} |" in readme
     assert "![The chart gallery" in readme and (ROOT / "docs" / "charts.png").exists()
+
+
+def test_a_partial_period_is_judged_by_the_time_column_the_query_used() -> None:
+    """A fresh-eyed review: the note said the data ran "to Feb 07 01:45", the last ``updated``; the last ``time``
+    (what a count per day of ``time`` counts) is 01:26."""
+    from analyst.data_time import span_of
+    from charts.choice import build_chart
+    from sandbox.database import SessionDatabase
+
+    db = SessionDatabase()
+    sql = "SELECT time::DATE AS day, count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY 1"
+    chart = build_chart(db.run_query(sql).frame, title="Per day", span=span_of(sql, db))
+    assert chart.spec["title"]["subtitle"].endswith("to Feb 07 01:26")

@@ -15,7 +15,7 @@ def test_numbers_get_mean_quartiles_and_a_histogram_and_text_gets_neither() -> N
     assert profile.loc["x", "mean"] == "22" and profile.loc["x", "median"] == "3"
     assert profile.loc["x", "histogram"] == [4] + [0] * (HISTOGRAM_BINS - 2) + [1]
     assert profile.loc["label", "mean"] == "" and profile.loc["label", "histogram"] is None
-    assert list(profile.columns[:4]) == ["type", "min", "max", "mean"]
+    assert list(profile.columns[:5]) == ["type", "histogram", "min", "max", "mean"]
 
 
 def test_a_column_of_one_value_or_only_nulls_still_profiles() -> None:
