@@ -84,7 +84,7 @@ def test_parts_appear_as_they_exist_and_a_question_typed_meanwhile_waits_its_tur
     model = ScriptedModel(insight=INSIGHT).on("each day", fenced(BY_DAY, "line x=day y=earthquakes"))
     model.on("strongest", fenced("SELECT max(mag) AS strongest FROM earthquakes"))
     endpoint.responder = model
-    endpoint.delay, endpoint.token_delay = 1.5, 0.25
+    endpoint.delay, endpoint.token_delay = 1.0, 0.15
     page.goto(owner_app)
     box = page.get_by_placeholder("Ask a question about the data")
     box.fill("How many earthquakes happened each day?")

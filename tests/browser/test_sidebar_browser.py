@@ -36,10 +36,17 @@ def keyless_app() -> Iterator[str]:
         yield url
 
 
-def test_the_app_opens_without_any_key(page, keyless_app: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_app_opens_without_any_key_and_takes_one_typed_and_left_with_tab(page, keyless_app: str) -> None:  # type: ignore[no-untyped-def]
+    """Real use: a key typed and left with Tab was not taken (Tab landed on the field's own "Show password")."""
     page.goto(keyless_app)
     page.get_by_text("HuggingFace API key required").first.wait_for()
     assert page.get_by_role("button", name="Test connection").is_disabled()
+    box = page.locator("input[aria-label='API key']")
+    box.click()
+    box.press_sequentially("hf_TypedThenTab000000001")
+    page.keyboard.press("Tab")
+    page.get_by_role("button", name="Test connection").and_(page.locator(":enabled")).wait_for()
+    assert page.get_by_text("HuggingFace API key required").count() == 0
 
 
 def test_a_direct_url_as_a_fresh_server_s_first_request_runs_app_py(page) -> None:  # type: ignore[no-untyped-def]
@@ -67,15 +74,3 @@ def test_the_app_follows_the_browser_s_light_or_dark_preference(browser, keyless
         )
         context.close()
     assert backgrounds == {"light": "rgb(255, 255, 255)", "dark": "rgb(15, 23, 32)"}  # .streamlit/config.toml
-
-
-def test_a_key_typed_and_left_with_tab_is_taken(page, keyless_app: str) -> None:  # type: ignore[no-untyped-def]
-    """Real use: a key typed and left with Tab was not taken (Tab landed on the field's own "Show password")."""
-    page.goto(keyless_app)
-    page.get_by_text("HuggingFace API key required").first.wait_for()
-    box = page.locator("input[aria-label='API key']")
-    box.click()
-    box.press_sequentially("hf_TypedThenTab000000001")
-    page.keyboard.press("Tab")
-    page.get_by_role("button", name="Test connection").and_(page.locator(":enabled")).wait_for()
-    assert page.get_by_text("HuggingFace API key required").count() == 0
