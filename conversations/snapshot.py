@@ -1,16 +1,16 @@
 """A session's conversation as ``conversations.store`` keeps it, and back into a new session.
 
-The answers come first: each is pickled on its own (again only when it changed), newest first, and one that does
+The answers come first: each is encoded on its own (again only when it changed), newest first, and one that does
 not fit the conversation's byte cap is kept as its question with a note and Retry. The tables the person loaded
 come next, each only if it fits in the room left. An answer still queued or running is kept as stopped, with
 what it had finished, so a reload offers Retry instead of a spinner that never ends.
 
-Pickles are made here, from the app's own objects, and only ever read back from this process's memory.
+Answers are kept as ``conversations.answer_codec`` bytes (never encoded), so a store in a database that other
+processes read holds data, never code.
 """
 
 from __future__ import annotations
 
-import pickle
 import threading
 import weakref
 from dataclasses import dataclass
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from analyst.answer import DONE, Answer, NoticePart
+from conversations.answer_codec import decode_answer, encode_answer
 from conversations.store import SavedConversation, StoredTable
 from sandbox.database import QueryError, SessionDatabase
 
@@ -47,16 +48,16 @@ def build_stand_in(answer: Answer) -> Answer:
     return Answer(answer.question, [NoticePart(TOO_LARGE)], asked_at=answer.asked_at, stopped=True)
 
 
-def _pickled(answer: Answer) -> bytes | None:
+def _encoded(answer: Answer) -> bytes | None:
     try:
-        return pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # a part that cannot be pickled: the answer is kept as a stand-in
+        return encode_answer(answer)
+    except Exception:  # a value the codec cannot keep: the answer is kept as a stand-in
         return None
 
 
 @dataclass(eq=False)
-class _Pickled:
-    """An answer's pickle, valid while the answer still holds the same part and call lists and status."""
+class _Encoded:
+    """An answer's encoded bytes, valid while the answer still holds the same part and call lists and status."""
 
     answer: Answer
     parts: list
@@ -65,12 +66,12 @@ class _Pickled:
     stopped: bool
     total_s: float
     data: bytes | None
-    size: int | None  # None: it cannot be pickled
+    size: int | None  # None: it cannot be encoded
     rating: str | None = None  # a new rating changes nothing else: it is compared too
 
     @classmethod
-    def of(cls, answer: Answer) -> _Pickled:
-        data = _pickled(build_saved_copy(answer))
+    def of(cls, answer: Answer) -> _Encoded:
+        data = _encoded(build_saved_copy(answer))
         size = None if data is None else len(data)
         parts, calls = answer.parts, answer.calls
         return cls(answer, parts, calls, answer.status, answer.stopped, answer.total_s, data, size, answer.rating)
@@ -86,13 +87,13 @@ class _Pickled:
         )
 
     def data_within(self, room: int) -> bytes | None:
-        """The pickle when it fits in ``room``, else None. One that does not fit is let go (the session holds
+        """The bytes when they fit in ``room``, else None. One that does not fit is let go (the session holds
         only what it saved) and made again when it fits later."""
         if self.size is None or self.size > room:
             self.data = None
             return None
         if self.data is None:
-            self.data = _pickled(build_saved_copy(self.answer))
+            self.data = _encoded(build_saved_copy(self.answer))
         return self.data if self.data is not None and len(self.data) <= room else None
 
 
@@ -117,11 +118,11 @@ class _LiveSnapshots:
 
 class ConversationSnapshots:
     """One session's saver: says whether anything changed since the last snapshot, and builds the next one
-    reusing what did not change (answers' pickles, and the loaded tables while the database's version holds)."""
+    reusing what did not change (answers' encoded, and the loaded tables while the database's version holds)."""
 
     def __init__(self) -> None:
         LIVE_SNAPSHOTS.add(self)
-        self._pickles: list[_Pickled] = []  # the last snapshot's answers, in order (holding them keeps ids unique)
+        self._encoded: list[_Encoded] = []  # the last snapshot's answers, in order (holding them keeps ids unique)
         self._conversation_id: str | None = None
         self._tables_version: int | None = None
         self._tables: list[StoredTable] = []
@@ -129,17 +130,17 @@ class ConversationSnapshots:
 
     @property
     def nbytes(self) -> int:
-        """What this session's last snapshot holds: its answers' pickles and its tables (at most the store's bytes
+        """What this session's last snapshot holds: its answers' encoded and its tables (at most the store's bytes
         per conversation)."""
-        return sum(len(p.data or b"") for p in list(self._pickles)) + sum(t.data.nbytes for t in list(self._tables))
+        return sum(len(p.data or b"") for p in list(self._encoded)) + sum(t.data.nbytes for t in list(self._tables))
 
     def changed(self, conversation_id: str, answers: list[Answer], database: SessionDatabase) -> bool:
         answers = list(answers)  # the worker thread may append meanwhile: one consistent list
         return (
             conversation_id != self._conversation_id
             or database.version != self._tables_version
-            or len(answers) != len(self._pickles)
-            or not all(p.matches(a) for p, a in zip(self._pickles, answers, strict=True))
+            or len(answers) != len(self._encoded)
+            or not all(p.matches(a) for p, a in zip(self._encoded, answers, strict=True))
         )
 
     def build(
@@ -149,22 +150,22 @@ class ConversationSnapshots:
         answers = list(answers)  # the worker thread may append meanwhile: one consistent list
         if conversation_id != self._conversation_id:  # a new conversation has room for every table again
             self._tables_version = None
-        cached = {id(p.answer): p for p in self._pickles}
-        pickles = []
+        cached = {id(p.answer): p for p in self._encoded}
+        encoded = []
         for answer in answers:
             entry = cached.get(id(answer))
             if entry is None or not entry.matches(answer):
-                entry = _Pickled.of(answer)
-            pickles.append(entry)
-        self._pickles, self._conversation_id = pickles, conversation_id
+                entry = _Encoded.of(answer)
+            encoded.append(entry)
+        self._encoded, self._conversation_id = encoded, conversation_id
 
         kept: list[bytes] = []
         room, too_large = max_bytes, 0
-        for entry in reversed(pickles):  # the newest answers are kept whole first
+        for entry in reversed(encoded):  # the newest answers are kept whole first
             data = entry.data_within(room)
             if data is None:
                 too_large += 1
-                data = _pickled(build_stand_in(entry.answer))
+                data = _encoded(build_stand_in(entry.answer))
                 if data is None or len(data) > room:
                     continue
             kept.append(data)
@@ -204,7 +205,7 @@ class ConversationSnapshots:
 
 def restore_answers(saved: SavedConversation) -> list[Answer]:
     """Fresh answer objects (each restoring session gets its own copies)."""
-    return [pickle.loads(data) for data in saved.answers]
+    return [decode_answer(data) for data in saved.answers]
 
 
 def restore_tables(saved: SavedConversation, database: SessionDatabase) -> list[RestoreNote]:

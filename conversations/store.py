@@ -1,30 +1,32 @@
-"""What outlives one script run, kept in this process's memory: conversations (for reloads and links) and the
-owner's usage records (each visitor's budget). ``Store`` is the one interface the app uses for both.
+"""What outlives one script run: conversations (for reloads and links), each visitor's budget and the owner's
+usage records. ``Store`` is the one interface the app uses for all three, with two implementations: in this
+process's memory (``conversations.memory_store`` and ``conversations.usage``, the default: nothing on disk) and
+in a SQL database (``conversations.sql_store``: PostgreSQL or SQLite, shared by replicas, kept across restarts).
 
 Conversations. Each is stored under an unguessable id (the ``c`` in the page's URL), found by exactly that id, and
 belongs to the visitor who saved it first: only that visitor may save under the id again, and each save names the
 version it was built on, so two tabs never overwrite each other (the later one gets a conflict and moves to a new
-id). Nothing is ever written to disk: a restarted server has forgotten every conversation. Memory is bounded by
-bytes per conversation, a share per visitor (filling it evicts that visitor's own least recently used
-conversations), the number of conversations and their total bytes (then the largest visitor's go first), and an
-expiry a day after last use.
+id). Both implementations keep the same bounds: bytes per conversation, a share per visitor (filling it evicts
+that visitor's own least recently used conversations), the number of conversations and their total bytes (then the
+largest visitor's go first), and an expiry a day after last use.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING, Protocol
 
 import pyarrow as pa
 
-from conversations.usage import UsageLedger
+from providers.budget import CallUse, Ledger
 from sandbox.database import SavedView
+
+if TYPE_CHECKING:
+    from conversations.background_saves import BackgroundSaver
 
 ID_BYTES = 24  # secrets.token_urlsafe(24): 32 characters, 192 random bits
 ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")
@@ -55,7 +57,7 @@ class StoredTable:
 
 @dataclass(frozen=True)
 class SavedConversation:
-    """What a reload brings back: each answer pickled on its own (by this process, from its own objects), the
+    """What a reload brings back: each answer encoded on its own (``conversations.answer_codec``), the
     loaded tables that fitted, the saved tables, and what was left out for lack of room."""
 
     answers: tuple[bytes, ...] = ()
@@ -100,170 +102,117 @@ class SaveResult:
     version: int = 0
 
 
-@dataclass
-class _Entry:
-    conversation: SavedConversation
+@dataclass(frozen=True)
+class StoreLimits:
+    """The bounds both implementations keep (see the module's docstring)."""
+
+    max_conversation_bytes: int = MAX_CONVERSATION_BYTES
+    max_visitor_bytes: int = MAX_VISITOR_BYTES
+    max_visitor_conversations: int = MAX_VISITOR_CONVERSATIONS
+    max_total_bytes: int = MAX_TOTAL_BYTES
+    max_conversations: int = MAX_CONVERSATIONS
+    expires_after_s: float = EXPIRES_AFTER_S
+
+
+@dataclass(frozen=True)
+class Holding:
+    """One kept conversation as eviction sees it."""
+
+    conversation_id: str
     owner: str
     size_bytes: int
-    last_used: float
-    version: int
 
 
-class ConversationStore:
-    """A process-wide, thread-safe map from conversation id to its owner and last saved state."""
+def choose_evictions(holdings: Sequence[Holding], saver: str, keep: str, limits: StoreLimits) -> list[str]:
+    """Which conversations to drop after ``saver`` kept ``keep``; ``holdings`` are every kept conversation, least
+    recently used first. Within the saver's share first, their own least recently used; then, while the store as a
+    whole is over its limits, the least recently used conversation of whoever holds the most bytes (on a tie, not
+    the saver). ``keep`` goes last of all."""
+    left = list(holdings)
+    dropped: list[str] = []
 
-    def __init__(
-        self,
-        *,
-        max_conversation_bytes: int = MAX_CONVERSATION_BYTES,
-        max_visitor_bytes: int = MAX_VISITOR_BYTES,
-        max_visitor_conversations: int = MAX_VISITOR_CONVERSATIONS,
-        max_total_bytes: int = MAX_TOTAL_BYTES,
-        max_conversations: int = MAX_CONVERSATIONS,
-        expires_after_s: float = EXPIRES_AFTER_S,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.max_conversation_bytes = max_conversation_bytes
-        self.max_visitor_bytes = max_visitor_bytes
-        self.max_visitor_conversations = max_visitor_conversations
-        self.max_total_bytes = max_total_bytes
-        self.max_conversations = max_conversations
-        self.expires_after_s = expires_after_s
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._entries: OrderedDict[str, _Entry] = OrderedDict()  # least recently used first
-        self._total_bytes = 0
-        self._visitor_bytes: dict[str, int] = {}
+    def owned(owner: str) -> list[Holding]:
+        return [h for h in left if h.owner == owner]
+
+    def drop(holding: Holding) -> None:
+        left.remove(holding)
+        dropped.append(holding.conversation_id)
+
+    def oldest_of(owner: str) -> Holding | None:
+        return next((h for h in owned(owner) if h.conversation_id != keep), None)
+
+    while (
+        sum(h.size_bytes for h in owned(saver)) > limits.max_visitor_bytes
+        or len(owned(saver)) > limits.max_visitor_conversations
+    ):
+        victim = oldest_of(saver)
+        if victim is None:
+            break
+        drop(victim)
+    while left and (len(left) > limits.max_conversations or sum(h.size_bytes for h in left) > limits.max_total_bytes):
+        by_owner: dict[str, int] = {}
+        for h in left:
+            by_owner[h.owner] = by_owner.get(h.owner, 0) + h.size_bytes
+        largest = max(by_owner, key=lambda o: (by_owner[o], o != saver))
+        victim = oldest_of(largest) or oldest_of(saver) or next(h for h in left if h.conversation_id == keep)
+        drop(victim)
+    return dropped
+
+
+class ConversationKeeper(Protocol):
+    """Where conversations are kept (``conversations.memory_store``, ``conversations.sql_store``)."""
+
+    limits: StoreLimits
 
     def save(
         self, conversation_id: str, conversation: SavedConversation, *, owner: str, version: int = 0
     ) -> SaveResult:
-        """Keep ``conversation`` under ``conversation_id`` for ``owner``. ``version`` is the version this save
-        replaces (0: the id is new); a save under someone else's id, or over a version another tab saved since,
-        is a ``CONFLICT`` and changes nothing. A conversation larger than the caps is not kept (``TOO_LARGE``), an
-        empty one is forgotten (``EMPTY``)."""
-        if not is_conversation_id(conversation_id):
-            raise ValueError("not a conversation id")
-        size = conversation.size_bytes
-        with self._lock:
-            self._drop_expired()
-            current = self._entries.get(conversation_id)
-            if current is not None and (current.owner != owner or current.version != version):
-                return SaveResult(Saved.CONFLICT, current.version if current.owner == owner else 0)
-            self._remove(conversation_id)
-            if conversation.is_empty:
-                return SaveResult(Saved.EMPTY)
-            if size > min(self.max_conversation_bytes, self.max_visitor_bytes):
-                return SaveResult(Saved.TOO_LARGE)
-            entry = _Entry(conversation, owner, size, self._clock(), version + 1)
-            self._entries[conversation_id] = entry
-            self._add_bytes(owner, size)
-            self._evict(owner, keep=conversation_id)
-            return SaveResult(Saved.KEPT, entry.version)
+        """Keep ``conversation`` for ``owner``, replacing ``version`` (0: a new id): ``CONFLICT`` when the id is
+        another visitor's or another tab saved since, ``TOO_LARGE`` over the caps, ``EMPTY`` forgets it."""
+        ...
 
     def load(self, conversation_id: object) -> Kept | None:
-        """The conversation saved under exactly this id, or None (malformed, unknown or expired); a use."""
-        if not is_conversation_id(conversation_id):
-            return None
-        with self._lock:
-            entry = self._use(str(conversation_id))
-            return Kept(entry.conversation, entry.owner, entry.version) if entry else None
+        """The conversation kept under exactly this id (None: malformed, unknown or expired); counts as a use."""
+        ...
 
     def touch(self, conversation_id: str, *, owner: str) -> bool:
-        """Mark ``owner``'s conversation as used now (it expires a day after its last use); False when it is not
-        kept, or not theirs."""
-        if not is_conversation_id(conversation_id):
-            return False
-        with self._lock:
-            entry = self._entries.get(conversation_id)
-            return entry is not None and entry.owner == owner and self._use(conversation_id) is not None
+        """Mark ``owner``'s conversation used now; False when it is not kept or not theirs."""
+        ...
 
-    def forget(self, conversation_id: str, *, owner: str) -> None:
-        """Remove ``owner``'s conversation (another visitor's id is left alone)."""
-        with self._lock:
-            entry = self._entries.get(conversation_id)
-            if entry is not None and entry.owner == owner:
-                self._remove(conversation_id)
+    def forget(self, conversation_id: str, *, owner: str) -> bool:
+        """Remove ``owner``'s conversation at once; False when there was none of theirs."""
+        ...
 
-    def __len__(self) -> int:
-        with self._lock:
-            self._drop_expired()
-            return len(self._entries)
+    def holding(self) -> tuple[int, int]:
+        """How many conversations are kept, and their bytes."""
+        ...
 
-    @property
-    def total_bytes(self) -> int:
-        with self._lock:
-            self._drop_expired()
-            return self._total_bytes
 
-    def visitor_bytes(self, owner: str) -> int:
-        with self._lock:
-            self._drop_expired()
-            return self._visitor_bytes.get(owner, 0)
+class UsageRecords(Ledger, Protocol):
+    """Each visitor's budget and the owner's usage records (``conversations.usage``, ``conversations.sql_store``)."""
 
-    # Internal: callers hold the lock. -----------------------------------------------------------------
-    def _use(self, conversation_id: str) -> _Entry | None:
-        self._drop_expired()
-        entry = self._entries.get(conversation_id)
-        if entry is not None:
-            entry.last_used = self._clock()
-            self._entries.move_to_end(conversation_id)
-        return entry
+    def calls(self) -> list[CallUse]:
+        """The calls of the last day, oldest first."""
+        ...
 
-    def _add_bytes(self, owner: str, size: int) -> None:
-        self._total_bytes += size
-        self._visitor_bytes[owner] = self._visitor_bytes.get(owner, 0) + size
+    def record_count(self) -> int: ...
 
-    def _remove(self, conversation_id: str) -> None:
-        entry = self._entries.pop(conversation_id, None)
-        if entry is None:
-            return
-        self._total_bytes -= entry.size_bytes
-        left = self._visitor_bytes.get(entry.owner, 0) - entry.size_bytes
-        if left > 0:
-            self._visitor_bytes[entry.owner] = left
-        else:
-            self._visitor_bytes.pop(entry.owner, None)
+    def usage(self, visitor: str) -> tuple[int, int]:
+        """The visitor's calls and tokens in the last hour."""
+        ...
 
-    def _drop_expired(self) -> None:
-        cutoff = self._clock() - self.expires_after_s
-        while self._entries:
-            oldest_id, oldest = next(iter(self._entries.items()))
-            if oldest.last_used > cutoff:
-                break
-            self._remove(oldest_id)
-
-    def _evict(self, owner: str, keep: str) -> None:
-        """Within ``owner``'s share first, by dropping their own least recently used conversations; then, while
-        the store as a whole is over its limits, the least recently used conversation of whoever holds the
-        most bytes. ``keep`` (the one just saved) goes last of all."""
-        self._drop_expired()
-        while self._visitor_bytes.get(owner, 0) > self.max_visitor_bytes or (
-            self._count(owner) > self.max_visitor_conversations
-        ):
-            victim = self._oldest_of(owner, keep)
-            if victim is None:
-                break
-            self._remove(victim)
-        while self._entries and (
-            len(self._entries) > self.max_conversations or self._total_bytes > self.max_total_bytes
-        ):
-            largest = max(
-                self._visitor_bytes, key=lambda o: (self._visitor_bytes[o], o != owner)
-            )  # ties: not the saver
-            victim = self._oldest_of(largest, keep) or self._oldest_of(owner, keep) or keep
-            self._remove(victim)
-
-    def _count(self, owner: str) -> int:
-        return sum(1 for e in self._entries.values() if e.owner == owner)
-
-    def _oldest_of(self, owner: str, keep: str) -> str | None:
-        return next((i for i, e in self._entries.items() if e.owner == owner and i != keep), None)
+    def process_usage(self) -> tuple[int, int]:
+        """Every visitor's calls and tokens in the last day."""
+        ...
 
 
 @dataclass
 class Store:
-    """Everything the app keeps beyond one script run, behind one interface (in memory today)."""
+    """Everything the app keeps beyond one script run, behind one interface."""
 
-    conversations: ConversationStore = field(default_factory=ConversationStore)
-    usage: UsageLedger = field(default_factory=UsageLedger)
+    conversations: ConversationKeeper
+    usage: UsageRecords
+    visitor_key: bytes  # keys the visitor ids (``conversations.visitors``): the same in every replica of one store
+    where: str  # for the owner: "this server's memory", or the database (never its password)
+    saver: BackgroundSaver | None = None  # writes off the page's script run (a database's); None: in place
+    problem: str | None = None  # the configured database could not be used (the owner sees why)

@@ -1,4 +1,5 @@
-"""The owner's usage records: model calls and tokens spent on the app's token, per visitor and in all.
+"""The owner's usage records in this process's memory (the default store; ``conversations.sql_store`` keeps the
+same in a database): model calls and tokens spent on the app's token, per visitor and in all.
 
 Kept in minute buckets, so memory stays bounded whatever the traffic: per visitor the last hour (at most 60
 buckets, and a visitor is forgotten an hour after their last call), for the process the last day (at most 1,440).
@@ -27,7 +28,7 @@ class _Bucket:
     tokens: int = 0
 
 
-class _Window:
+class MinuteWindow:
     """Calls and tokens of the last ``span_s`` seconds, in minute buckets (oldest first)."""
 
     def __init__(self, span_s: int) -> None:
@@ -64,8 +65,8 @@ class UsageLedger:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
         self._lock = threading.Lock()
-        self._visitors: dict[str, _Window] = {}
-        self._process = _Window(DAY_S)
+        self._visitors: dict[str, MinuteWindow] = {}
+        self._process = MinuteWindow(DAY_S)
         self._calls: deque[CallUse] = deque(maxlen=MAX_CALL_RECORDS)
 
     def spend(self, visitor: str, calls: int, tokens: int, limits: BudgetLimits) -> Refusal | None:
@@ -128,9 +129,9 @@ class UsageLedger:
             self._forget_idle(self._clock())
             return len(self._visitors)
 
-    def _window(self, visitor: str, now: float) -> _Window:
+    def _window(self, visitor: str, now: float) -> MinuteWindow:
         self._forget_idle(now)
-        window = self._visitors.setdefault(visitor, _Window(HOUR_S))
+        window = self._visitors.setdefault(visitor, MinuteWindow(HOUR_S))
         window.prune(now)
         self._process.prune(now)
         return window

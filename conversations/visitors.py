@@ -4,7 +4,8 @@ A visitor is the signed-in person (``st.user``) when there is one, else the brow
 which a browser keeps across reloads, tabs and "New conversation" until it is closed. Without that cookie the
 client address stands in for the budget, and the browser session alone for conversations (so that two people
 behind one address never share a conversation). Every id is a keyed hash: the cookie's token, an address or an
-e-mail address never appears in the store or on the Endpoints page.
+e-mail address never appears in the store or on the Endpoints page. The key is the store's (``Store.visitor_key``):
+made once per process in memory, once per database for a SQL store, so every replica names a visitor the same way.
 """
 
 from __future__ import annotations
@@ -12,12 +13,9 @@ from __future__ import annotations
 import binascii
 import hashlib
 import hmac
-import secrets
 from dataclasses import dataclass
 
 XSRF_COOKIE = "_streamlit_xsrf"
-# Made once per process: ids stay stable for as long as the in-memory store that holds them.
-PROCESS_KEY = secrets.token_bytes(32)
 
 
 @dataclass(frozen=True)
@@ -45,25 +43,25 @@ def xsrf_token(cookie: str | None) -> bytes | None:
     return bytes(b ^ mask[i % 4] for i, b in enumerate(masked))
 
 
-def _hashed(kind: str, value: str | bytes) -> str:
+def _hashed(key: bytes, kind: str, value: str | bytes) -> str:
     data = value if isinstance(value, bytes) else str(value).encode()
-    return f"{kind}:" + hmac.new(PROCESS_KEY, kind.encode() + b"\0" + data, hashlib.sha256).hexdigest()[:24]
+    return f"{kind}:" + hmac.new(key, kind.encode() + b"\0" + data, hashlib.sha256).hexdigest()[:24]
 
 
-def identify(*, person: object, cookie: object, address: object, session: str) -> Visitor:
+def identify(*, person: object, cookie: object, address: object, session: str, key: bytes) -> Visitor:
     """The visitor behind a browser session, from the strongest identity it has; ``session`` is a random id made
-    for this browser session alone."""
+    for this browser session alone, ``key`` the store's visitor key."""
     person, cookie, address = (v if isinstance(v, str) else None for v in (person, cookie, address))
     if person:
-        visitor = _hashed("person", person.strip().lower())
+        visitor = _hashed(key, "person", person.strip().lower())
         return Visitor(visitor, visitor, "person", person.strip().lower())
     token = xsrf_token(cookie)
     if token is not None:
-        visitor = _hashed("browser", token)
+        visitor = _hashed(key, "browser", token)
         return Visitor(visitor, visitor, "browser", short_id(visitor))
     alone = f"session:{session}"
     if address:
-        visitor = _hashed("address", address)
+        visitor = _hashed(key, "address", address)
         return Visitor(visitor, alone, "address", short_id(visitor))
     return Visitor(alone, alone, "session", short_id(alone))
 

@@ -23,7 +23,7 @@ from ui.conversation import (
 from ui.export import render_export_menu
 from ui.navigation import run_inside_app
 from ui.rating import render_rating
-from ui.saved_conversation import render_restore_notes, start_new_conversation
+from ui.saved_conversation import can_delete, delete_conversation, render_restore_notes, start_new_conversation
 from ui.suggestions import render_follow_ups, render_starters
 
 run_inside_app()
@@ -51,6 +51,14 @@ with st.sidebar:
     )
     if st.button("New conversation", icon=":material/add_comment:", width="stretch", disabled=not state.conversation()):
         start_new_conversation()
+    if st.button(
+        "Delete this conversation",
+        icon=":material/delete:",
+        width="stretch",
+        disabled=not can_delete(),
+        help="Removes it from this app's store at once: its link no longer opens it.",
+    ):
+        st.toast(delete_conversation())
     render_export_menu(state.conversation(), database)
     totals = conversation_totals(state.conversation())
     if totals.calls:

@@ -58,6 +58,60 @@ def owner_app(_endpoint_server: FakeEndpoint) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def _postgres_server() -> Iterator[str]:
+    from tests.support.postgres import postgres_bin, running_postgres
+
+    if postgres_bin() is None and not IN_CI:
+        pytest.skip("PostgreSQL not installed (Debian: apt-get install postgresql); in CI this fails instead")
+    with running_postgres() as url:
+        yield url
+
+
+@pytest.fixture
+def store_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:
+    """An engine on an empty store database of the kind the test is parametrized with (tests/support/stores.py),
+    its schema made; None for the in-memory store. A PostgreSQL server starts once per test worker, when a test
+    first needs it."""
+    from conversations.sql_store import prepare_schema
+    from tests.support.stores import empty_engine
+
+    if request.param == "memory":
+        yield None
+        return
+    with empty_engine(request.param, tmp_path, lambda: request.getfixturevalue("_postgres_server")) as engine:
+        prepare_schema(engine)
+        yield engine
+
+
+@pytest.fixture
+def make(store_engine: object) -> object:
+    """A factory of empty conversation stores: ``make(limits=None, clock=None)``."""
+    from conversations.memory_store import MemoryConversations
+    from conversations.sql_store import SqlConversations
+
+    def keeper(limits=None, clock=None):  # type: ignore[no-untyped-def]
+        timing = {"clock": clock} if clock else {}
+        if store_engine is None:
+            return MemoryConversations(limits, **timing)
+        return SqlConversations(store_engine, limits, **timing)  # type: ignore[arg-type]
+
+    return keeper
+
+
+@pytest.fixture
+def make_ledger(store_engine: object) -> object:
+    """A factory of empty usage ledgers: ``make_ledger(clock=None)``."""
+    from conversations.sql_store import SqlUsageLedger
+    from conversations.usage import UsageLedger
+
+    def ledger(clock=None):  # type: ignore[no-untyped-def]
+        timing = {"clock": clock} if clock else {}
+        return UsageLedger(**timing) if store_engine is None else SqlUsageLedger(store_engine, **timing)  # type: ignore[arg-type]
+
+    return ledger
+
+
 @pytest.fixture
 def second_endpoint() -> Iterator[FakeEndpoint]:
     server = FakeEndpoint()

@@ -19,14 +19,15 @@ def memory_account() -> list[dict[str, object]]:
     """One row per process-wide store: what it holds now, and the bound it keeps to."""
     store = app_store()
     catalogs = catalog_cache()
-    conversations = store.conversations
+    kept, kept_bytes = store.conversations.holding()
+    limits = store.conversations.limits
     calls = store.usage.record_count()
     sessions, snapshot_bytes = LIVE_SNAPSHOTS.totals()
     return [
         {
-            "store": "kept conversations (reloads, links)",
-            "holds": f"{len(conversations)} · {conversations.total_bytes / MB:.1f} MB",
-            "bound": f"{conversations.max_conversations} · {conversations.max_total_bytes / MB:.0f} MB",
+            "store": f"kept conversations (reloads, links), in {store.where}",
+            "holds": f"{kept} · {kept_bytes / MB:.1f} MB",
+            "bound": f"{limits.max_conversations} · {limits.max_total_bytes / MB:.0f} MB",
         },
         {
             "store": "sessions' last snapshots (what a reload saves)",
@@ -34,7 +35,7 @@ def memory_account() -> list[dict[str, object]]:
             "bound": f"{MAX_CONVERSATION_BYTES / MB:.0f} MB each",
         },
         {
-            "store": "usage records (owner's token)",
+            "store": f"usage records (owner's token), in {store.where}",
             "holds": f"{calls:,} calls · {calls * CALL_RECORD_BYTES / MB:.1f} MB",
             "bound": f"{MAX_CALL_RECORDS:,} calls, one day",
         },

@@ -1,23 +1,26 @@
-"""The conversation survives a reload: kept in this server's memory under the id in the URL's ``c``.
+"""The conversation survives a reload: kept in the app's store (``ui/store.py``: this server's memory, or a database
+that outlives restarts and is shared by replicas) under the id in the URL's ``c``.
 
 A browser session's first run restores the conversation its URL names (with the tables the person loaded, when
 they fitted) or starts a fresh id; every run puts the id back in the URL (switching pages can drop it), and saves
 what changed when it ends. An id belongs to the visitor who made it (``ui/visitor.py``): the same browser reloading
 goes on under it, anyone else who opens the link sees the conversation but goes on under a new id of their own,
 so a link never lets its sender read what the opener does next; a signed-in person's conversation opens for them
-alone. A second tab that saves after the first goes on
-under a new id too, so neither tab's answers are lost. The id is never logged.
+alone. A second tab that saves after the first goes on under a new id too, so neither tab's answers are lost. The
+id is never logged.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 
 import streamlit as st
 
 from analyst.model_text import escape_markdown
+from conversations.background_saves import SaveTicket, save_now
 from conversations.snapshot import RestoreNote, restore_answers, restore_tables
-from conversations.store import ConversationStore, Saved, new_conversation_id
+from conversations.store import ConversationKeeper, new_conversation_id
 from ui import state
 from ui.store import app_store
 from ui.visitor import current_visitor
@@ -32,25 +35,29 @@ SIGNED_IN_ONLY = (
     "This is a new conversation."
 )
 PERSON_PREFIX = "person:"  # conversations.visitors: the owner id of a signed-in person
+TOUCH_EVERY_S = 60.0  # an unchanged conversation is marked used at most this often (it expires a day after)
+SAVE_WATCH_S = 0.5
+DELETED = "Conversation deleted: its link no longer opens it. Tables you loaded stay in this tab until you close it."
+NOT_DELETED = "The conversation could not be deleted just now (the store did not answer): try again in a moment."
 
 logger = logging.getLogger(__name__)
 
 
-def conversation_store() -> ConversationStore:
+def conversation_store() -> ConversationKeeper:
     return app_store().conversations
 
 
 def keep_conversation() -> None:
     """Before the page, on every run: on a session's first run restore the URL's conversation or start a fresh
-    id; then make sure the URL carries the id, so that a reload finds the conversation."""
-    conversation_id = state.conversation_id()
-    if conversation_id is None:
-        conversation_id = _restore_or_start(st.query_params.get(URL_PARAM))
-    if st.query_params.get(URL_PARAM) != conversation_id:
-        st.query_params[URL_PARAM] = conversation_id
+    id; then make sure the URL carries the id (switching pages can drop it, a conflict can move it), so that a
+    reload finds the conversation."""
+    ticket = state.save_ticket() or _restore_or_start(st.query_params.get(URL_PARAM))
+    ticket.take_move()
+    if st.query_params.get(URL_PARAM) != ticket.conversation_id:
+        st.query_params[URL_PARAM] = ticket.conversation_id
 
 
-def _restore_or_start(wanted: str | None) -> str:
+def _restore_or_start(wanted: str | None) -> SaveTicket:
     """The conversation stored under ``wanted``, restored into this session; its id when it is this visitor's,
     else a fresh id (a malformed, guessed or expired id just starts fresh)."""
     kept = conversation_store().load(wanted)
@@ -71,55 +78,94 @@ def _restore_or_start(wanted: str | None) -> str:
         return _start_fresh_id()
     if not mine:
         return _start_fresh_id()
-    state.set_conversation_id(wanted, kept.version)
+    ticket = _start_fresh_id(wanted, kept.version)
     # What was just restored is what is kept: opening it is not a change (another tab's next save still wins).
-    database = state.session_database()
     state.conversation_snapshots().build(
-        wanted, state.conversation(), database, conversation_store().max_conversation_bytes
+        wanted, state.conversation(), state.session_database(), conversation_store().limits.max_conversation_bytes
     )
-    return wanted
+    return ticket
 
 
-def _start_fresh_id() -> str:
-    conversation_id = new_conversation_id()
-    state.set_conversation_id(conversation_id)
-    return conversation_id
+def _start_fresh_id(conversation_id: str | None = None, version: int = 0) -> SaveTicket:
+    ticket = SaveTicket(conversation_id or new_conversation_id(), current_visitor().owner, version)
+    ticket.touched_at = time.monotonic()
+    state.set_save_ticket(ticket)
+    return ticket
 
 
 def save_conversation() -> None:
-    """After the page, on every run: keep the conversation when it changed (else only mark it used). When another
-    tab saved it first, this tab's conversation goes on under a new id."""
-    conversation_id = state.conversation_id()
-    if conversation_id is None:
+    """After the page, on every run: hand what changed to the store (a database's writes happen off this run),
+    else mark the conversation used now and then."""
+    ticket = state.save_ticket()
+    if ticket is None or ticket.closed:
         return
     try:
-        store = conversation_store()
-        owner = current_visitor().owner
+        store = app_store()
         snapshots = state.conversation_snapshots()
         history, database = state.conversation(), state.session_database()
-        if not snapshots.changed(conversation_id, history, database) and store.touch(conversation_id, owner=owner):
+        if not snapshots.changed(ticket.conversation_id, history, database) and not ticket.failed:
+            if time.monotonic() - ticket.touched_at < TOUCH_EVERY_S:
+                return
+            ticket.touched_at = time.monotonic()
+            if ticket.version == 0 or store.conversations.touch(ticket.conversation_id, owner=ticket.owner):
+                return  # nothing kept yet, or still kept: nothing to write
+        limit = store.conversations.limits.max_conversation_bytes
+        built = snapshots.build(ticket.conversation_id, history, database, limit)
+        if built.is_empty and ticket.version == 0:
             return
-        built = snapshots.build(conversation_id, history, database, store.max_conversation_bytes)
-        result = store.save(conversation_id, built, owner=owner, version=state.conversation_version())
-        if result.outcome is Saved.CONFLICT:
-            conversation_id = _start_fresh_id()
-            built = snapshots.build(conversation_id, history, database, store.max_conversation_bytes)
-            result = store.save(conversation_id, built, owner=owner)
-            st.query_params[URL_PARAM] = conversation_id
-        state.set_conversation_version(result.version)
+        if store.saver is None:
+            save_now(store.conversations, ticket, built)
+            moved = ticket.take_move()
+            if moved:
+                st.query_params[URL_PARAM] = moved
+        else:
+            store.saver.submit(ticket, built)
     except Exception as error:  # saving is a convenience: the page goes on, the reason goes to the log
         logger.warning("A conversation could not be saved (%s)", type(error).__name__)
 
 
+def watch_background_save() -> None:
+    """While the saver writes this session's conversation, look again shortly: a conflict it met moved the
+    conversation to a new id, which the URL must show even if the person does nothing more."""
+    ticket = state.save_ticket()
+    if ticket is not None and ticket.busy:
+        _save_watch(ticket)
+
+
+@st.fragment(run_every=SAVE_WATCH_S)
+def _save_watch(ticket: SaveTicket) -> None:
+    if not ticket.busy:
+        st.rerun()  # the page's next run shows the id the conversation is kept under, and stops this watch
+
+
 def start_new_conversation() -> None:
-    """The sidebar's "New conversation": forget the kept conversation, empty the chat and start a fresh id in the
-    URL. The tables this session loaded stay."""
-    old = state.conversation_id()
-    if old is not None:
-        conversation_store().forget(old, owner=current_visitor().owner)
+    """The sidebar's "New conversation": an empty chat under a fresh id. The one before stays kept (its link still
+    opens it); the tables this session loaded stay too."""
     state.clear_conversation()
     state.clear_restore_notes()
-    st.query_params[URL_PARAM] = _start_fresh_id()
+    st.query_params[URL_PARAM] = _start_fresh_id().conversation_id
+
+
+def delete_conversation() -> str:
+    """The sidebar's "Delete this conversation": removed from the store at once (its link no longer opens it) and
+    the chat emptied; the tables this session loaded stay in this tab. Returns what to tell the person."""
+    ticket = state.save_ticket()
+    told = DELETED
+    if ticket is not None:
+        ticket.close()  # a write still waiting is dropped, one under way is undone
+        try:
+            conversation_store().forget(ticket.conversation_id, owner=ticket.owner)
+        except Exception as error:
+            logger.warning("A conversation could not be deleted (%s)", type(error).__name__)
+            told = NOT_DELETED
+    start_new_conversation()
+    return told
+
+
+def can_delete() -> bool:
+    """Whether this session has a conversation the store may hold."""
+    ticket = state.save_ticket()
+    return bool(state.conversation()) or (ticket is not None and ticket.version > 0)
 
 
 def render_restore_notes() -> None:

@@ -15,6 +15,7 @@ from sandbox.database import SessionDatabase
 
 if TYPE_CHECKING:
     from analyst.answer_queue import AnswerQueue
+    from conversations.background_saves import SaveTicket
     from conversations.snapshot import ConversationSnapshots, RestoreNote
     from providers.client import ModelClient
 
@@ -30,8 +31,7 @@ ENDPOINT_STATE = "endpoint_state"
 MODEL_CLIENT = "model_client"
 DEBUG = "debug_mode"
 # The conversation kept across reloads (ui/saved_conversation.py)
-CONVERSATION_ID = "conversation_id"
-CONVERSATION_VERSION = "conversation_version"  # the kept version this session's next save replaces
+SAVE_TICKET = "save_ticket"  # the id this session's conversation is kept under, and its version (ui/saved_conversation)
 VISITOR = "visitor"  # who this session is, for budgets and conversation links (ui/visitor.py)
 CONVERSATION_SNAPSHOTS = "conversation_snapshots"
 RESTORE_NOTES = "restore_notes"
@@ -88,22 +88,18 @@ def clear_conversation() -> None:
     st.session_state[CONVERSATION] = []
 
 
+def save_ticket() -> SaveTicket | None:
+    """Where this session's conversation is kept (the URL's ``c``); None before the first run sets it."""
+    return st.session_state.get(SAVE_TICKET)
+
+
 def conversation_id() -> str | None:
-    """The id this session's conversation is kept under (the URL's ``c``); None before the first run sets it."""
-    return st.session_state.get(CONVERSATION_ID)
+    ticket = save_ticket()
+    return ticket.conversation_id if ticket else None
 
 
-def set_conversation_id(value: str, version: int = 0) -> None:
-    st.session_state[CONVERSATION_ID] = value
-    st.session_state[CONVERSATION_VERSION] = version
-
-
-def conversation_version() -> int:
-    return st.session_state.get(CONVERSATION_VERSION, 0)
-
-
-def set_conversation_version(value: int) -> None:
-    st.session_state[CONVERSATION_VERSION] = value
+def set_save_ticket(ticket: SaveTicket) -> None:
+    st.session_state[SAVE_TICKET] = ticket
 
 
 def conversation_snapshots() -> ConversationSnapshots:

@@ -8,6 +8,7 @@ import streamlit as st
 
 from conversations.visitors import XSRF_COOKIE, Visitor, identify
 from ui import state
+from ui.store import app_store
 
 
 def _signed_in_person() -> str | None:
@@ -23,6 +24,7 @@ def _identify() -> Visitor:
         cookie=st.context.cookies.get(XSRF_COOKIE),
         address=st.context.ip_address,
         session=secrets.token_hex(16),  # kept in this session's state: this session alone
+        key=app_store().visitor_key,
     )
 
 

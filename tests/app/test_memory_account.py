@@ -12,9 +12,9 @@ from ui.memory_account import memory_account
 def test_the_memory_account_names_every_store_with_its_bound() -> None:
     rows = {row["store"]: row for row in memory_account()}
     assert set(rows) == {
-        "kept conversations (reloads, links)",
+        "kept conversations (reloads, links), in this server's memory",
         "sessions' last snapshots (what a reload saves)",
-        "usage records (owner's token)",
+        "usage records (owner's token), in this server's memory",
         "public catalogs (Explore)",
         "owner file's description and starters",
     }

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from analyst.prompts import MAX_QUESTION_CHARS
-from conversations.usage import UsageLedger
+from conversations.store import UsageRecords
 from providers.budget import BudgetExceeded, BudgetLimits, VisitorAccount
 from providers.client import ModelClient
 from providers.endpoint_state import EndpointState
@@ -21,9 +21,11 @@ from tests.conftest import FAST_RETRIES
 from tests.support.apptest import ask, open_app, settle
 from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.scripted_model import ScriptedModel, fenced
+from tests.support.stores import STORE_KINDS, MakeLedger
 
 OWNER_TOKEN = "hf_OwnerBudget000000000001"
 HI = [{"role": "user", "content": "hi"}]
+BOTH_STORES = pytest.mark.parametrize("store_engine", STORE_KINDS, indirect=True)  # memory, SQLite, PostgreSQL
 BY_TYPE = 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC'
 
 
@@ -35,7 +37,7 @@ class Clock:
         return self.now
 
 
-def owner_client(endpoint: FakeEndpoint, ledger: UsageLedger, visitor: str, limits: BudgetLimits) -> ModelClient:
+def owner_client(endpoint: FakeEndpoint, ledger: UsageRecords, visitor: str, limits: BudgetLimits) -> ModelClient:
     """A fresh session's client on the owner's token (a reload or a new tab makes a new one)."""
     settings = ProviderSettings(
         EndpointType.DEDICATED, "tgi", api_key=OWNER_TOKEN, endpoint_url=endpoint.url, budget=limits
@@ -44,9 +46,12 @@ def owner_client(endpoint: FakeEndpoint, ledger: UsageLedger, visitor: str, limi
     return ModelClient(settings, state=state, policy=FAST_RETRIES)
 
 
-def test_a_visitor_s_calls_per_hour_hold_across_reloads_and_tabs(endpoint: FakeEndpoint) -> None:
+@BOTH_STORES
+def test_a_visitor_s_calls_per_hour_hold_across_reloads_and_tabs(
+    make_ledger: MakeLedger, endpoint: FakeEndpoint
+) -> None:
     endpoint.responder = ScriptedModel(default="hello")
-    ledger = UsageLedger(Clock())
+    ledger = make_ledger(Clock())
     limits = BudgetLimits(visitor_calls_per_hour=3)
     for _ in range(3):  # three sessions of one browser: each a new client and endpoint state
         owner_client(endpoint, ledger, "browser:a", limits).complete(HI)
@@ -57,9 +62,10 @@ def test_a_visitor_s_calls_per_hour_hold_across_reloads_and_tabs(endpoint: FakeE
     assert len(endpoint.chat_requests()) == 4
 
 
-def test_the_hour_frees_up_and_the_message_says_when() -> None:
+@BOTH_STORES
+def test_the_hour_frees_up_and_the_message_says_when(make_ledger: MakeLedger) -> None:
     clock = Clock()
-    ledger = UsageLedger(clock)
+    ledger = make_ledger(clock)
     limits = BudgetLimits(visitor_calls_per_hour=2)
     assert ledger.spend("browser:a", 1, 0, limits) is None
     clock.now += 1800
@@ -70,9 +76,10 @@ def test_the_hour_frees_up_and_the_message_says_when() -> None:
     assert ledger.spend("browser:a", 1, 0, limits) is None
 
 
-def test_tokens_per_hour_count_what_the_endpoint_reports(endpoint: FakeEndpoint) -> None:
+@BOTH_STORES
+def test_tokens_per_hour_count_what_the_endpoint_reports(make_ledger: MakeLedger, endpoint: FakeEndpoint) -> None:
     endpoint.responder = ScriptedModel(default="one two three")
-    ledger = UsageLedger(Clock())
+    ledger = make_ledger(Clock())
     limits = BudgetLimits(visitor_tokens_per_hour=2_000)
     client = owner_client(endpoint, ledger, "browser:a", limits)
     completion = client.complete(HI, max_tokens=500)
@@ -83,9 +90,10 @@ def test_tokens_per_hour_count_what_the_endpoint_reports(endpoint: FakeEndpoint)
     assert len(endpoint.chat_requests()) == 1
 
 
-def test_the_process_budget_per_day_is_shared_by_every_visitor(endpoint: FakeEndpoint) -> None:
+@BOTH_STORES
+def test_the_process_budget_per_day_is_shared_by_every_visitor(make_ledger: MakeLedger, endpoint: FakeEndpoint) -> None:
     endpoint.responder = ScriptedModel(default="hello")
-    ledger = UsageLedger(Clock())
+    ledger = make_ledger(Clock())
     limits = BudgetLimits(calls_per_day=3)
     for visitor in ("browser:a", "browser:b", "browser:c"):
         owner_client(endpoint, ledger, visitor, limits).complete(HI)
@@ -94,9 +102,12 @@ def test_the_process_budget_per_day_is_shared_by_every_visitor(endpoint: FakeEnd
     assert ledger.process_usage()[0] == 3 and len(endpoint.chat_requests()) == 3
 
 
-def test_a_request_over_the_per_request_limit_is_refused_before_it_is_sent(endpoint: FakeEndpoint) -> None:
+@BOTH_STORES
+def test_a_request_over_the_per_request_limit_is_refused_before_it_is_sent(
+    make_ledger: MakeLedger, endpoint: FakeEndpoint
+) -> None:
     endpoint.responder = ScriptedModel(default="hello")
-    ledger = UsageLedger(Clock())
+    ledger = make_ledger(Clock())
     client = owner_client(endpoint, ledger, "browser:a", BudgetLimits())
     huge = [{"role": "user", "content": "x" * 1_000_000}]  # the probe: a 1,000,000-character question
     with pytest.raises(BudgetExceeded, match=r"Not sent: .* over this demo's limit of 8,000 per request"):
@@ -104,8 +115,9 @@ def test_a_request_over_the_per_request_limit_is_refused_before_it_is_sent(endpo
     assert endpoint.chat_requests() == [] and ledger.usage("browser:a") == (0, 0)
 
 
-def test_listing_models_spends_a_call(endpoint: FakeEndpoint) -> None:
-    ledger = UsageLedger(Clock())
+@BOTH_STORES
+def test_listing_models_spends_a_call(make_ledger: MakeLedger, endpoint: FakeEndpoint) -> None:
+    ledger = make_ledger(Clock())
     limits = BudgetLimits(visitor_calls_per_hour=2)
     client = owner_client(endpoint, ledger, "browser:a", limits)
     assert client.list_models() == ["tgi"] and client.list_models() == ["tgi"]
@@ -114,12 +126,13 @@ def test_listing_models_spends_a_call(endpoint: FakeEndpoint) -> None:
     assert len([r for r in endpoint.requests if r.path.endswith("/models")]) == 2
 
 
-def test_a_visitor_s_own_key_spends_no_budget(endpoint: FakeEndpoint) -> None:
+@BOTH_STORES
+def test_a_visitor_s_own_key_spends_no_budget(make_ledger: MakeLedger, endpoint: FakeEndpoint) -> None:
     endpoint.responder = ScriptedModel(default="hello")
     owner = Configuration(api_key=OWNER_TOKEN, endpoint_url=endpoint.url, budget=BudgetLimits(visitor_calls_per_hour=1))
     resolved = resolve_selection(Selection(EndpointType.DEDICATED, "", "hf_VisitorOwnKey0000001", "tgi"), owner)
     assert resolved.settings is not None and resolved.settings.budget is None
-    ledger = UsageLedger(Clock())
+    ledger = make_ledger(Clock())
     client = ModelClient(resolved.settings, state=EndpointState(account=VisitorAccount(ledger, "browser:a")))
     for _ in range(3):
         client.complete(HI)
@@ -127,13 +140,15 @@ def test_a_visitor_s_own_key_spends_no_budget(endpoint: FakeEndpoint) -> None:
     assert ledger.calls() == []  # nor shows in the owner's usage table
 
 
+@BOTH_STORES
 def test_every_call_on_the_owner_s_token_is_recorded_for_the_owner_question_text_only_if_asked(
+    make_ledger: MakeLedger,
     endpoint: FakeEndpoint,
 ) -> None:
     """The owner's usage table: who called, the tokens the endpoint reported, failures, latency; what the call
     was for only when the owner turned question text on."""
     endpoint.responder = ScriptedModel(default="hello")
-    ledger = UsageLedger()
+    ledger = make_ledger()
     settings = ProviderSettings(
         EndpointType.DEDICATED, "tgi", api_key=OWNER_TOKEN, endpoint_url=endpoint.url, budget=BudgetLimits()
     )

@@ -6,6 +6,7 @@ like a script that throws its cookies away)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -23,10 +24,10 @@ HEAVY = "SELECT lpad('', 1400, 'x') AS s FROM range(400)"  # the probe's link, a
 def small_store() -> Iterator[None]:
     """Caps at a tenth of a megabyte or so, so that a few links fill the store."""
     store = conversation_store()
-    kept = (store.max_total_bytes, store.max_visitor_bytes)
-    store.max_total_bytes, store.max_visitor_bytes = 2_500_000, 1_500_000
+    kept = store.limits
+    store.limits = replace(kept, max_total_bytes=2_500_000, max_visitor_bytes=1_500_000)
     yield
-    store.max_total_bytes, store.max_visitor_bytes = kept
+    store.limits = kept
 
 
 def owner_app(endpoint: FakeEndpoint) -> AppTest:
@@ -49,7 +50,7 @@ def test_links_opened_again_and_again_never_evict_someone_else_s_conversation(
         at.query_params["q"], at.query_params["sql"] = f"flood {number}", HEAVY
         flooders.append(at.run())
         assert not at.exception
-    assert store.total_bytes <= store.max_total_bytes
+    assert store.holding()[1] <= store.limits.max_total_bytes
     assert store.load(victim_id) is not None  # the small conversation of someone else stays
     kept = [store.load(at.query_params[URL_PARAM]) is not None for at in flooders]
     assert kept[-1] and not all(kept)  # the flood pushed out its own

@@ -9,6 +9,7 @@ import pytest
 
 from analyst.answer import DONE, RUNNING, Answer, NoticePart, SqlPart, TablePart, TextPart
 from analyst.schema import describe_tables
+from conversations.memory_store import MemoryConversations
 from conversations.snapshot import (
     INTERRUPTED,
     TOO_LARGE,
@@ -17,7 +18,7 @@ from conversations.snapshot import (
     restore_answers,
     restore_tables,
 )
-from conversations.store import MAX_CONVERSATION_BYTES, ConversationStore, Saved, new_conversation_id
+from conversations.store import MAX_CONVERSATION_BYTES, Saved, StoreLimits, new_conversation_id
 from sandbox.database import MAX_SAVED_VIEWS, SessionDatabase
 from sandbox.saved_views import SaveError, save_as_view
 
@@ -76,7 +77,9 @@ def test_an_upload_too_large_for_the_cap_is_not_kept_and_the_restore_says_so(db:
     saved = ConversationSnapshots().build(new_conversation_id(), history, db, 1_000_000)
     assert [t.name for t in saved.tables] == ["stations"]
     assert saved.tables_left_out == ("big",)
-    kept = ConversationStore(max_conversation_bytes=1_000_000).save(new_conversation_id(), saved, owner="browser:a")
+    kept = MemoryConversations(StoreLimits(max_conversation_bytes=1_000_000)).save(
+        new_conversation_id(), saved, owner="browser:a"
+    )
     assert saved.size_bytes <= 1_000_000 and kept.outcome is Saved.KEPT
 
     fresh = SessionDatabase()

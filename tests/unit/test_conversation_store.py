@@ -1,23 +1,27 @@
-"""The in-memory conversation store: exact ids only, an owner per id, versions, per-conversation, per-visitor and
-total caps, eviction that starts with whoever fills it, expiry."""
+"""Every conversation store keeps one contract (in memory, in SQLite, in a real PostgreSQL server): exact ids only,
+an owner per id, versions, per-conversation, per-visitor and total caps, eviction that starts with whoever fills it,
+expiry."""
 
 from __future__ import annotations
-
-import pickle
 
 import pyarrow as pa
 import pytest
 
 from analyst.answer import Answer, TextPart
+from conversations.answer_codec import decode_answer, encode_answer
 from conversations.store import (
     EXPIRES_AFTER_S,
-    ConversationStore,
+    ConversationKeeper,
     Saved,
     SavedConversation,
     StoredTable,
+    StoreLimits,
     is_conversation_id,
     new_conversation_id,
 )
+from tests.support.stores import STORE_KINDS, MakeKeeper
+
+pytestmark = [pytest.mark.parametrize("store_engine", STORE_KINDS, indirect=True), pytest.mark.xdist_group("postgres")]
 
 DAY = 24 * 3600
 ME, OTHER = "browser:me", "browser:other"
@@ -32,23 +36,23 @@ class FakeClock:
 
 
 def saved(*questions: str, padding: int = 0) -> SavedConversation:
-    answers = tuple(pickle.dumps(Answer(q, [TextPart("x" * padding)])) for q in questions)
+    answers = tuple(encode_answer(Answer(q, [TextPart("x" * padding)])) for q in questions)
     return SavedConversation(answers)
 
 
 def questions(kept: object) -> list[str]:
     assert kept is not None
-    return [pickle.loads(a).question for a in kept.conversation.answers]  # type: ignore[attr-defined]
+    return [decode_answer(a).question for a in kept.conversation.answers]  # type: ignore[attr-defined]
 
 
-def put(store: ConversationStore, conversation_id: str, conversation: SavedConversation, owner: str = ME) -> bool:
+def put(store: ConversationKeeper, conversation_id: str, conversation: SavedConversation, owner: str = ME) -> bool:
     """Save as the id's owner, over whatever version is there (as one tab going on would)."""
     kept = store.load(conversation_id)
     version = kept.version if kept is not None and kept.owner == owner else 0
     return store.save(conversation_id, conversation, owner=owner, version=version).outcome is Saved.KEPT
 
 
-def test_new_ids_are_long_random_and_valid() -> None:
+def test_new_ids_are_long_random_and_valid(make: MakeKeeper) -> None:
     ids = {new_conversation_id() for _ in range(1000)}
     assert len(ids) == 1000
     assert all(len(i) == 32 and is_conversation_id(i) for i in ids)
@@ -72,8 +76,8 @@ def test_new_ids_are_long_random_and_valid() -> None:
         ["A" * 32],
     ],
 )
-def test_anything_but_an_id_of_ours_is_refused_before_any_lookup(text: object) -> None:
-    store = ConversationStore()
+def test_anything_but_an_id_of_ours_is_refused_before_any_lookup(make: MakeKeeper, text: object) -> None:
+    store = make()
     assert not is_conversation_id(text)
     assert store.load(text) is None
     assert not store.touch(text, owner=ME)  # type: ignore[arg-type]
@@ -81,8 +85,8 @@ def test_anything_but_an_id_of_ours_is_refused_before_any_lookup(text: object) -
         store.save(text, saved("q"), owner=ME)  # type: ignore[arg-type]
 
 
-def test_a_conversation_is_found_by_its_exact_id_only() -> None:
-    store = ConversationStore()
+def test_a_conversation_is_found_by_its_exact_id_only(make: MakeKeeper) -> None:
+    store = make()
     first, second = new_conversation_id(), new_conversation_id()
     assert put(store, first, saved("first question"))
     assert put(store, second, saved("second question"))
@@ -93,45 +97,45 @@ def test_a_conversation_is_found_by_its_exact_id_only() -> None:
     assert store.load(new_conversation_id()) is None
 
 
-def test_saving_again_replaces_only_that_ids_conversation() -> None:
-    store = ConversationStore()
+def test_saving_again_replaces_only_that_ids_conversation(make: MakeKeeper) -> None:
+    store = make()
     first, second = new_conversation_id(), new_conversation_id()
     put(store, first, saved("one"))
     put(store, second, saved("other"))
     put(store, first, saved("one", "two"))
     assert questions(store.load(first)) == ["one", "two"]
     assert questions(store.load(second)) == ["other"]
-    assert len(store) == 2
+    assert store.holding()[0] == 2
 
 
-def test_a_conversation_over_the_cap_is_not_kept() -> None:
-    store = ConversationStore(max_conversation_bytes=2_000)
+def test_a_conversation_over_the_cap_is_not_kept(make: MakeKeeper) -> None:
+    store = make(StoreLimits(max_conversation_bytes=2_000))
     conversation_id = new_conversation_id()
     assert put(store, conversation_id, saved("small"))
     assert not put(store, conversation_id, saved("large", padding=5_000))
     assert store.load(conversation_id) is None  # not the stale smaller one either
-    assert store.total_bytes == 0
+    assert store.holding()[1] == 0
 
 
-def test_a_big_table_counts_against_the_cap() -> None:
-    store = ConversationStore(max_conversation_bytes=100_000)
+def test_a_big_table_counts_against_the_cap(make: MakeKeeper) -> None:
+    store = make(StoreLimits(max_conversation_bytes=100_000))
     big = StoredTable("big", pa.table({"n": list(range(50_000))}))  # 400 kB of int64
     assert big.data.nbytes > 100_000
     assert not put(store, new_conversation_id(), SavedConversation(saved("q").answers, (big,)))
-    assert len(store) == 0
+    assert store.holding()[0] == 0
 
 
-def test_an_empty_conversation_is_not_kept() -> None:
-    store = ConversationStore()
+def test_an_empty_conversation_is_not_kept(make: MakeKeeper) -> None:
+    store = make()
     conversation_id = new_conversation_id()
     put(store, conversation_id, saved("q"))
     assert not put(store, conversation_id, SavedConversation())
-    assert store.load(conversation_id) is None and len(store) == 0
+    assert store.load(conversation_id) is None and store.holding()[0] == 0
 
 
-def test_the_least_recently_used_conversation_goes_first() -> None:
+def test_the_least_recently_used_conversation_goes_first(make: MakeKeeper) -> None:
     clock = FakeClock()
-    store = ConversationStore(max_conversations=2, clock=clock)
+    store = make(StoreLimits(max_conversations=2), clock=clock)
     a, b, c = (new_conversation_id() for _ in range(3))
     put(store, a, saved("a"))
     clock.now += 1
@@ -144,19 +148,19 @@ def test_the_least_recently_used_conversation_goes_first() -> None:
     assert questions(store.load(a)) == ["a"] and questions(store.load(c)) == ["c"]
 
 
-def test_the_total_bytes_stay_under_their_cap() -> None:
-    store = ConversationStore(max_total_bytes=25_000)
+def test_the_total_bytes_stay_under_their_cap(make: MakeKeeper) -> None:
+    store = make(StoreLimits(max_total_bytes=25_000))
     ids = [new_conversation_id() for _ in range(5)]
     for conversation_id in ids:
         put(store, conversation_id, saved(conversation_id, padding=10_000))
-    assert store.total_bytes <= 25_000
-    assert len(store) == 2
+    assert store.holding()[1] <= 25_000
+    assert store.holding()[0] == 2
     assert [store.load(i) is not None for i in ids] == [False, False, False, True, True]
 
 
-def test_a_conversation_expires_a_day_after_its_last_use() -> None:
+def test_a_conversation_expires_a_day_after_its_last_use(make: MakeKeeper) -> None:
     clock = FakeClock()
-    store = ConversationStore(clock=clock)
+    store = make(clock=clock)
     assert EXPIRES_AFTER_S == DAY
     conversation_id = new_conversation_id()
     put(store, conversation_id, saved("q"))
@@ -167,11 +171,11 @@ def test_a_conversation_expires_a_day_after_its_last_use() -> None:
     clock.now += DAY
     assert store.load(conversation_id) is None
     assert not store.touch(conversation_id, owner=ME)
-    assert len(store) == 0 and store.total_bytes == 0
+    assert store.holding()[0] == 0 and store.holding()[1] == 0
 
 
-def test_forget_removes_one_conversation() -> None:
-    store = ConversationStore()
+def test_forget_removes_one_conversation(make: MakeKeeper) -> None:
+    store = make()
     kept, forgotten = new_conversation_id(), new_conversation_id()
     put(store, kept, saved("kept"))
     put(store, forgotten, saved("forgotten"))
@@ -180,8 +184,8 @@ def test_forget_removes_one_conversation() -> None:
     assert questions(store.load(kept)) == ["kept"]
 
 
-def test_only_the_owner_may_save_under_an_id_and_a_stale_version_is_a_conflict() -> None:
-    store = ConversationStore()
+def test_only_the_owner_may_save_under_an_id_and_a_stale_version_is_a_conflict(make: MakeKeeper) -> None:
+    store = make()
     conversation_id = new_conversation_id()
     first = store.save(conversation_id, saved("mine"), owner=ME)
     assert first.outcome is Saved.KEPT and first.version == 1
@@ -202,9 +206,9 @@ def test_only_the_owner_may_save_under_an_id_and_a_stale_version_is_a_conflict()
     assert questions(store.load(conversation_id)) == ["mine", "tab A"]
 
 
-def test_filling_a_visitor_s_share_evicts_their_own_conversations_first() -> None:
+def test_filling_a_visitor_s_share_evicts_their_own_conversations_first(make: MakeKeeper) -> None:
     clock = FakeClock()
-    store = ConversationStore(max_visitor_bytes=30_000, max_total_bytes=1_000_000, clock=clock)
+    store = make(StoreLimits(max_visitor_bytes=30_000, max_total_bytes=1_000_000), clock=clock)
     theirs = new_conversation_id()
     put(store, theirs, saved("other visitor", padding=5_000), owner=OTHER)
     mine = []
@@ -212,14 +216,13 @@ def test_filling_a_visitor_s_share_evicts_their_own_conversations_first() -> Non
         clock.now += 1
         mine.append(new_conversation_id())
         assert put(store, mine[-1], saved("mine", padding=10_000))
-    assert store.visitor_bytes(ME) <= 30_000
     assert [store.load(i) is not None for i in mine] == [False, False, False, False, True, True]
     assert store.load(theirs) is not None  # never touched by my filling
 
 
-def test_when_the_store_is_full_the_visitor_holding_most_loses_first() -> None:
+def test_when_the_store_is_full_the_visitor_holding_most_loses_first(make: MakeKeeper) -> None:
     clock = FakeClock()
-    store = ConversationStore(max_visitor_bytes=100_000, max_total_bytes=60_000, clock=clock)
+    store = make(StoreLimits(max_visitor_bytes=100_000, max_total_bytes=60_000), clock=clock)
     small = new_conversation_id()
     put(store, small, saved("small", padding=5_000), owner=OTHER)  # the oldest: plain LRU would drop it first
     flood = []
@@ -227,13 +230,13 @@ def test_when_the_store_is_full_the_visitor_holding_most_loses_first() -> None:
         clock.now += 1
         flood.append(new_conversation_id())
         put(store, flood[-1], saved("flood", padding=10_000), owner="browser:flooder")
-    assert store.total_bytes <= 60_000
+    assert store.holding()[1] <= 60_000
     assert store.load(small) is not None
     assert store.load(flood[-1]) is not None and store.load(flood[0]) is None
 
 
-def test_a_visitor_has_a_cap_on_how_many_conversations_they_keep() -> None:
-    store = ConversationStore(max_visitor_conversations=3)
+def test_a_visitor_has_a_cap_on_how_many_conversations_they_keep(make: MakeKeeper) -> None:
+    store = make(StoreLimits(max_visitor_conversations=3))
     ids = [new_conversation_id() for _ in range(5)]
     for conversation_id in ids:
         put(store, conversation_id, saved("q"))
