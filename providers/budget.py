@@ -76,7 +76,7 @@ def _wait(seconds: float) -> str:
     minutes = max(1, math.ceil(seconds / 60))
     if minutes < 90:
         return f"about {minutes} minute{'s' if minutes != 1 else ''}"
-    return f"about {math.ceil(minutes / 60)} hours"
+    return f"about {round(minutes / 60)} hours"  # a day's window frees up in 24 hours and a minute: "about 24"
 
 
 def refusal_message(refusal: Refusal) -> str:

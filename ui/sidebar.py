@@ -17,6 +17,7 @@ from providers.settings import Configuration
 from ui import state
 from ui.config import load_configuration, secrets_problem
 from ui.sign_in import render_sign_in
+from ui.store import app_store
 
 if TYPE_CHECKING:
     from providers.health import HealthReport
@@ -64,6 +65,8 @@ def render_sidebar() -> Resolved:
         broken = secrets_problem()
         if broken:
             st.error(broken)
+        if app_store().problem:
+            st.warning(escape_markdown(app_store().problem or ""))
         render_sign_in()
         st.subheader("Model endpoint")
         provider_name = st.selectbox(

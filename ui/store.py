@@ -59,7 +59,9 @@ def app_store() -> Store:
     from conversations.sql_store import sql_store  # SQLAlchemy only when a database is configured
 
     try:
-        return sql_store(st.connection(STORE_CONNECTION, type="sql", pool_pre_ping=True).engine)
+        # The section is also passed as arguments: the same values, and AppTest's secrets reach st.connection so.
+        settings = {k: v for k, v in section.items() if k != "type"} if isinstance(section, Mapping) else {}
+        return sql_store(st.connection(STORE_CONNECTION, type="sql", pool_pre_ping=True, **settings).engine)
     except Exception as error:
         logger.error(
             "The store's database could not be used (%s): keeping everything in memory", scrubbed(error, section)
