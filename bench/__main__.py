@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bench.app_metrics import measure_app
 from bench.overhead import Harness, bundled_figures, scaled_overhead
+from bench.store_cost import store_costs
 from bench.synthetic import ensure_synthetic
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -29,6 +30,7 @@ BUDGETS = {
     "startup_s": ("<=", 4),
     "rss_mb_idle": ("<=", 300),
     "rss_mb_10m": ("<=", 1200),
+    "store_page_ms": ("<=", 5),
 }
 
 
@@ -70,6 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         harness.stop()
     results["overhead_ms_p50_10m"] = scaling[10_000_000]["overhead_ms_p50"]
+    stores = store_costs()
+    for kind, row in stores.items():
+        print(
+            f"store {kind:<11} per saved answer: {row['encode_ms']} ms on the page, {row['write_ms']} ms to write; "
+            f"opening a link {row['load_ms']} ms; {row['kb_per_answer']} kB an answer"
+        )
+    results["store_page_ms"] = max(row["encode_ms"] for row in stores.values())
     if not args.skip_app:
         results |= measure_app(ensure_synthetic(10_000_000))
     print()
@@ -83,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     payload = {
         **results,
         "scaling": {str(rows): figures for rows, figures in scaling.items()},
+        "stores": stores,
         "machine": machine(),
         "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "seconds": round(time.monotonic() - started, 1),
