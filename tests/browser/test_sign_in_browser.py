@@ -127,6 +127,8 @@ def test_a_visitor_not_signed_in_or_not_on_the_list_keeps_to_their_own_key(
     assert page.get_by_role("button", name="Test connection").is_disabled()
     assert_no_secret([page.content()], demo)
     sign_in(page, demo, "bob")  # signed in, but not invited
+    page.get_by_text("signed in, but this demo's endpoint is for invited people").first.wait_for()  # drawn after
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(state="attached")
     text = sidebar_text(page)
     assert "Signed in as bob" in text.replace("\u2060", "")
     assert "signed in, but this demo's endpoint is for invited people" in text

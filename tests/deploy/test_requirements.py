@@ -25,7 +25,7 @@ def requirements() -> dict[str, str]:
         line = line.split("#")[0].strip()
         if line:
             name, _, version = line.partition("==")
-            pins[normalized(name)] = version
+            pins[normalized(name.split("[")[0])] = version  # psycopg[binary]: the package, with its extra
     return pins
 
 
@@ -45,8 +45,9 @@ def test_every_requirement_is_pinned_exactly() -> None:
     assert pins and all(re.fullmatch(r"\d+(\.\d+)*(\.post\d+)?", version) for version in pins.values()), pins
 
 
-# Packages the app never imports but a Streamlit feature it uses needs: st.login (the private demo) needs Authlib.
-STREAMLIT_FEATURES = {"authlib"}
+# Packages the app never imports but a Streamlit feature it uses needs: st.login (the private demo) needs Authlib,
+# st.connection's SQLAlchemy loads psycopg for a PostgreSQL store (README "What is kept, where").
+STREAMLIT_FEATURES = {"authlib", "psycopg"}
 
 
 def test_requirements_txt_lists_exactly_the_packages_the_app_imports() -> None:
