@@ -6,27 +6,23 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.conftest import OWNER_APP_TOKEN
 from tests.support.browser import ARTIFACTS
 from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.streamlit_server import running_app
 
 pytestmark = pytest.mark.browser
 
-OWNER_TOKEN = "hf_BrowserOwnerToken0000001"
 
-
-def test_test_connection_in_the_browser(page, endpoint: FakeEndpoint) -> None:  # type: ignore[no-untyped-def]
-    endpoint.models = ["browser-model"]
-    env = {"HUGGINGFACE_API_KEY": OWNER_TOKEN, "HUGGINGFACE_ENDPOINT_URL": endpoint.url}
-    with running_app(env) as url:
-        page.goto(url)
-        page.get_by_text("Using the app's configured token.").wait_for()
-        page.get_by_role("button", name="Test connection").click()
-        page.get_by_text("HTTP 200 in").wait_for()
-        assert "browser-model" in page.get_by_text("HTTP 200 in").inner_text()
-        page.screenshot(path=str(ARTIFACTS / "sidebar-test-connection.png"), full_page=True)
-        assert OWNER_TOKEN not in page.content()
-    assert endpoint.chat_requests()[-1].headers["authorization"] == f"Bearer {OWNER_TOKEN}"
+def test_test_connection_in_the_browser(page, owner_app: str, endpoint: FakeEndpoint) -> None:  # type: ignore[no-untyped-def]
+    page.goto(owner_app)
+    page.get_by_text("Using the app's configured token.").wait_for()
+    page.get_by_role("button", name="Test connection").click()
+    page.get_by_text("HTTP 200 in").wait_for()
+    assert "from tgi" in page.get_by_text("HTTP 200 in").inner_text()  # the configured model answered
+    page.screenshot(path=str(ARTIFACTS / "sidebar-test-connection.png"), full_page=True)
+    assert OWNER_APP_TOKEN not in page.content()
+    assert endpoint.chat_requests()[-1].headers["authorization"] == f"Bearer {OWNER_APP_TOKEN}"
 
 
 @pytest.fixture(scope="module")
