@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
-
-import openai
+from typing import TYPE_CHECKING, Any
 
 from providers.redaction import redact
+
+if TYPE_CHECKING:  # the SDK is imported when a call is made (about 0.6 s): not to open the app
+    import openai
 
 STATUS_MESSAGES: dict[int, str] = {
     400: "Bad request",
@@ -107,6 +108,8 @@ def describe_error(
 ) -> ProviderError:
     """Map any exception from a model call to a ``ProviderError`` with a redacted message (``hidden``: see
     ``redact``)."""
+    import openai
+
     if isinstance(error, ProviderError):
         return error
     secrets = tuple(secrets)

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 
-import openai
 import tenacity
 
 from providers.errors import RETRYABLE_STATUSES, error_body
@@ -66,6 +65,8 @@ class RetryPolicy:
 
 
 def is_retryable(error: BaseException) -> bool:
+    import openai  # imported with the first call (about 0.6 s): not to open the app
+
     if isinstance(error, openai.APIStatusError):
         return error.status_code in RETRYABLE_STATUSES
     return isinstance(error, openai.APIConnectionError)  # includes timeouts
@@ -73,6 +74,8 @@ def is_retryable(error: BaseException) -> bool:
 
 def suggested_wait(error: BaseException) -> float | None:
     """The endpoint's own hint: ``Retry-After`` (seconds or a date), else HF's ``estimated_time``."""
+    import openai
+
     if not isinstance(error, openai.APIStatusError):
         return None
     wait = retry_after_seconds(error.response.headers.get("retry-after"))
@@ -105,6 +108,8 @@ def retry_after_seconds(header: str | None) -> float | None:
 
 
 def retry_reason(error: BaseException) -> str:
+    import openai  # imported with the first call (about 0.6 s): not to open the app
+
     if isinstance(error, openai.APIStatusError):
         if error.status_code == 503:
             return "Model is loading (cold start) or overloaded"

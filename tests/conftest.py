@@ -164,7 +164,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # xdist hands out tests in this order. The heavy group (the twenty-tab load test, the deploy test) starts at
     # once on one worker while the other runs the tests without a browser, which leave it the CPU it needs; then
     # both run the other browser tests. Browser tests running beside the load test would slow each other down.
-    items.sort(key=lambda item: (item.get_closest_marker("xdist_group") is None, "browser" in item.keywords))
+    # The longest browser tests go first among them, so that none is left running alone at the end.
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("xdist_group") is None,
+            "browser" in item.keywords,
+            "long" not in item.keywords,
+        )
+    )
     if config.getoption("--skip-load") and not IN_CI:
         for item in items:
             if "load" in item.keywords:
