@@ -162,9 +162,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 # browser that cannot start is a failure; locally they are skipped when Chromium is not installed.
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # xdist hands out tests in this order. The heavy group (the twenty-tab load test, the deploy test) starts at
-    # once on one worker while the other runs the tests without a browser, which leave it the CPU it needs; then
-    # both run the other browser tests. Browser tests running beside the load test would slow each other down.
-    # The longest browser tests go first among them, so that none is left running alone at the end.
+    # once on one of the three workers while the others run the tests without a browser; then they run the other
+    # browser tests, the longest first, so that none is left running alone at the end. Three workers on two cores:
+    # the suite waits on browsers, servers and endpoints' delays for about 40% of its time.
     items.sort(
         key=lambda item: (
             item.get_closest_marker("xdist_group") is None,
@@ -195,12 +195,24 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
-@pytest.fixture
-def page(browser):  # type: ignore[no-untyped-def]
-    ARTIFACTS.mkdir(exist_ok=True)
+@pytest.fixture(scope="session")
+def _pages_context(browser):  # type: ignore[no-untyped-def]
+    """One browser context for the ``page`` of every test of a worker: its memory cache keeps Streamlit's
+    front end compiled between tests (a fresh context loads and compiles it again, about 0.6 s a test)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.add_init_script(STILL_PAGE_SCRIPT)
-    page = context.new_page()
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(_pages_context):  # type: ignore[no-untyped-def]
+    """A new page of a new visitor: the shared context's cookies are cleared first (a visitor is the browser's
+    cookie, ``conversations/visitors.py``), so no budget, conversation or sign-in carries over."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    _pages_context.clear_cookies()
+    page = _pages_context.new_page()
     page.set_default_timeout(90_000)  # the load test shares the two cores: answers can take a while
     yield page
-    context.close()
+    page.close()
+    _pages_context.clear_cookies()

@@ -24,7 +24,7 @@ from tests.support.fake_endpoint import Failure, FakeEndpoint
 from tests.support.stream_session import StreamSession
 from tests.support.streamlit_server import running_app_process
 
-# One xdist worker runs the heavy tests one after the other (load, deploy); the other runs the rest.
+# One xdist worker runs the heavy tests one after the other (load, deploy); the others run the rest.
 pytestmark = [pytest.mark.browser, pytest.mark.load, pytest.mark.timeout(900), pytest.mark.xdist_group("heavy")]
 
 SESSIONS = int(os.environ.get("LOAD_SESSIONS", "20"))  # at least 20 in CI; fewer only to debug
