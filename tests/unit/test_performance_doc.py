@@ -32,5 +32,12 @@ def test_the_performance_page_shows_the_measured_figures() -> None:
     assert rows["server memory idle / after answering on 10M rows"] == (
         f"{results['rss_mb_idle']} / {results['rss_mb_10m']} MB"
     )
+    stores = results["stores"]
+    saving = " / ".join(
+        f"{stores[k]['encode_ms']:g} + {stores[k]['write_ms']:g}" for k in ("memory", "sqlite", "postgresql")
+    )
+    assert rows["saving an answer, on the page + written: memory / SQLite / PostgreSQL"] == f"{saving} ms"
+    opening = " / ".join(f"{stores[k]['load_ms']:g}" for k in ("memory", "sqlite", "postgresql"))
+    assert rows["opening a link to a 10-answer conversation: memory / SQLite / PostgreSQL"] == f"{opening} ms"
     scaling = " / ".join(f"{results['scaling'][n]['overhead_ms_p50']:.0f}" for n in sorted(results["scaling"], key=int))
     assert f"Overhead p50 at 10k / 100k / 1M / 10M rows: {scaling} ms" in page
