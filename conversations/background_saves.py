@@ -45,6 +45,11 @@ class SaveTicket:
         with self._lock:
             self.closed, self._pending = True, None
 
+    def reopen(self) -> None:
+        """Write again (a deletion that did not happen); the next run saves the whole conversation."""
+        with self._lock:
+            self.closed, self.failed = False, True
+
     def take_move(self) -> str | None:
         """The new id after a conflict moved the conversation (once), else None."""
         with self._lock:

@@ -10,6 +10,7 @@ asked of it.
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +20,12 @@ from providers.errors import ProviderError
 
 HOUR_S = 3600
 DAY_S = 24 * HOUR_S
+UNCHECKED = (
+    "Not sent: this demo could not check its budget just now (its store did not answer). Try again in a moment, "
+    "or enter your own HuggingFace token in the sidebar."
+)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -127,8 +134,13 @@ class VisitorAccount:
     keep_about: bool = False  # the owner turned question text on
 
     def reserve(self, calls: int, tokens: int, limits: BudgetLimits) -> None:
-        """Reserve ``calls`` and up to ``tokens`` or raise ``BudgetExceeded`` (then nothing is reserved)."""
-        refusal = self.ledger.spend(self.visitor, calls, tokens, limits)
+        """Reserve ``calls`` and up to ``tokens`` or raise ``BudgetExceeded`` (then nothing is reserved). A ledger
+        that cannot be read refuses too: the owner's token is never spent unaccounted."""
+        try:
+            refusal = self.ledger.spend(self.visitor, calls, tokens, limits)
+        except Exception as error:  # the store's database did not answer
+            logger.warning("The owner's budget could not be checked (%s)", type(error).__name__)
+            raise BudgetExceeded(UNCHECKED) from None
         if refusal is not None:
             raise BudgetExceeded(refusal_message(refusal))
 
@@ -136,7 +148,10 @@ class VisitorAccount:
         """Replace a reservation of ``reserved`` tokens by what was ``used`` (None: not reported, the reservation
         stands)."""
         if used is not None and used != reserved:
-            self.ledger.adjust(self.visitor, used - reserved)
+            try:
+                self.ledger.adjust(self.visitor, used - reserved)
+            except Exception as error:  # the reservation stands: the visitor is charged the most, not the least
+                logger.warning("A budget reservation could not be settled (%s)", type(error).__name__)
 
     def record(
         self, at: float, completion: tuple[int | None, int | None], latency_s: float, failed: bool, about: str
@@ -144,4 +159,7 @@ class VisitorAccount:
         """Keep a finished call (its prompt and completion tokens) for the owner's usage table."""
         label = self.label or self.visitor.split(":")[-1][:8]
         prompt, reply = completion
-        self.ledger.record(CallUse(at, label, prompt, reply, latency_s, failed, about if self.keep_about else ""))
+        try:
+            self.ledger.record(CallUse(at, label, prompt, reply, latency_s, failed, about if self.keep_about else ""))
+        except Exception as error:  # the call happened and was charged: only the owner's record of it is lost
+            logger.warning("A call could not be recorded for the owner (%s)", type(error).__name__)

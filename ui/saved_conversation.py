@@ -37,6 +37,10 @@ SIGNED_IN_ONLY = (
 PERSON_PREFIX = "person:"  # conversations.visitors: the owner id of a signed-in person
 TOUCH_EVERY_S = 60.0  # an unchanged conversation is marked used at most this often (it expires a day after)
 SAVE_WATCH_S = 0.5
+STORE_UNAVAILABLE = (
+    "The conversations' store did not answer just now, so this link's conversation could not be opened: reload "
+    "the page in a moment. This is a new conversation."
+)
 DELETED = "Conversation deleted: its link no longer opens it. Tables you loaded stay in this tab until you close it."
 NOT_DELETED = "The conversation could not be deleted just now (the store did not answer): try again in a moment."
 
@@ -60,7 +64,12 @@ def keep_conversation() -> None:
 def _restore_or_start(wanted: str | None) -> SaveTicket:
     """The conversation stored under ``wanted``, restored into this session; its id when it is this visitor's,
     else a fresh id (a malformed, guessed or expired id just starts fresh)."""
-    kept = conversation_store().load(wanted)
+    try:
+        kept = conversation_store().load(wanted)
+    except Exception as error:  # the store's database did not answer: this visit starts fresh, and says so
+        logger.warning("A saved conversation could not be read (%s)", type(error).__name__)
+        state.restore_conversation([], [RestoreNote(STORE_UNAVAILABLE)])
+        return _start_fresh_id()
     if kept is None or wanted is None:
         return _start_fresh_id()
     mine = kept.owner == current_visitor().owner
@@ -148,18 +157,19 @@ def start_new_conversation() -> None:
 
 def delete_conversation() -> str:
     """The sidebar's "Delete this conversation": removed from the store at once (its link no longer opens it) and
-    the chat emptied; the tables this session loaded stay in this tab. Returns what to tell the person."""
+    the chat emptied; the tables this session loaded stay in this tab. Returns what to tell the person; when the
+    store does not answer, nothing changes (they can try again)."""
     ticket = state.save_ticket()
-    told = DELETED
     if ticket is not None:
         ticket.close()  # a write still waiting is dropped, one under way is undone
         try:
             conversation_store().forget(ticket.conversation_id, owner=ticket.owner)
         except Exception as error:
             logger.warning("A conversation could not be deleted (%s)", type(error).__name__)
-            told = NOT_DELETED
+            ticket.reopen()
+            return NOT_DELETED
     start_new_conversation()
-    return told
+    return DELETED
 
 
 def can_delete() -> bool:

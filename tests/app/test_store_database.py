@@ -18,7 +18,7 @@ from conversations.sql_store import metadata
 from tests.support.apptest import ask, open_app, texts
 from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.scripted_model import ScriptedModel, fenced
-from ui.saved_conversation import DELETED, URL_PARAM
+from ui.saved_conversation import DELETED, NOT_DELETED, STORE_UNAVAILABLE, URL_PARAM
 from ui.state import SAVE_TICKET
 from ui.store import UNREACHABLE, app_store
 
@@ -136,3 +136,27 @@ def test_a_database_that_cannot_be_used_leaves_the_app_in_memory_and_no_secret_a
     assert app_store().where == "this server's memory"
     assert "could not be used (OperationalError" in caplog.text
     assert password not in caplog.text and password not in str(at._tree)
+
+
+def test_a_store_that_stops_answering_loses_no_page_and_never_spends_the_token_unaccounted(
+    endpoint: FakeEndpoint, model: ScriptedModel, tmp_path: Path
+) -> None:
+    import sqlalchemy as sa
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    at = ask(open_with_store(endpoint, url), "Which magnitude type is most common?")
+    conversation_id = saved(at)
+    engine = sa.create_engine(url)
+    metadata.drop_all(engine)  # the database no longer holds the store: every query of it fails
+    engine.dispose()
+
+    again = open_with_store(endpoint, url, conversation_id)  # a link opened meanwhile
+    assert not again.exception and messages(again) == []
+    assert escape_markdown(STORE_UNAVAILABLE) in texts(again.info)
+    sent = len(endpoint.chat_requests())
+    ask(again, "Which magnitude type is most common?")
+    assert not again.exception and len(endpoint.chat_requests()) == sent  # no budget check, no call
+    assert any("could not check its budget just now" in e for e in texts(again.error))
+    next(b for b in at.sidebar.button if b.label == "Delete this conversation").click().run()
+    assert not at.exception and escape_markdown(NOT_DELETED) in [t.value for t in at.toast]
+    assert messages(at)[0] == "Which magnitude type is most common?"  # nothing changed: they can try again
