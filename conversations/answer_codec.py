@@ -51,10 +51,41 @@ def _arrow_bytes(table: pa.Table) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
+def _table_field(metadata: bytes, table: int, index: int) -> int:
+    """The position of field ``index`` of the flatbuffer table at ``table`` (0: absent)."""
+    vtable = table - struct.unpack_from("<i", metadata, table)[0]
+    offset = 4 + 2 * index
+    if offset >= struct.unpack_from("<H", metadata, vtable)[0]:
+        return 0
+    field = struct.unpack_from("<H", metadata, vtable + offset)[0]
+    return table + field if field else 0
+
+
+def _compressed(message: pa.ipc.Message) -> bool:
+    """Whether a record or dictionary batch's body is compressed (Arrow's ``RecordBatch.compression``)."""
+    metadata = message.metadata.to_pybytes()
+    root = struct.unpack_from("<I", metadata, 0)[0]
+    header = _table_field(metadata, root, 2)  # Message.header
+    if not header:
+        return False
+    batch = header + struct.unpack_from("<I", metadata, header)[0]
+    if message.type == "dictionary batch":
+        data = _table_field(metadata, batch, 1)  # DictionaryBatch.data
+        if not data:
+            return False
+        batch = data + struct.unpack_from("<I", metadata, data)[0]
+    return _table_field(metadata, batch, 3) != 0  # RecordBatch.compression
+
+
 def _arrow_table(data: bytes) -> pa.Table:
+    """The table of an Arrow IPC stream this module wrote. Compressed bodies are refused: this app never writes
+    them, and a few kilobytes of compressed bytes could decode into gigabytes."""
     try:
+        for message in pa.ipc.MessageReader.open_stream(pa.py_buffer(data)):
+            if message.type in ("record batch", "dictionary batch") and _compressed(message):
+                raise CodecError("a compressed Arrow stream")
         return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
-    except (pa.ArrowInvalid, OSError) as error:
+    except (pa.ArrowInvalid, OSError, struct.error, IndexError) as error:
         raise CodecError("not an Arrow stream") from error
 
 
@@ -155,7 +186,7 @@ def _unpack(data: bytes) -> tuple[Any, list[bytes]]:
         head = json.loads(data[12:start])
         (count,) = struct.unpack_from("<I", data, start)
         sizes = struct.unpack_from(f"<{count}Q", data, start + 4)
-    except (struct.error, ValueError, UnicodeDecodeError) as error:
+    except (struct.error, ValueError, UnicodeDecodeError, OverflowError, RecursionError) as error:
         raise CodecError("damaged") from error
     offset, blobs = start + 4 + 8 * count, []
     for size in sizes:
@@ -176,7 +207,12 @@ def encode_answer(answer: Answer) -> bytes:
 def decode_answer(data: bytes) -> Answer:
     """An answer from ``encode_answer``'s bytes; ``CodecError`` for anything else."""
     head, blobs = _unpack(data)
-    answer = _Decoder(blobs).value(head)
+    try:
+        answer = _Decoder(blobs).value(head)
+    except (TypeError, ValueError, KeyError, RecursionError, pa.ArrowException) as error:
+        if isinstance(error, CodecError):
+            raise
+        raise CodecError("damaged") from error
     if not isinstance(answer, Answer):
         raise CodecError("not an answer")
     return answer
@@ -222,7 +258,7 @@ def decode_conversation(data: bytes) -> SavedConversation:
             int(head["answers_left_out"]),
             views,
         )
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, RecursionError, pa.ArrowException) as error:
         if isinstance(error, CodecError):
             raise
         raise CodecError("damaged") from error

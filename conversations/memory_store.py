@@ -57,6 +57,8 @@ class MemoryConversations:
         with self._lock:
             self._drop_expired()
             current = self._entries.get(conversation_id)
+            if current is None and version > 0:  # no longer kept (deleted, expired, evicted): never brought back
+                return SaveResult(Saved.CONFLICT)
             if current is not None and (current.owner != owner or current.version != version):
                 return SaveResult(Saved.CONFLICT, current.version if current.owner == owner else 0)
             self._remove(conversation_id)

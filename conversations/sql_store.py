@@ -40,7 +40,7 @@ from providers.budget import DAY_S, HOUR_S, BudgetLimits, CallUse, Refusal
 
 SCHEMA_VERSION = 1
 EVERYONE = "*"  # the usage row that adds up every visitor (visitor ids are "kind:hex")
-PRUNE_EVERY = 100  # call records: drop those older than a day (and over the cap) every this many
+PRUNE_EVERY = 100  # call records: drop those older than a day (and over the cap) about once per this many
 
 metadata = sa.MetaData()
 meta = sa.Table(
@@ -127,6 +127,14 @@ def prepare_schema(engine: Engine) -> bytes:
     return bytes.fromhex(key)
 
 
+def _conflicts(current: sa.Row | None, owner: str, version: int) -> bool:
+    """Another visitor's id, another tab's newer save, or a version of a conversation no longer kept (deleted,
+    expired or evicted: going on under its id would bring a deleted link back)."""
+    if current is None:
+        return version > 0
+    return current.owner != owner or current.version != version
+
+
 class SqlConversations:
     """``conversations.store.ConversationKeeper`` in a database: the same rules, shared by every replica."""
 
@@ -140,18 +148,20 @@ class SqlConversations:
     def save(
         self, conversation_id: str, conversation: SavedConversation, *, owner: str, version: int = 0
     ) -> SaveResult:
+        """As ``ConversationKeeper.save``; sizes are the bytes the row holds (an encoded table can be larger than
+        its Arrow size: many columns carry a schema each)."""
         if not is_conversation_id(conversation_id):
             raise ValueError("not a conversation id")
-        size = conversation.size_bytes
+        data = b"" if conversation.is_empty else encode_conversation(conversation)
+        size = len(data)
         fits = size <= min(self.limits.max_conversation_bytes, self.limits.max_visitor_bytes)
-        data = encode_conversation(conversation) if fits and not conversation.is_empty else b""
         where = conversations.c.id == conversation_id
         with self.engine.begin() as connection:
             _take_turn(connection, "conversations")
             self._drop_expired(connection)
             current = connection.execute(sa.select(conversations.c.owner, conversations.c.version).where(where)).first()
-            if current is not None and (current.owner != owner or current.version != version):
-                return SaveResult(Saved.CONFLICT, current.version if current.owner == owner else 0)
+            if _conflicts(current, owner, version):
+                return SaveResult(Saved.CONFLICT, current.version if current and current.owner == owner else 0)
             if conversation.is_empty or not fits:
                 connection.execute(sa.delete(conversations).where(where))
                 return SaveResult(Saved.EMPTY if conversation.is_empty else Saved.TOO_LARGE)
@@ -206,6 +216,7 @@ class SqlConversations:
     def forget(self, conversation_id: str, *, owner: str) -> bool:
         theirs = (conversations.c.id == conversation_id) & (conversations.c.owner == owner)
         with self.engine.begin() as connection:
+            _take_turn(connection, "conversations")  # after a save under way, never between its read and write
             return connection.execute(sa.delete(conversations).where(theirs)).rowcount == 1
 
     def holding(self) -> tuple[int, int]:
@@ -231,7 +242,6 @@ class SqlUsageLedger:
     def __init__(self, engine: Engine, clock: Callable[[], float] = time.time) -> None:
         self.engine = engine
         self._clock = clock
-        self._records_since_prune = 0
 
     def spend(self, visitor: str, calls: int, tokens: int, limits: BudgetLimits) -> Refusal | None:
         now = self._clock()
@@ -274,9 +284,7 @@ class SqlUsageLedger:
                     about=use.about,
                 )
             )
-            self._records_since_prune += 1
-            if self._records_since_prune >= PRUNE_EVERY:
-                self._records_since_prune = 0
+            if secrets.randbelow(PRUNE_EVERY) == 0:  # about once per PRUNE_EVERY records, whatever restarts
                 self._prune_calls(connection)
 
     def calls(self) -> list[CallUse]:
@@ -330,6 +338,11 @@ class SqlUsageLedger:
                 sa.insert(usage_minutes).values(visitor=visitor, minute=int(now) // 60, calls=calls, tokens=tokens)
             )
 
+    def prune(self) -> None:
+        """Drop call records older than a day or over the cap (at start-up, and now and then on a record)."""
+        with self.engine.begin() as connection:
+            self._prune_calls(connection)
+
     def _prune_calls(self, connection: Connection) -> None:
         connection.execute(sa.delete(usage_calls).where(usage_calls.c.at <= self._clock() - DAY_S))
         newest = connection.execute(sa.select(sa.func.max(usage_calls.c.seq))).scalar()
@@ -348,6 +361,9 @@ def describe_database(engine: Engine) -> str:
 
 def sql_store(engine: Engine, limits: StoreLimits | None = None, clock: Callable[[], float] = time.time) -> Store:
     """The store in ``engine``'s database, its schema made or checked first."""
+    if engine.dialect.name == "postgresql":  # the row lock serialises writers only under READ COMMITTED
+        engine = engine.execution_options(isolation_level="READ COMMITTED")
     key = prepare_schema(engine)
-    keeper = SqlConversations(engine, limits, clock)
-    return Store(keeper, SqlUsageLedger(engine, clock), key, describe_database(engine), BackgroundSaver(keeper))
+    keeper, ledger = SqlConversations(engine, limits, clock), SqlUsageLedger(engine, clock)
+    ledger.prune()
+    return Store(keeper, ledger, key, describe_database(engine), BackgroundSaver(keeper))

@@ -3,9 +3,11 @@
 A visitor is the signed-in person (``st.user``) when there is one, else the browser: Streamlit's own XSRF cookie,
 which a browser keeps across reloads, tabs and "New conversation" until it is closed. Without that cookie the
 client address stands in for the budget, and the browser session alone for conversations (so that two people
-behind one address never share a conversation). Every id is a keyed hash: the cookie's token, an address or an
-e-mail address never appears in the store or on the Endpoints page. The key is the store's (``Store.visitor_key``):
-made once per process in memory, once per database for a SQL store, so every replica names a visitor the same way.
+behind one address never share a conversation). Every id is a keyed hash: the cookie's token or an address never
+appears in the store or on the Endpoints page; a signed-in person's e-mail address does, as the label of their calls
+in the owner's usage records (the owner invited them by it), never as a key. The key is the store's
+(``Store.visitor_key``): made once per process in memory, once per database for a SQL store, so every replica names
+a visitor the same way.
 """
 
 from __future__ import annotations

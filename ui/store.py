@@ -25,7 +25,10 @@ def _secret_texts(value: object) -> list[str]:
     """Every text in the connection's secrets, and the password inside a URL, to keep out of any message."""
     if isinstance(value, Mapping):
         return [t for v in value.values() for t in _secret_texts(v)]
-    if not isinstance(value, str) or len(value) < 4:
+    if isinstance(value, list | tuple):
+        return [t for v in value for t in _secret_texts(v)]
+    value = str(value)
+    if len(value) < 3:
         return []
     texts = [value]
     if "://" in value:
@@ -36,15 +39,18 @@ def _secret_texts(value: object) -> list[str]:
         except Exception:  # not a URL SQLAlchemy reads: the whole text is kept out anyway
             password = None
         if password:
-            texts.append(str(password))
+            from urllib.parse import quote
+
+            texts += [str(password), quote(str(password), safe="")]
     return texts
 
 
 def scrubbed(error: BaseException, section: object) -> str:
     """The error's kind and first line, with every secret of the connection replaced by ``***``."""
-    text = (str(error).strip().splitlines() or [""])[0][:300]
+    text = str(error)
     for secret in sorted(_secret_texts(section), key=len, reverse=True):
         text = text.replace(secret, "***")
+    text = (text.strip().splitlines() or [""])[0][:300]  # cut after replacing: no secret is left half-shown
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 

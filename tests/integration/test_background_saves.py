@@ -104,3 +104,23 @@ def test_a_conversation_deleted_while_its_write_is_under_way_is_not_written_back
     saver.submit(ticket, conversation("after delete"))  # a later run's save is dropped too
     settled(ticket)
     assert keeper.load(ticket.conversation_id) is None and keeper.holding() == (0, 0)
+
+
+def test_a_database_counts_the_bytes_it_holds_and_prunes_old_calls_when_it_starts(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    from conversations.sql_store import sql_store, usage_calls
+    from conversations.store import StoredTable, StoreLimits
+
+    keeper = store_at(tmp_path / "store.db")
+    wide = pa.table({f"column_{i}": [i] for i in range(2_000)})  # 16 kB in Arrow, far more encoded: a schema each
+    kept = SavedConversation(conversation("q").answers, (StoredTable("wide", wide),))
+    assert kept.size_bytes < 100_000
+    keeper.limits = StoreLimits(max_conversation_bytes=100_000)
+    assert keeper.save(new_conversation_id(), kept, owner="browser:a").outcome.value == "too large"
+
+    with keeper.engine.begin() as connection:
+        old = {"visitor": "x", "latency_s": 1.0, "failed": False, "about": ""}
+        connection.execute(sa.insert(usage_calls), [{**old, "at": 1.0}, {**old, "at": time.time()}])
+    store = sql_store(keeper.engine)  # a process starting: it prunes what is over a day old
+    assert [c.at > 1.0 for c in store.usage.calls()] == [True] and store.usage.record_count() == 1

@@ -114,7 +114,11 @@ class Boom:
 
 def test_a_pickle_or_a_damaged_blob_is_refused_and_never_runs() -> None:
     hostile = pickle.dumps(Answer("q", [TextPart("x")]) and Boom())
-    for data in (hostile, b"", b"CWD1", encode_answer(full_answer())[:-3], b"CWD1" + b"\xff" * 40):
+    deep = b"[" * 100_000 + b"]" * 100_000  # valid JSON, too deep for any decoder
+    nested = b"CWD1" + len(deep).to_bytes(8, "little") + deep + (0).to_bytes(4, "little")
+    huge_header = b"CWD1" + (2**63 - 1).to_bytes(8, "little") + b"{}"
+    damaged = (hostile, b"", b"CWD1", encode_answer(full_answer())[:-3], b"CWD1" + b"\xff" * 40, nested, huge_header)
+    for data in damaged:
         with pytest.raises(CodecError):
             decode_answer(data)
         with pytest.raises(CodecError):
@@ -136,3 +140,19 @@ def test_only_the_app_s_own_record_types_are_built() -> None:
 def test_a_value_it_cannot_keep_is_refused_when_encoding() -> None:
     with pytest.raises(TypeError):
         encode_answer(Answer("q", [MetricPart("x", object())]))
+
+
+def test_a_compressed_table_that_would_decode_into_gigabytes_is_refused_unread() -> None:
+    zeros = pa.table({"n": pa.array(np.zeros(2_000_000, dtype="int64"))})  # 16 MB, a few kB as zstd
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, zeros.schema, options=pa.ipc.IpcWriteOptions(compression="zstd")) as writer:
+        writer.write_table(zeros)
+    bomb = sink.getvalue().to_pybytes()
+    assert len(bomb) < 100_000
+    kept = encode_conversation(SavedConversation(tables=(StoredTable("t", pa.table({"n": [1]})),)))
+    head, blobs = _unpack(kept)
+    with pytest.raises(CodecError, match="compressed"):
+        decode_conversation(_pack(head, [bomb]))
+    categories = pa.table({"c": pa.array(["a", "b", "a"]).dictionary_encode()})  # a dictionary batch, uncompressed
+    again = decode_conversation(encode_conversation(SavedConversation(tables=(StoredTable("c", categories),))))
+    assert again.tables[0].data.equals(categories)

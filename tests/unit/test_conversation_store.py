@@ -241,3 +241,13 @@ def test_a_visitor_has_a_cap_on_how_many_conversations_they_keep(make: MakeKeepe
     for conversation_id in ids:
         put(store, conversation_id, saved("q"))
     assert [store.load(i) is not None for i in ids] == [False, False, True, True, True]
+
+
+def test_a_save_over_a_conversation_no_longer_kept_never_brings_its_link_back(make: MakeKeeper) -> None:
+    store = make()
+    conversation_id = new_conversation_id()
+    assert put(store, conversation_id, saved("kept"))
+    assert store.forget(conversation_id, owner=ME)  # deleted in one tab
+    late = store.save(conversation_id, saved("kept", "from the other tab"), owner=ME, version=1)
+    assert late.outcome is Saved.CONFLICT  # the other tab goes on under a new id of its own
+    assert store.load(conversation_id) is None
