@@ -61,16 +61,6 @@ def test_a_fresh_environment_with_only_requirements_txt_serves_the_app(page, end
     has_pytest = subprocess.run([python, "-c", "import pytest"], capture_output=True).returncode == 0
     assert not has_pytest  # the environment really is requirements.txt alone
 
-    # uv compiles no bytecode (as on Cloud): the first start writes what it compiles, the second reuses it.
-    compiled = {"PYTHONDONTWRITEBYTECODE": ""}
-    with running_app(compiled, root=app, python=python) as url:  # no secrets file: a visitor can look around
-        page.goto(url)
-        page.get_by_text("HuggingFace API key required").first.wait_for()
-        page.get_by_text("earthquakes (1,707 rows)").first.wait_for()
-        page.get_by_role("link", name="Explore").click()
-        page.get_by_role("heading", name="Explore your data").wait_for()
-        page.get_by_role("tab", name="SQL workbench").wait_for()
-
     endpoint.responder = ScriptedModel().on(
         "magnitude type",
         fenced('SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC', "bar x=magType y=n"),
@@ -79,7 +69,8 @@ def test_a_fresh_environment_with_only_requirements_txt_serves_the_app(page, end
         f'HUGGINGFACE_API_KEY = "{TOKEN}"\nHUGGINGFACE_ENDPOINT_TYPE = "dedicated"\n'
         f'HUGGINGFACE_ENDPOINT_URL = "{endpoint.url}"\nHUGGINGFACE_MODEL = "tgi"\n'
     )
-    with running_app(compiled, root=app, python=python) as url:  # the owner's secrets: a visitor needs no key
+    # Opening without any key is tests/browser/test_sidebar_browser.py's (the same code, without secrets).
+    with running_app(root=app, python=python) as url:  # the owner's secrets: a visitor needs no key
         page.goto(url)
         page.get_by_text("Using the app's configured token.").wait_for()
         box = page.get_by_placeholder("Ask a question about the data")
