@@ -22,6 +22,8 @@ from ui.saved_conversation import DELETED, NOT_DELETED, STORE_UNAVAILABLE, URL_P
 from ui.state import SAVE_TICKET
 from ui.store import UNREACHABLE, app_store
 
+pytestmark = pytest.mark.xdist_group("postgres")  # one PostgreSQL server for the store's tests
+
 TOKEN = "hf_StoreDatabase000000001"
 BY_TYPE = 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC'
 BY_STATION = "SELECT station, height_m FROM stations ORDER BY height_m DESC"

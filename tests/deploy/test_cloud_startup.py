@@ -2,15 +2,17 @@
 
 A clean copy of the repository's tracked files, a fresh virtual environment with only ``requirements.txt``
 installed by uv, the installer Community Cloud uses (wheels only: nothing is built from source),
-``streamlit run app.py`` from the copy's root, and the page in headless Chromium: first with no secrets
-file, then with the owner's ``.streamlit/secrets.toml``.
+``streamlit run app.py`` from the copy's root with the owner's ``.streamlit/secrets.toml``, and the page in
+headless Chromium.
 """
 
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -68,6 +70,7 @@ def test_a_fresh_environment_with_only_requirements_txt_serves_the_app(page, end
     (app / ".streamlit" / "secrets.toml").write_text(
         f'HUGGINGFACE_API_KEY = "{TOKEN}"\nHUGGINGFACE_ENDPOINT_TYPE = "dedicated"\n'
         f'HUGGINGFACE_ENDPOINT_URL = "{endpoint.url}"\nHUGGINGFACE_MODEL = "tgi"\n'
+        f'[connections.store]\nurl = "sqlite:///{tmp_path / "store.db"}"\n'  # requirements.txt carries SQLAlchemy
     )
     # Opening without any key is tests/browser/test_sidebar_browser.py's (the same code, without secrets).
     with running_app(root=app, python=python) as url:  # the owner's secrets: a visitor needs no key
@@ -80,5 +83,11 @@ def test_a_fresh_environment_with_only_requirements_txt_serves_the_app(page, end
         page.locator(".vega-embed").first.wait_for()
         page.screenshot(path=str(ARTIFACTS / "deploy-with-secrets.png"), full_page=True)
         assert TOKEN not in page.content()
+        kept = sqlite3.connect(tmp_path / "store.db")
+        deadline = time.monotonic() + 30
+        while not kept.execute("SELECT count(*) FROM chat_conversations").fetchone()[0]:  # saved off the page's run
+            assert time.monotonic() < deadline, "the conversation never reached the database store"
+            time.sleep(0.1)
+        kept.close()
     sent = [r.headers.get("authorization") for r in endpoint.chat_requests()]
     assert sent and all(header == f"Bearer {TOKEN}" for header in sent)

@@ -25,7 +25,9 @@ from tests.support.stores import STORE_KINDS, MakeLedger
 
 OWNER_TOKEN = "hf_OwnerBudget000000000001"
 HI = [{"role": "user", "content": "hi"}]
-BOTH_STORES = pytest.mark.parametrize("store_engine", STORE_KINDS, indirect=True)  # memory, SQLite, PostgreSQL
+# Memory, SQLite, PostgreSQL; on the worker whose PostgreSQL server the store's other tests use.
+BOTH_STORES = pytest.mark.parametrize("store_engine", STORE_KINDS, indirect=True)
+pytestmark = pytest.mark.xdist_group("postgres")
 BY_TYPE = 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC'
 
 
