@@ -7,11 +7,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from conversations.store import ConversationKeeper, UsageRecords
 
-STORE_KINDS = ("memory", "sqlite", "postgresql")
+# The PostgreSQL case carries the ``postgres`` marker: it needs the server tests/support/postgres.py starts.
+STORE_KINDS = ("memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres))
 MakeKeeper = Callable[..., ConversationKeeper]
 MakeLedger = Callable[..., UsageRecords]
 
