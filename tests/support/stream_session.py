@@ -142,12 +142,20 @@ class StreamSession:
         urls = self.wait_for(lambda: self._file_urls.get(request_id), f"upload URLs for {path.name}")
         content = path.read_bytes()
         xsrf = self.http.cookies.get(XSRF_COOKIE) or ""
-        response = self.http.put(
-            self.base + urls.upload_url,
-            files={"file": (path.name, content)},
-            headers={"X-Xsrftoken": xsrf},
-            timeout=self.timeout_s,
-        )
+        for attempt in range(2):
+            try:
+                response = self.http.put(
+                    self.base + urls.upload_url,
+                    files={"file": (path.name, content)},
+                    headers={"X-Xsrftoken": xsrf},
+                    timeout=self.timeout_s,
+                )
+                break
+            except requests.ConnectionError:
+                # A kept-alive connection the server closed as it was reused ("reset by peer"): as a browser does
+                # for an idempotent request, send the PUT once more on a new connection.
+                if attempt:
+                    raise
         response.raise_for_status()
         file_urls = FileURLs(file_id=urls.file_id, upload_url=urls.upload_url, delete_url=urls.delete_url)
         return UploadedFileInfo(name=path.name, size=len(content), file_id=urls.file_id, file_urls=file_urls)
