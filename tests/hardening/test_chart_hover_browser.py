@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from tests.support.fake_endpoint import FakeEndpoint
@@ -64,7 +65,12 @@ def hover(page, mark) -> str | None:  # type: ignore[no-untyped-def]
         )
         page.mouse.move(0, 0)  # off the chart first: moved from one mark straight onto the next, Vega may not show it
         page.mouse.move(x, y)
-        shown = page.evaluate("document.querySelector('.vg-tooltip.visible')?.innerHTML ?? null")
+        try:  # Vega shows the tooltip on its next frame; on a loaded machine that can be a moment later
+            shown = page.wait_for_function(
+                "document.querySelector('.vg-tooltip.visible')?.innerHTML ?? null", timeout=2_000
+            ).json_value()
+        except PlaywrightTimeoutError:
+            continue
         if shown:
             return shown
     return None
