@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from analyst.model_text import escape_markdown, prose_markdown
 
@@ -60,7 +60,11 @@ class MetricPart:
 
 @dataclass
 class NoticePart:
+    PLAIN: ClassVar[str] = ""
+    CHART_FALLBACK: ClassVar[str] = "chart_fallback"  # why the model's chart was not drawn: the page shows it on demand
+
     text: str
+    kind: str = PLAIN  # how the page shows the notice; the text is the same whatever the kind
 
     @property
     def markdown(self) -> str:

@@ -49,8 +49,9 @@ def result_parts(question: str, sql: str, db: SessionDatabase) -> list[Part]:
     return [*parts, build_table_part(result, db), SqlPart(result.sql, 0)]
 
 
-def build_shared_answer(link: SharedLink, db: SessionDatabase) -> Answer:
-    """The answer a shared link shows, marked as shared; it never raises for a bad or hostile link."""
+def load_shared_answer(link: SharedLink, db: SessionDatabase) -> Answer:
+    """The answer a shared link shows, marked as shared: its SQL run on this session's data. It never raises for a
+    bad or hostile link."""
     started = time.perf_counter()
     parts = (
         [NoticePart(SHARED_NOTE), ErrorPart(link.problem)]

@@ -5,12 +5,16 @@ import streamlit as st
 from analyst.model_text import escape_markdown
 from evaluation.side_by_side import Outcome, run_comparison, verdict
 from providers.endpoint_types import EndpointType
-from providers.errors import ProviderError
 from providers.health import run_health_check
 from ui import state
-from ui.answer_view import plural
-from ui.conversation import EXAMPLE_QUESTIONS, not_ready_message
-from ui.endpoint_tools import render_contender_form, start_wake_job, wake_job
+from ui.conversation import not_ready_message
+from ui.endpoint_tools import (
+    COMPARE_QUESTION,
+    fetch_served_models,
+    render_contender_form,
+    render_served_models,
+    render_wake_up,
+)
 from ui.navigation import run_inside_app
 from ui.question_upload import finished_report, render_question_choice, render_score
 from ui.sidebar import render_health_report
@@ -43,15 +47,8 @@ with health_tab:
         if settings.endpoint_type is EndpointType.DEDICATED:
             st.subheader("Served models")
             if st.button("List models (/v1/models)"):
-                try:
-                    state.store_result(state.SERVED_MODELS, client.list_models())
-                except ProviderError as error:
-                    state.store_result(state.SERVED_MODELS, error)
-            served = state.result(state.SERVED_MODELS)
-            if isinstance(served, ProviderError):
-                st.error(escape_markdown(str(served)))
-            elif served is not None:
-                st.dataframe({"model": served}, hide_index=True)
+                fetch_served_models(client)
+            render_served_models()
 
         st.subheader("Wake up a scaled-to-zero endpoint")
         st.caption(
@@ -59,29 +56,7 @@ with health_tab:
             "the chat stays usable meanwhile."
         )
         limit = st.number_input("Give up after (minutes)", 1, 60, 10, 1)
-
-        @st.fragment(run_every=1.0)
-        def render_wake_up() -> None:
-            """Buttons and status redrawn every second, so they always match the background job."""
-            job = wake_job()
-            running = job is not None and not job.status().finished
-            with st.container(horizontal=True):
-                if st.button("Wake up", disabled=running):
-                    job = start_wake_job(client, limit)
-                    running = True
-                if st.button("Stop", disabled=not running) and job is not None:
-                    job.stop()
-            if job is None:
-                return
-            status = job.status()
-            line = (
-                f"{status.state} · {status.elapsed_s:.0f} s · {plural(status.attempts, 'attempt')} — {status.message}"
-            )
-            {"ready": st.success, "failed": st.error, "gave up": st.warning}.get(status.state, st.info)(
-                escape_markdown(line)
-            )
-
-        render_wake_up()
+        render_wake_up(client, limit)
 
 with compare_tab:
     count = st.radio("Configurations", [2, 3], horizontal=True)
@@ -91,7 +66,7 @@ with compare_tab:
         with column, st.container(border=True):
             st.markdown(f"**{'ABC'[index]}**")
             contenders.append(render_contender_form(index))
-    question = st.text_input("Question", EXAMPLE_QUESTIONS[5], key="cmp_question")
+    question = st.text_input("Question", COMPARE_QUESTION, key="cmp_question")
     runnable = any(c.client is not None for c in contenders)
     if st.button("Compare", type="primary", disabled=not question.strip() or not runnable):
         slots = [column.empty() for column in st.columns(count)]

@@ -228,7 +228,10 @@ class ModelClient:
         try:
             response = self._with_retries(request, "POST", "/chat/completions", count)
         except openai.APIStatusError as error:
-            if self.provider.retired(self.settings, error.status_code) and not self.state.api_retired:
+            retirement = self.provider.is_retirement(self.settings, error.status_code)
+            if retirement:
+                self.provider.note_retired(self.settings)  # every later session of this process goes to the fallback
+            if retirement and not self.state.api_retired:
                 self.state.api_retired = True
                 self.state.notices.append(self.provider.retirement_notice(self.model_id()))
                 return self._complete(messages, max_tokens, temperature, on_retry, on_text, extra_headers)

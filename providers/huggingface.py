@@ -167,12 +167,13 @@ class HuggingFaceProvider(Provider):
         served = next((m.providers for m in self.router_models.models() or [] if m.model_id == model), ())
         return ["", *ROUTING_POLICIES, *sorted(set(served))]
 
-    def retired(self, settings: ProviderSettings, status: int) -> bool:
+    def is_retirement(self, settings: ProviderSettings, status: int) -> bool:
         """The old serverless host answers 410 Gone: HuggingFace retired it in favour of the router."""
-        if status == 410 and settings.endpoint_type is EndpointType.SERVERLESS:
+        return status == 410 and settings.endpoint_type is EndpointType.SERVERLESS
+
+    def note_retired(self, settings: ProviderSettings) -> None:
+        if settings.endpoint_type is EndpointType.SERVERLESS:
             self._retired_urls.add(self.serverless_url)
-            return True
-        return False
 
     def known_retired(self, settings: ProviderSettings) -> bool:
         return settings.endpoint_type is EndpointType.SERVERLESS and self.serverless_url in self._retired_urls

@@ -52,10 +52,13 @@ class Provider:
         """How the person may steer which backend serves ``model`` ("" first: the provider decides)."""
         return []
 
-    def retired(self, settings: ProviderSettings, status: int) -> bool:
-        """Whether a response with ``status`` says these settings' API is gone for good (then ``fallback_*``).
-        Once it is, :meth:`known_retired` says so for every later session of this process."""
+    def is_retirement(self, settings: ProviderSettings, status: int) -> bool:
+        """Whether a response with ``status`` says these settings' API is gone for good (then ``fallback_*``)."""
         return False
+
+    def note_retired(self, settings: ProviderSettings) -> None:
+        """Remember that these settings' API is retired: :meth:`known_retired` then says so for every later
+        session of this process."""
 
     def known_retired(self, settings: ProviderSettings) -> bool:
         """Whether this process already learned that these settings' API is retired."""

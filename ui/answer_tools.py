@@ -42,9 +42,9 @@ def open_shared_answer() -> None:
             del st.query_params[name]
     if not state.first_opening((link.question, link.sql)):
         return
-    from conversations.shared_answer import build_shared_answer  # imports the pipeline: only when a link is opened
+    from conversations.shared_answer import load_shared_answer  # imports the pipeline: only when a link is opened
 
-    state.conversation().append(build_shared_answer(link, state.session_database()))
+    state.conversation().append(load_shared_answer(link, state.session_database()))
 
 
 def _note_key(answer: Answer, index: int) -> str:

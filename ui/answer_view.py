@@ -26,7 +26,6 @@ from analyst.answer import (
     TextPart,
 )
 from analyst.model_text import escape_markdown, prose_markdown
-from charts.choice import HINT_NOT_USED
 from charts.roles import time_grain
 from exports.csv_safety import build_csv
 from ui import state
@@ -183,9 +182,16 @@ RENDERERS: dict[str, Callable[[Part, int], None]] = {
 }
 
 
+# A notice of one of these kinds shows this line, with its own text on demand: the reason is there, not in the way.
+NOTICE_SUMMARIES = {
+    NoticePart.CHART_FALLBACK: "An automatic chart: the model's chart suggestion did not fit the result.",
+}
+
+
 def render_notice(part: NoticePart) -> None:
-    if part.text.startswith(HINT_NOT_USED):  # the reason is there on demand, not in the way
-        st.caption("ℹ️ An automatic chart: the model's chart suggestion did not fit the result.", help=part.markdown)
+    summary = NOTICE_SUMMARIES.get(getattr(part, "kind", NoticePart.PLAIN))  # a part made before a code reload has none
+    if summary:
+        st.caption(f"ℹ️ {summary}", help=part.markdown)
     else:
         st.caption(f"ℹ️ {part.markdown}")
 

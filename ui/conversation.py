@@ -10,15 +10,6 @@ from ui import state
 if TYPE_CHECKING:
     from analyst.answer_queue import Progress
 
-EXAMPLE_QUESTIONS = (  # the first ones show the bundled week at its best: it spans 8 days of one month
-    "How many earthquakes happened each day?",
-    "What are the 10 strongest earthquakes and where were they?",
-    "Show a map of earthquakes of magnitude 4 or more",
-    "Which magnitude types are most common?",
-    "What is the average magnitude of earthquakes by year?",
-    "Show me a chart of earthquake frequency by month, excluding events below magnitude 4.0",
-)
-
 
 def not_ready_message() -> str | None:
     """What the person must configure before asking, or None when an endpoint is ready."""

@@ -1,4 +1,5 @@
-"""Glue for the Endpoints page: building comparison contenders from widgets, and the wake-up job."""
+"""Glue for the Endpoints page: building comparison contenders from widgets, the served models and the wake-up
+job."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from evaluation.side_by_side import Contender
 from providers.catalog import CUSTOM_MODEL, model_choices
 from providers.client import ModelClient
 from providers.endpoint_types import EndpointType
+from providers.errors import ProviderError
 from providers.selection import Selection, resolve_selection
 from providers.wakeup import WakeJob
 from ui import state
+from ui.answer_view import plural
 from ui.config import load_configuration
 
 LABELS = ("A", "B", "C")
+COMPARE_QUESTION = "Show me a chart of earthquake frequency by month, excluding events below magnitude 4.0"
 KEY_HELP = (
     "Kept only in this browser session. Empty: the key typed in the sidebar, else the app's token where the token "
     "guard allows it."
@@ -69,6 +73,23 @@ def render_contender_form(index: int) -> Contender:
     return Contender(label, ModelClient(resolved.settings, state=state.endpoint_state()))
 
 
+def fetch_served_models(client: ModelClient) -> None:
+    """Ask the endpoint which models it serves (/v1/models) and keep the list, or why it failed, in this session."""
+    try:
+        state.store_result(state.SERVED_MODELS, client.list_models())
+    except ProviderError as error:
+        state.store_result(state.SERVED_MODELS, error)
+
+
+def render_served_models() -> None:
+    """The models the last :func:`fetch_served_models` found, or why it failed."""
+    served = state.result(state.SERVED_MODELS)
+    if isinstance(served, ProviderError):
+        st.error(escape_markdown(str(served)))
+    elif served is not None:
+        st.dataframe({"model": served}, hide_index=True)
+
+
 def start_wake_job(client: ModelClient, limit_minutes: float) -> WakeJob:
     job = WakeJob(client, limit_s=limit_minutes * 60).start()
     state.store_result(state.WAKE_JOB, job)
@@ -77,3 +98,25 @@ def start_wake_job(client: ModelClient, limit_minutes: float) -> WakeJob:
 
 def wake_job() -> WakeJob | None:
     return state.result(state.WAKE_JOB)
+
+
+WAKE_STATUS_BOXES = {"ready": st.success, "failed": st.error, "gave up": st.warning}  # else st.info
+
+
+@st.fragment(run_every=1.0)
+def render_wake_up(client: ModelClient, limit_minutes: float) -> None:
+    """The Wake up and Stop buttons and the job's status, redrawn every second, so they always match the background
+    job."""
+    job = wake_job()
+    running = job is not None and not job.status().finished
+    with st.container(horizontal=True):
+        if st.button("Wake up", disabled=running):
+            job = start_wake_job(client, limit_minutes)
+            running = True
+        if st.button("Stop", disabled=not running) and job is not None:
+            job.stop()
+    if job is None:
+        return
+    status = job.status()
+    line = f"{status.state} · {status.elapsed_s:.0f} s · {plural(status.attempts, 'attempt')} — {status.message}"
+    WAKE_STATUS_BOXES.get(status.state, st.info)(escape_markdown(line))

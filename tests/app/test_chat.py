@@ -273,3 +273,18 @@ def test_a_chart_suggestion_that_does_not_fit_gives_its_reason_on_demand(endpoin
     note = next(c for c in at.caption if c.value.startswith("ℹ️ An automatic chart"))
     assert "no column 'month'" in note.help
     assert len(at.get("vega_lite_chart")) == 1
+
+
+def test_how_a_notice_is_shown_follows_its_kind_not_its_words() -> None:
+    def notices() -> None:
+        from analyst.answer import NoticePart
+        from ui.answer_view import render_notice
+
+        words = "The model's chart suggestion did not fit the result (no column 'month'); showing an automatic chart."
+        render_notice(NoticePart(words))
+        render_notice(NoticePart("No column 'month'.", NoticePart.CHART_FALLBACK))
+
+    at = AppTest.from_function(notices, default_timeout=30).run()
+    plain, fallback = at.caption
+    assert plain.value.startswith("ℹ️ The model's chart suggestion did not fit") and not plain.help
+    assert fallback.value.startswith("ℹ️ An automatic chart") and fallback.help == "No column 'month'."

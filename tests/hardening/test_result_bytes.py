@@ -15,7 +15,7 @@ import pyarrow as pa
 import pytest
 
 from conversations.share_link import SharedLink
-from conversations.shared_answer import build_shared_answer
+from conversations.shared_answer import load_shared_answer
 from exports.bundle import split_exportable
 from sandbox import value_size
 from sandbox.database import QUERY_SLOTS, RESULT_BYTES, QueryError, SandboxLimits, SessionDatabase
@@ -268,9 +268,9 @@ def test_queries_wait_for_a_slot_and_are_told_when_the_server_is_busy() -> None:
 
 def test_a_shared_answer_keeps_no_more_than_the_result_bound(db: SessionDatabase) -> None:
     wide = "SELECT lpad('', 10000, 'x') || i AS s FROM range(5000) t(i)"
-    answer = build_shared_answer(SharedLink("wide", wide), db)
+    answer = load_shared_answer(SharedLink("wide", wide), db)
     assert len(pickle.dumps(answer)) < 1.5 * RESULT_BYTES  # what the conversation store pickles
-    refused = build_shared_answer(SharedLink("x", ISSUE_LINK_SQL), db)
+    refused = load_shared_answer(SharedLink("x", ISSUE_LINK_SQL), db)
     assert "replace() alone" in refused.parts[-1].message
     assert len(pickle.dumps(refused)) < 10_000
 

@@ -273,6 +273,15 @@ def test_serverless_410_falls_back_to_the_router_once_and_says_why(endpoint: Fak
     assert len(later.pop_notices()) == 1  # and it is told why, once
 
 
+def test_asking_whether_a_status_means_retirement_records_nothing() -> None:
+    provider = HuggingFaceProvider()
+    serverless = ProviderSettings(EndpointType.SERVERLESS, "microsoft/Phi-3-mini-4k-instruct", api_key=TOKEN)
+    assert provider.is_retirement(serverless, 410) and not provider.is_retirement(serverless, 503)
+    assert not provider.known_retired(serverless)  # only note_retired records it
+    provider.note_retired(serverless)
+    assert provider.known_retired(serverless)
+
+
 def test_the_router_model_list_is_fetched_once_without_a_token(endpoint: FakeEndpoint) -> None:
     endpoint.models = ["Qwen/Qwen2.5-72B-Instruct", "zeta/Model", "openai/gpt-oss-120b"]
     provider = HuggingFaceProvider(router_url=f"{endpoint.url}/router/v1")

@@ -8,14 +8,14 @@ import pytest
 
 from analyst.answer import ChartPart, ErrorPart, MetricPart, NoticePart, SqlPart, TablePart, TextPart
 from conversations.share_link import SharedLink
-from conversations.shared_answer import SHARED_NOTE, build_shared_answer, missing_tables
+from conversations.shared_answer import SHARED_NOTE, load_shared_answer, missing_tables
 from sandbox.database import SessionDatabase
 
 BY_TYPE = 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC'
 
 
 def test_a_shared_answer_is_rerun_and_charted_without_a_model(db: SessionDatabase) -> None:
-    answer = build_shared_answer(SharedLink("Which magnitude type is most common?", BY_TYPE), db)
+    answer = load_shared_answer(SharedLink("Which magnitude type is most common?", BY_TYPE), db)
     assert answer.shared and answer.calls == [] and answer.error is None
     assert [type(p) for p in answer.parts] == [NoticePart, ChartPart, TablePart, SqlPart]
     assert answer.parts[0].text == SHARED_NOTE
@@ -28,14 +28,14 @@ def test_a_shared_answer_is_rerun_and_charted_without_a_model(db: SessionDatabas
 
 def test_it_uses_this_sessions_data(db: SessionDatabase) -> None:
     db.add_table("earthquakes", pa.table({"magType": ["ml", "ml", "md"]}), replace=True)
-    answer = build_shared_answer(SharedLink("types", BY_TYPE), db)
+    answer = load_shared_answer(SharedLink("types", BY_TYPE), db)
     assert answer.table is not None and answer.table.frame["n"].tolist() == [2, 1]
 
 
 def test_a_single_value_and_an_empty_result_read_as_they_do_in_the_chat(db: SessionDatabase) -> None:
-    one = build_shared_answer(SharedLink("how many", "SELECT count(*) AS n FROM earthquakes"), db)
+    one = load_shared_answer(SharedLink("how many", "SELECT count(*) AS n FROM earthquakes"), db)
     assert isinstance(one.parts[1], MetricPart) and one.parts[1].value == 1707
-    none = build_shared_answer(SharedLink("none", "SELECT * FROM earthquakes WHERE mag > 20"), db)
+    none = load_shared_answer(SharedLink("none", "SELECT * FROM earthquakes WHERE mag > 20"), db)
     assert isinstance(none.parts[1], TextPart) and none.parts[1].text.startswith("The query returned no rows.")
 
 
@@ -54,7 +54,7 @@ def test_a_single_value_and_an_empty_result_read_as_they_do_in_the_chat(db: Sess
     ],
 )
 def test_a_hostile_link_is_refused_by_the_guard_and_changes_nothing(db: SessionDatabase, sql: str, reason: str) -> None:
-    answer = build_shared_answer(SharedLink("innocent question", sql), db)
+    answer = load_shared_answer(SharedLink("innocent question", sql), db)
     assert answer.error is not None and answer.error.startswith(reason)
     assert answer.table is None and answer.shared
     assert [type(p) for p in answer.parts] == [NoticePart, SqlPart, ErrorPart]
@@ -64,13 +64,13 @@ def test_a_hostile_link_is_refused_by_the_guard_and_changes_nothing(db: SessionD
 
 def test_a_table_the_session_does_not_have_is_named(db: SessionDatabase) -> None:
     sql = "SELECT s.region, count(*) AS n FROM stations s JOIN earthquakes e ON e.place LIKE s.region GROUP BY 1"
-    answer = build_shared_answer(SharedLink("stations", sql), db)
+    answer = load_shared_answer(SharedLink("stations", sql), db)
     assert answer.error == (
         "This shared answer uses table stations, which is not loaded in this session "
         "(load the file it came from, then open the link again)."
     )
     db.add_table("stations", pa.table({"region": ["%Alaska%"]}))
-    again = build_shared_answer(SharedLink("stations", sql), db)
+    again = load_shared_answer(SharedLink("stations", sql), db)
     assert again.error is None and again.table is not None and again.table.frame["n"][0] > 0
 
 
@@ -82,12 +82,12 @@ def test_missing_tables_are_read_from_the_parse_not_the_text(db: SessionDatabase
 
 
 def test_a_link_that_was_too_long_shows_its_problem_and_runs_nothing(db: SessionDatabase) -> None:
-    answer = build_shared_answer(SharedLink("long", "", "This shared link's SQL is longer than 4,000 characters"), db)
+    answer = load_shared_answer(SharedLink("long", "", "This shared link's SQL is longer than 4,000 characters"), db)
     assert answer.error == "This shared link's SQL is longer than 4,000 characters" and answer.table is None
 
 
 def test_text_from_a_link_cannot_load_anything(db: SessionDatabase) -> None:
     sql = 'SELECT * FROM "![x](https://attacker.example/leak.png)"'
-    answer = build_shared_answer(SharedLink("q", sql), db)
+    answer = load_shared_answer(SharedLink("q", sql), db)
     assert answer.error is not None and "![" not in answer.error
     assert all("![" not in (p.error or "") for p in answer.of_type(SqlPart))

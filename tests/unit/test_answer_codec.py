@@ -87,6 +87,14 @@ def test_an_answer_comes_back_equal_with_its_values_kinds() -> None:
     assert again.parts[3] == answer.parts[3] and again.parts[8] == answer.parts[8]
 
 
+def test_a_notice_keeps_its_kind_and_one_kept_before_notices_had_kinds_comes_back_plain() -> None:
+    answer = Answer("q", [NoticePart("No month column; showing an automatic chart.", NoticePart.CHART_FALLBACK)])
+    assert decode_answer(encode_answer(answer)).parts == answer.parts
+    head, blobs = _unpack(encode_answer(answer))
+    del head["fields"]["parts"][0]["fields"]["kind"]  # as kept before notices had a kind
+    assert decode_answer(_pack(head, blobs)).parts == [NoticePart("No month column; showing an automatic chart.")]
+
+
 def test_a_conversation_comes_back_with_its_tables_and_saved_tables() -> None:
     conversation = SavedConversation(
         (encode_answer(full_answer()),),
