@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from charts.roles import with_numbers
+from sandbox.syntax_tree import aggregate_functions
 
 NUMBER = re.compile(r"(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*%|(?:st|nd|rd|th)\b)?")
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n+")
@@ -350,9 +351,10 @@ def supported_text(insight: str, problems: list[Problem]) -> str:
     return " ".join(s for s in sentences(insight) if s not in wrong)
 
 
-def grouped_outputs(tree: dict | None, columns: list[str], aggregates: set[str]) -> tuple[str, ...]:
+def grouped_outputs(tree: dict | None, columns: list[str]) -> tuple[str, ...]:
     """The result columns that are the query's groups (its rows are one per value of them), from the query's
-    parse (``sandbox.syntax_tree.parse_tree``); none when it does not aggregate. ``aggregates``: function names."""
+    parse (``sandbox.syntax_tree.parse_tree``); none when it does not aggregate (by DuckDB's catalogue)."""
+    aggregates = aggregate_functions()
     if not tree or tree.get("type") != "SELECT_NODE":
         return ()
     select = tree.get("select_list") or []

@@ -1,8 +1,9 @@
-"""One question, end to end: SQL from the model, the sandboxed query, repairs, chart and insight.
+"""One question, end to end: SQL from the model, the sandboxed query, the app's corrections (``analyst.corrections``,
+in their documented order), repairs by the model, chart and insight.
 
-This is what the chat page calls. It never raises for a failure the person should see: every
-failure becomes an ``ErrorPart`` or ``NoticePart`` in the answer, and the caller's history and
-data are untouched.
+The answer queue (``analyst.answer_queue``) calls ``answer_question`` on its worker thread. It never raises for a
+failure the person should see: every failure becomes an ``ErrorPart`` or ``NoticePart`` in the answer, and the
+caller's history and data are untouched.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from analyst.answer import (
     TablePart,
     TextPart,
 )
-from analyst.column_fix import ColumnFix, suggest_column_fix
-from analyst.data_time import anchor_clock, covered, span_of
+from analyst.corrections.fit import example_values
+from analyst.corrections.situation import Conversation, Correction, Situation
+from analyst.corrections.steps import ON_ERROR, ON_NOTHING_FOUND, correct_before_running, first_correction
+from analyst.data_time import covered, span_of
 from analyst.insight import build_result_summary
 from analyst.insight_check import Problem, ResultFacts, grouped_outputs, supported_text, unsupported
 from analyst.model_text import remove_remote_content
@@ -44,13 +47,9 @@ from analyst.prompts import (
     build_repair_messages,
     build_sql_messages,
 )
-from analyst.question_fit import example_values, fit_to_question
 from analyst.rated_examples import with_rated_examples
 from analyst.schema import is_numeric_type
-from analyst.spatial_fix import SpatialFix, suggest_spatial_fix
-from analyst.sql_description import AGGREGATES, describe_sql
-from analyst.value_fix import ValueFix, suggest_column_by_value, suggest_value_fix
-from analyst.year_fix import YearFix, suggest_year_fix
+from analyst.sql_description import describe_sql
 from charts.choice import TIME_PARTS, build_chart
 from charts.roles import with_numbers
 from providers.client import Completion, ModelClient, StopRequested
@@ -143,14 +142,7 @@ def similar_names(name: str, loaded: list[str]) -> bool:
     )
 
 
-def found_nothing(result: QueryResult) -> bool:
-    """No rows, or one row of nothing but nulls and zeros (a count or an aggregate over no rows)."""
-    if result.total_rows != 1:
-        return result.total_rows == 0
-    return all(value is None or value != value or value == 0 for value in result.frame.iloc[0].tolist())
-
-
-def build_table_part(result: QueryResult, db: SessionDatabase) -> TablePart:
+def load_table_part(result: QueryResult, db: SessionDatabase) -> TablePart:
     """The result with a plain-words account of what its SQL computed (from DuckDB's parse, not the model)."""
     return TablePart(result.frame, result.total_rows, result.sql, describe_sql(result.sql, db.internal_query))
 
@@ -208,10 +200,7 @@ class _QuestionRun:
     streamed: list[str] = field(default_factory=list)  # the insight so far, kept if the person stops it
     refused_change: bool = False  # the last statement tried would have changed something
     unknown_table: str | None = None  # the last statement tried read a table that is not loaded
-    asked: str = ""  # the question, after the earlier ones the model sees too (for question_fit)
-    example_values: frozenset[str] = frozenset()  # texts the prompt's worked examples filter on (question_fit)
-    conversation_values: frozenset[str] = frozenset()  # texts the conversation's earlier SQL filtered on
-    earlier_sql: str = ""  # the SQL of the answer before: its grouping carries over, or gives way to "instead"
+    conversation: Conversation = Conversation("")  # what the corrections may read besides the SQL
 
     def checkpoint(self) -> None:
         if self.events.should_stop():
@@ -260,12 +249,14 @@ class _QuestionRun:
         question = self.answer.question
         turns = self.options.history_turns
         kept = [a for a in history if not a.is_attachment][-turns:] if turns else []
-        self.asked = "\n".join([*(a.question for a in kept), question])
-        self.conversation_values = example_values((a.final_sql for a in kept if a.final_sql), self.db)
-        self.earlier_sql = (kept[-1].final_sql or "") if kept else ""
         earlier_questions = "\n".join(a.question for a in kept)
         context = with_rated_examples(build_schema_context(self.db, question, earlier_questions), history, question)
-        self.example_values = example_values((sql for _, sql, _ in context.examples), self.db)
+        self.conversation = Conversation(
+            asked="\n".join([*(a.question for a in kept), question]),
+            example_values=example_values((sql for _, sql, _ in context.examples), self.db),
+            earlier_values=example_values((a.final_sql for a in kept if a.final_sql), self.db),
+            earlier_sql=(kept[-1].final_sql or "") if kept else "",
+        )
         messages = build_sql_messages(context, history, question, self.options.history_turns)
         completion = self.call("sql", messages, self.options.sql_max_tokens)
         reply = shorten(completion.text)
@@ -305,7 +296,8 @@ class _QuestionRun:
     def query_with_repairs(
         self, messages: list[Message], reply: str, parsed: ParsedReply
     ) -> tuple[QueryResult, ParsedReply] | None:
-        """Run the SQL; on a DuckDB error send it back to the model, at most ``max_repairs`` times.
+        """Run the SQL with the app's corrections; on a DuckDB error send it back to the model, at most
+        ``max_repairs`` times.
 
         A repair that sends back a query that already failed is not run again, and the next repair
         starts a fresh conversation that names the failing line instead of repeating the same request."""
@@ -319,7 +311,7 @@ class _QuestionRun:
                 message = failed[key]
                 self.record(SqlPart(sql, attempt, f"{message}\n(The model sent the same query again; not rerun.)"))
             else:
-                outcome = self.run_attempt(sql, attempt, failed)
+                outcome = self.run_corrected(sql, attempt, failed)
                 if isinstance(outcome, QueryResult):
                     return outcome, parsed
                 sql, message = outcome
@@ -350,10 +342,11 @@ class _QuestionRun:
             parsed = repaired if repaired.chart else ParsedReply(repaired.sql, parsed.chart, repaired.text)
         return None
 
-    def run_attempt(self, sql: str, attempt: int, failed: dict[str, str]) -> QueryResult | tuple[str, str]:
-        """Run one attempt; a made-up column name that DuckDB can name the right column for is corrected by
-        the app and run again at once (a few times at most), without a model call. Returns the result, or
-        the last SQL tried and DuckDB's message."""
+    def run_corrected(self, sql: str, attempt: int, failed: dict[str, str]) -> QueryResult | tuple[str, str]:
+        """Run one attempt with the app's own corrections, in their order (``analyst.corrections.steps``): fitted
+        before it runs; on a DuckDB error whose message names the fix, corrected and run again at once (a few times
+        at most, without a model call); when it finds nothing, rerun corrected if a text was compared with the
+        wrong column. Returns the result, or the last SQL tried and DuckDB's message."""
         note, fixes = None, 0
         while True:
             self.events.on_sql(sql)
@@ -365,24 +358,20 @@ class _QuestionRun:
                 self.unknown_table = error.unknown_table
                 failed[" ".join(sql.split())] = error.message
                 self.record(SqlPart(sql, attempt, error.message, note))
-                fix = self.app_fix(sql, error.message) if fixes < MAX_COLUMN_FIXES else None
+                fix = self.correct_error(sql, error.message) if fixes < MAX_COLUMN_FIXES else None
                 if fix is None or " ".join(fix.sql.split()) in failed:
                     return sql, error.message
-                sql, note, fixes = fix.sql, fix.note, fixes + 1
+                sql, note, fixes = fix.sql, fix.reason, fixes + 1
             else:
                 self.record(SqlPart(result.sql, attempt, None, " ".join(n for n in (note, fitted) if n) or None))
-                return self.with_value_fix(result, attempt)
+                return self.when_nothing_found(result, attempt)
 
-    def app_fix(self, sql: str, error: str) -> ColumnFix | ValueFix | YearFix | SpatialFix | None:
-        """A correction the app makes itself when DuckDB's message names it: a made-up column with one close
-        name or compared with values of one column, a year compared with a date, or a map drawn with spatial
-        functions."""
-        return (
-            suggest_column_fix(sql, error)
-            or suggest_column_by_value(sql, error, self.db)
-            or suggest_year_fix(sql, error, self.db)
-            or suggest_spatial_fix(sql, error, self.db)
-        )
+    def situation(self, sql: str, error: str = "", result: QueryResult | None = None) -> Situation:
+        return Situation(sql, self.conversation, self.db, error, result)
+
+    def correct_error(self, sql: str, error: str) -> Correction | None:
+        """A correction the app makes itself when DuckDB's message names it (the ``ON_ERROR`` steps)."""
+        return first_correction(self.situation(sql, error=error), ON_ERROR)
 
     def missing_data(self) -> str | None:
         """What to say when the model's query reads a table that is not loaded and is not a misspelling of
@@ -394,35 +383,30 @@ class _QuestionRun:
         return NO_SUCH_DATA.format(table=name, loaded=", ".join(loaded))  # an app's sentence: TextPart shows it inert
 
     def run_fitted(self, sql: str) -> tuple[QueryResult, str | None]:
-        """Run ``sql`` fitted to what the question asked (rounding, no unasked LIMIT, the clock at the data's
-        end...), and the note saying how; when the fitted query fails, the query as the model sent it (whose error
+        """Run ``sql`` with the corrections made before a query runs (the clock at the data's end, fitted to the
+        question), and their reason; when the corrected query fails, the query as the model sent it (whose error
         the repairs see)."""
-        clock = anchor_clock(sql, self.db)
-        anchored = clock.sql if clock else sql
-        asked = self.asked or self.answer.question
-        fit = fit_to_question(anchored, asked, self.db, self.example_values, self.conversation_values, self.earlier_sql)
-        notes = [n for n in (clock.note if clock else None, fit.note if fit else None) if n]
-        if clock or fit:
+        correction = correct_before_running(self.situation(sql))
+        if correction is not None:
             try:
-                return self.db.run_query(fit.sql if fit else anchored), "; ".join(notes)
+                return self.db.run_query(correction.sql), correction.reason
             except QueryError:
                 pass
         return self.db.run_query(sql), None
 
-    def with_value_fix(self, result: QueryResult, attempt: int) -> QueryResult:
-        """An empty result whose SQL compared a text with the wrong column or spelling is rerun corrected."""
-        if not found_nothing(result):
-            return result
-        fix = suggest_value_fix(result.sql, self.db)
+    def when_nothing_found(self, result: QueryResult, attempt: int) -> QueryResult:
+        """An empty result whose SQL compared a text with the wrong column or spelling is rerun corrected, and
+        kept when the corrected query finds something."""
+        fix = first_correction(self.situation(result.sql, result=result), ON_NOTHING_FOUND)
         if fix is None:
             return result
         try:
             fixed = self.db.run_query(fix.sql)
         except QueryError:
             return result
-        if found_nothing(fixed):
+        if fixed.found_nothing:
             return result
-        self.record(SqlPart(fixed.sql, attempt, None, fix.note))
+        self.record(SqlPart(fixed.sql, attempt, None, fix.reason))
         return fixed
 
     def record(self, part: SqlPart) -> None:
@@ -450,16 +434,16 @@ class _QuestionRun:
         return [insight, *self.body] if insight else list(self.body)
 
     def table(self, result: QueryResult) -> TablePart:
-        return build_table_part(result, self.db)
+        return load_table_part(result, self.db)
 
     def facts(self, result: QueryResult, chart_kind: str | None) -> ResultFacts:
         """What an insight about ``result`` may state: its values, its groups, the chart drawn."""
         columns = list(result.frame.columns)
-        groups = grouped_outputs(parse_tree(result.sql, self.db.internal_query), columns, set(AGGREGATES))
+        groups = grouped_outputs(parse_tree(result.sql, self.db.internal_query), columns)
         loaded = {name for table in self.db.tables() for name, kind in table.columns if is_numeric_type(kind)}
         others = tuple(sorted(loaded - set(columns)))
         return ResultFacts(
-            result.frame, result.total_rows, self.asked or self.answer.question, groups, chart_kind, others
+            result.frame, result.total_rows, self.conversation.asked or self.answer.question, groups, chart_kind, others
         )
 
     def insight(self, result: QueryResult, chart_kind: str | None = None) -> TextPart | None:
@@ -549,7 +533,7 @@ def rerun_sql(answer: Answer, sql: str, db: SessionDatabase) -> Answer:
         parts = [NoticePart(EDITED_NOTE), *kept]
         if chart.spec is not None:
             parts.append(ChartPart(chart.spec, chart.kind, chart.source))
-        parts += [build_table_part(result, db), SqlPart(result.sql, -1)]
+        parts += [load_table_part(result, db), SqlPart(result.sql, -1)]
     edited = Answer(answer.question, [safe_part(p) for p in parts], list(answer.calls), answer.asked_at)
     edited.total_s = answer.total_s + (time.perf_counter() - started)
     return edited

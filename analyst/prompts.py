@@ -7,6 +7,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from analyst.answer import Answer, TextPart
+from analyst.duckdb_errors import bad_date_text, missing_column, missing_spatial_function
 from analyst.prompt_context import SchemaContext
 
 Message = dict[str, Any]
@@ -123,15 +124,10 @@ def build_format_repair_messages(previous: list[Message], reply: str) -> list[Me
 
 DATE_PARTS = {"year", "quarter", "month", "week", "day", "hour", "minute", "dayofweek", "weekday"}
 CLOSE_NAME = 0.5  # DuckDB lists its closest columns even when none is close ("region" → dmin, detail)
-MISSING_COLUMN = re.compile(r'Referenced column "([^"]+)" not found[^\n]*\nCandidate bindings: ([^\n]+)')
 TIME_WORDS = {"time", "date", "timestamp", "datetime", "ts", "created_at", "event_time"}
 TIME_NAME = re.compile(r"(time|date|_at$|_on$|day|when|stamp)", re.IGNORECASE)
 NOT_GROUPED = re.compile(r'column "([^"]+)" must appear in the GROUP BY clause')
-BAD_DATE = re.compile(r'invalid (?:timestamp|date) field format: "([^"]*)"')
 NEAR_TOKEN = re.compile(r'syntax error at or near "([^"]+)"')
-SPATIAL_FUNCTION = re.compile(
-    r"Function with name \"?(st_\w+)\"? (?:does not exist|is not in the catalog)", re.IGNORECASE
-)
 # Other dialects' words DuckDB's parser stops at, and what DuckDB spells them as.
 DIALECT_HINTS = {
     "regexp": "DuckDB has no REGEXP operator: write regexp_matches(column, 'pattern').",
@@ -142,10 +138,9 @@ DIALECT_HINTS = {
 
 def repair_hint(error: str) -> str:
     """DuckDB's message turned into the instruction a small model follows: what to use instead."""
-    missing = MISSING_COLUMN.search(error)
+    missing = missing_column(error)
     if missing:
-        wrong = missing.group(1)
-        candidates = [c.strip().strip('"').split(".")[-1] for c in missing.group(2).split(",")][:3]
+        wrong, candidates = missing.name, list(missing.candidates[:3])
         if wrong.lower() in DATE_PARTS:
             return (
                 f"There is no column {wrong}: it is a part of a date. Use {wrong}(date_column) or "
@@ -159,13 +154,12 @@ def repair_hint(error: str) -> str:
         if close:
             return f"There is no column {wrong}. Use one of these columns instead: {', '.join(close)}."
         return f"There is no column {wrong}, nor one with a similar name: use only the columns listed for the table."
-    bad_date = BAD_DATE.search(error)
-    if bad_date:
-        value = bad_date.group(1)
+    value = bad_date_text(error)
+    if value is not None:
         if re.fullmatch(r"\d{4}", value):
             return f"A date or time cannot equal '{value}': to keep one year, write year(column) = {value}."
         return f"'{value}' is not a date: write dates as 'YYYY-MM-DD' (times as 'YYYY-MM-DD HH:MM:SS')."
-    if SPATIAL_FUNCTION.search(error):  # the real 1.5B model's maps: ST_SetSRID(ST_MakePoint(lon, lat), 4326)
+    if missing_spatial_function(error):  # the real 1.5B model's maps: ST_SetSRID(ST_MakePoint(lon, lat), 4326)
         return (
             "There are no spatial (ST_) functions here. For a map, select the latitude and longitude columns as "
             "they are, with the other columns asked for: the app draws the map."

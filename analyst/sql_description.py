@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sandbox.syntax_tree import parse_tree
+from sandbox.syntax_tree import aggregate_functions, parse_tree
 
 logger = logging.getLogger(__name__)
 
 Tree = dict[str, Any]
 
-AGGREGATES = {
+AGGREGATE_WORDS = {  # how the common aggregates read; what aggregates at all is DuckDB's catalogue
     "count_star": "count",
     "count": "count of",
     "sum": "total",
@@ -193,7 +193,7 @@ class _Describer:
             return self.like(name, args)
         if expr.get("is_operator") and name in INFIX and len(args) == 2:
             return f"{self.words(args[0])} {name} {self.words(args[1])}"
-        if name in AGGREGATES:
+        if name in aggregate_functions():
             return self.aggregate(name, args, expr.get("distinct", False))
         if name == "round" and args:
             places = f" to {self.words(args[1])} places" if len(args) > 1 else ""
@@ -224,7 +224,7 @@ class _Describer:
         return f"{column} {negated}matches {self.words(args[1])}"
 
     def aggregate(self, name: str, args: list[Tree], distinct: bool) -> str:
-        label = AGGREGATES[name]
+        label = AGGREGATE_WORDS.get(name, f"{name} of")
         if name == "count_star" or (name == "count" and not args):
             return "count"
         inner = ", ".join(self.words(a) for a in args[:2])
@@ -320,7 +320,7 @@ class _Describer:
 
     def has_aggregate(self, expr: Any) -> bool:
         if isinstance(expr, dict):
-            if expr.get("class") == "FUNCTION" and str(expr.get("function_name", "")).lower() in AGGREGATES:
+            if expr.get("class") == "FUNCTION" and str(expr.get("function_name", "")).lower() in aggregate_functions():
                 return True
             if expr.get("class") in ("SUBQUERY", "WINDOW"):
                 return False

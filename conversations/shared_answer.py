@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from analyst.answer import Answer, ChartPart, ErrorPart, NoticePart, Part, SqlPart, TextPart
-from analyst.pipeline import NO_ROWS, build_table_part, metric_part, safe_part
+from analyst.pipeline import NO_ROWS, load_table_part, metric_part, safe_part
 from charts.choice import build_chart
 from conversations.share_link import SharedLink
 from sandbox.database import QueryError, SessionDatabase
@@ -46,7 +46,7 @@ def result_parts(question: str, sql: str, db: SessionDatabase) -> list[Part]:
             parts.append(ChartPart(chart.spec, chart.kind, chart.source))
         elif chart.kind == "metric":
             parts.append(metric_part(result.frame))
-    return [*parts, build_table_part(result, db), SqlPart(result.sql, 0)]
+    return [*parts, load_table_part(result, db), SqlPart(result.sql, 0)]
 
 
 def load_shared_answer(link: SharedLink, db: SessionDatabase) -> Answer:

@@ -3,9 +3,12 @@ and the "Computed:" line decide on, instead of matching text."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
+
+import duckdb
 
 Tree = dict[str, Any]
 RunQuery = Callable[[str, list[Any]], list[tuple[Any, ...]]]
@@ -57,3 +60,37 @@ def parse_tree(sql: str, run: RunQuery) -> Tree | None:
     if tree.get("error") or len(tree.get("statements", [])) != 1:
         return None
     return tree["statements"][0]["node"]
+
+
+FRACTIONAL_TYPES = frozenset({"DOUBLE", "FLOAT", "DECIMAL"})
+TIME_TYPE_WORDS = ("TIME", "DATE", "INTERVAL")  # avg(time) is a time: no decimals to round either way
+
+
+def _aggregate_catalogue() -> dict[str, set[str]]:
+    """Each aggregate function DuckDB has, with the types its overloads return (from ``duckdb_functions()``)."""
+    with duckdb.connect() as connection:  # the catalogue of this DuckDB, the same for every database
+        rows = connection.execute(
+            "SELECT lower(function_name), return_type FROM duckdb_functions() WHERE function_type = 'aggregate'"
+        ).fetchall()
+    catalogue: dict[str, set[str]] = {}
+    for name, returns in rows:
+        catalogue.setdefault(str(name), set()).add(str(returns))
+    return catalogue
+
+
+@functools.cache
+def aggregate_functions() -> frozenset[str]:
+    """The names of DuckDB's aggregate functions, lower-cased: the one notion of "aggregates rows" in the app."""
+    return frozenset(_aggregate_catalogue())
+
+
+@functools.cache
+def fractional_aggregates() -> frozenset[str]:
+    """Aggregates whose number has decimals whatever numbers they are given, by the types DuckDB says they return:
+    ``avg``, ``stddev``, ``corr``... — not ``sum`` or ``max``, whose value over whole numbers is whole."""
+    return frozenset(
+        name
+        for name, returns in _aggregate_catalogue().items()
+        if returns & FRACTIONAL_TYPES
+        and all(r in FRACTIONAL_TYPES or any(w in r for w in TIME_TYPE_WORDS) for r in returns)
+    )

@@ -8,7 +8,6 @@ import pytest
 
 from analyst.insight_check import ResultFacts, grouped_outputs, supported_text, unsupported
 from analyst.schema import is_numeric_type
-from analyst.sql_description import AGGREGATES
 from sandbox.database import SessionDatabase
 from sandbox.syntax_tree import parse_tree
 
@@ -34,7 +33,7 @@ def facts(db: SessionDatabase, sql: str, question: str, chart: str | None = "bar
     result = db.run_query(sql)
     tree = parse_tree(sql, db.internal_query)
     columns = list(result.frame.columns)
-    groups = grouped_outputs(tree, columns, set(AGGREGATES))
+    groups = grouped_outputs(tree, columns)
     loaded = {c for table in db.tables() for c, kind in table.columns if is_numeric_type(kind)}
     return ResultFacts(result.frame, result.total_rows, question, groups, chart, tuple(sorted(loaded - set(columns))))
 

@@ -9,15 +9,13 @@ anywhere else (a filter on a distance) is left to the model's repair.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from analyst.corrections.situation import Correction, Situation
+from analyst.duckdb_errors import missing_spatial_function
 from sandbox.database import SessionDatabase
 from sandbox.syntax_tree import Tree, deserialized, serialized_statement, walk
 
-NO_SUCH_SPATIAL_FUNCTION = re.compile(
-    r"Function with name \"?st_\w+\"? (?:does not exist|is not in the catalog)", re.IGNORECASE
-)
 NOTE = "The sandbox has no spatial functions: the app selected the coordinates they were given, to draw the map."
 
 
@@ -45,7 +43,7 @@ def _plain_columns(item: Tree) -> list[Tree]:
 
 def suggest_spatial_fix(sql: str, error: str, db: SessionDatabase) -> SpatialFix | None:
     """``sql`` with its selected ST_ expressions replaced by their columns, or None."""
-    if not NO_SUCH_SPATIAL_FUNCTION.search(error):
+    if not missing_spatial_function(error):
         return None
     tree = serialized_statement(sql, db.internal_query)
     if tree is None:
@@ -61,3 +59,9 @@ def suggest_spatial_fix(sql: str, error: str, db: SessionDatabase) -> SpatialFix
         return None
     fixed = deserialized(tree, db.internal_query)
     return SpatialFix(fixed) if fixed else None
+
+
+def correct_spatial(situation: Situation) -> Correction | None:
+    """The step: a map drawn with spatial functions the sandbox does not have."""
+    fix = suggest_spatial_fix(situation.sql, situation.error, situation.db)
+    return Correction(fix.sql, fix.note) if fix else None

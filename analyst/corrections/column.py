@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 import duckdb
 
+from analyst.corrections.situation import Correction, Situation
+from analyst.duckdb_errors import missing_column
 from analyst.schema import quote_identifier
 
-MISSING_COLUMN = re.compile(r'Referenced column "([^"]+)" not found in FROM clause!\s*Candidate bindings: ([^\n]+)')
 MIN_STEM = 3
 
 
@@ -50,22 +51,15 @@ def _identifier_text(token: str) -> str:
 
 def suggest_column_fix(sql: str, error: str) -> ColumnFix | None:
     """The SQL with the made-up column renamed to DuckDB's one close candidate, or None."""
-    missing = MISSING_COLUMN.search(error)
+    missing = missing_column(error)
     if not missing:
         return None
-    wrong = missing.group(1)
-    candidates = [c.split(".")[-1] for c in re.findall(r'"([^"]+)"', missing.group(2))]
-    close = list(dict.fromkeys(c for c in candidates if _same_stem(wrong, c)))
+    wrong = missing.name
+    close = list(dict.fromkeys(c for c in missing.candidates if _same_stem(wrong, c)))
     if len(close) != 1:
         return None
     fixed = renamed(sql, wrong, close[0])
     return ColumnFix(fixed, wrong, close[0]) if fixed is not None else None
-
-
-def missing_column(error: str) -> str | None:
-    """The column DuckDB's binder error says does not exist."""
-    found = MISSING_COLUMN.search(error)
-    return found.group(1) if found else None
 
 
 def renamed(sql: str, wrong: str, right: str) -> str | None:
@@ -87,3 +81,9 @@ def renamed(sql: str, wrong: str, right: str) -> str | None:
     for start, end in reversed(edits):
         fixed = fixed[:start] + quote_identifier(right) + fixed[end:]
     return fixed
+
+
+def correct_column(situation: Situation) -> Correction | None:
+    """The step: a made-up column DuckDB names the right one for."""
+    fix = suggest_column_fix(situation.sql, situation.error)
+    return Correction(fix.sql, fix.note) if fix else None

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from analyst.question_fit import asked_decimals, asks_for_ranking, fit_to_question
+from analyst.corrections.fit import fit_to_question
+from analyst.corrections.question_words import asked_decimals, asks_for_ranking
+from analyst.corrections.situation import Conversation
 from sandbox.database import SessionDatabase
 
 
@@ -60,7 +62,7 @@ FITTED = [
 
 @pytest.mark.parametrize(("question", "sql", "expected"), FITTED, ids=[f[0][:40] for f in FITTED])
 def test_a_query_that_drifted_from_its_question_is_fitted_and_says_how(db, question, sql, expected) -> None:
-    fit = fit_to_question(sql, question, db)
+    fit = fit_to_question(sql, Conversation(question), db)
     assert fit is not None
     assert " ".join(fit.sql.split()) == expected
     assert fit.note.startswith("Fitted to the question by the app: ") and fit.changes
@@ -90,7 +92,7 @@ KEPT = [
 
 @pytest.mark.parametrize(("question", "sql"), KEPT, ids=[k[0][:40] for k in KEPT])
 def test_a_query_that_does_what_was_asked_is_left_as_the_model_wrote_it(db, question, sql) -> None:
-    assert fit_to_question(sql, question, db) is None
+    assert fit_to_question(sql, Conversation(question), db) is None
 
 
 def test_the_question_words_that_decide() -> None:
@@ -118,12 +120,12 @@ def test_the_question_words_that_decide() -> None:
     ],
 )
 def test_a_filter_copied_from_the_prompts_example_is_removed(db, question, sql, expected) -> None:
-    fit = fit_to_question(sql, question, db, frozenset({"alaska"}))
+    fit = fit_to_question(sql, Conversation(question, frozenset({"alaska"})), db)
     assert fit is not None and " ".join(fit.sql.split()) == expected
     assert "removed the filter on 'alaska': it comes from the prompt's example" in fit.note
 
 
 def test_a_filter_the_question_names_stays_though_an_example_uses_it_too(db) -> None:
     sql = "SELECT avg(mag) AS a FROM earthquakes WHERE place ILIKE '%alaska%'"
-    assert fit_to_question(sql, "Average magnitude in Alaska?", db, frozenset({"alaska"})) is None
-    assert fit_to_question(sql, "Average magnitude?", db, frozenset({"hawaii"})) is None
+    assert fit_to_question(sql, Conversation("Average magnitude in Alaska?", frozenset({"alaska"})), db) is None
+    assert fit_to_question(sql, Conversation("Average magnitude?", frozenset({"hawaii"})), db) is None

@@ -14,110 +14,48 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from analyst.compared_values import one_row_per_value
+from analyst.corrections.question_words import (
+    MAP_WORDS,
+    asked_decimals,
+    asked_numbers,
+    asks_for_all_rows,
+    asks_for_ranking,
+    direction_of,
+    ranking_direction,
+    superlatives,
+    words,
+)
+from analyst.corrections.situation import Conversation, Correction, Situation
 from analyst.prompts import DATES_IN_WORDS
 from analyst.schema import quote_literal
 from sandbox.database import SessionDatabase, quote_name
-from sandbox.syntax_tree import parse_tree, shape, walk
+from sandbox.syntax_tree import (
+    aggregate_functions,
+    deserialized,
+    fractional_aggregates,
+    parse_tree,
+    serialized_statement,
+    shape,
+    walk,
+)
 
 Tree = dict[str, Any]
 NOT_THIS_EXPRESSION = frozenset({"SUBQUERY", "WINDOW"})  # their aggregates and literals are not the query's own
 
-NUMBER_WORDS = {
-    "zero": 0,
-    "no": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "fifteen": 15,
-    "twenty": 20,
-}
-ROUNDING = re.compile(r"\b(\d|zero|no|one|two|three|four)\s+decimal", re.IGNORECASE)
-WHOLE_NUMBER = re.compile(r"\bround(?:ed)?\s+to\s+(?:the\s+nearest\s+)?(?:whole\s+number|integer)", re.IGNORECASE)
-DESCENDING_WORDS = {"most", "top", "highest", "largest", "biggest", "greatest", "maximum", "more", "strongest",
-                    "busiest", "hottest", "warmest", "wettest", "longest", "priciest"}  # fmt: skip
-ASCENDING_WORDS = {"least", "fewest", "lowest", "smallest", "minimum", "fewer", "weakest", "coldest", "cheapest",
-                   "quietest", "shortest", "driest"}  # fmt: skip
-# Superlatives about one axis: the column names that are that axis, and the sort direction that puts the
-# superlative first. Checked against the ORDER BY of a query that keeps its first rows (LIMIT).
-AXIS_SUPERLATIVES = {
-    "northernmost": ({"latitude", "lat"}, "DESCENDING"),
-    "southernmost": ({"latitude", "lat"}, "ASCENDING"),
-    "easternmost": ({"longitude", "lon", "lng", "long"}, "DESCENDING"),
-    "westernmost": ({"longitude", "lon", "lng", "long"}, "ASCENDING"),
-    "deepest": ({"depth"}, "DESCENDING"),
-    "shallowest": ({"depth"}, "ASCENDING"),
-    "earliest": (None, "ASCENDING"),  # None: any date or time column
-    "oldest": (None, "ASCENDING"),
-    "first": (None, "ASCENDING"),
-    "latest": (None, "DESCENDING"),
-    "newest": (None, "DESCENDING"),
-    "recent": (None, "DESCENDING"),
-    "last": (None, "DESCENDING"),
-}
 TIME_NAMES = re.compile(r"(time|date|day|month|year|week|hour|updated|created|at)$", re.IGNORECASE)
-MAP_WORDS = re.compile(r"\b(map|where on earth|plot (?:them|these|it) on)\b", re.IGNORECASE)
 LATITUDE_NAMES = ("latitude", "lat")
 LONGITUDE_NAMES = ("longitude", "lon", "lng", "long")
-# Words that ask for some rows, not all: a LIMIT is then the model's to choose.
-SOME_ROWS = {
-    "some",
-    "few",
-    "sample",
-    "example",
-    "examples",
-    "first",
-    "last",
-    "top",
-    "bottom",
-    "latest",
-    "earliest",
-    "recent",
-    "newest",
-    "oldest",
-    "preview",
-    "which",
-    "single",
-}
-NOT_RANKINGS = {"west", "test", "rest", "interest", "request", "forest", "guest", "suggest", "honest", "modest"}
 GROUPING_WORDS = re.compile(r"\b(per|each|every|by)\b", re.IGNORECASE)
-# Aggregates whose value is a fraction even over whole numbers: what "rounded to N decimals" is about.
-FRACTIONAL = {
-    "avg",
-    "mean",
-    "median",
-    "stddev",
-    "stddev_samp",
-    "stddev_pop",
-    "variance",
-    "var_samp",
-    "var_pop",
-    "quantile_cont",
-    "quantile",
-    "corr",
-    "covar_pop",
-    "covar_samp",
-    "sum",
-    "fsum",
-    "mad",
-    "kurtosis",
-    "skewness",
-    "entropy",
-    "regr_slope",
-}
+FRACTIONAL_COLUMN_TYPES = ("DOUBLE", "FLOAT", "REAL", "DECIMAL", "NUMERIC")
+# Superlatives about one axis: the column names that are that axis. Checked against the ORDER BY of a query that
+# keeps its first rows (LIMIT); the direction is the grammar's (question_words.direction_of).
+AXIS_NAMES = {"north": LATITUDE_NAMES, "south": LATITUDE_NAMES, "east": LONGITUDE_NAMES, "west": LONGITUDE_NAMES}
+TIME_SUPERLATIVES = {"earliest", "oldest", "first", "latest", "newest", "recent", "last"}
 
 
 @dataclass(frozen=True)
@@ -130,78 +68,12 @@ class QuestionFit:
         return "Fitted to the question by the app: " + "; ".join(self.changes) + "."
 
 
-THRESHOLD_PHRASES = re.compile(
-    r"\b(?:or\s+(?:more|less|fewer|higher|lower|above|below|greater|bigger|larger|smaller)|(?:more|less|fewer|greater"
-    r"|higher|lower|larger|smaller|bigger)\s+than|at\s+(?:least|most))\b",
-    re.IGNORECASE,
-)
-
-
-def words(question: str) -> set[str]:
-    return set(re.findall(r"[a-z]+", question.lower()))
-
-
-def ranking_words(question: str) -> set[str]:
-    """The question's words without its thresholds: "magnitude 4 or more" ranks nothing."""
-    return words(THRESHOLD_PHRASES.sub(" ", question))
-
-
-def asked_decimals(question: str) -> int | None:
-    """The decimal places the question asks its numbers to be rounded to, if it does."""
-    found = ROUNDING.search(question)
-    if found:
-        token = found.group(1).lower()
-        return int(token) if token.isdigit() else NUMBER_WORDS[token]
-    return 0 if WHOLE_NUMBER.search(question) else None
-
-
-# A number that is a threshold, a year, a date or a measure in the question is not a number of rows asked for.
-NOT_A_ROW_COUNT = re.compile(
-    r"(?:(?:above|over|below|under|than|least|most|magnitude|mag|depth|after|before|since|from|to|between|and|in"
-    r"|of|on|>|<|=)\s*)$",
-    re.IGNORECASE,
-)
-MEASURE_AFTER = re.compile(
-    r"^\s*(?:%|km|kilometers?|miles?|m\b|meters?|degrees?|or\s+(?:more|above|higher|less|below|lower)|\+|-\d|/\d"
-    r"|(?:st|nd|rd|th)\b|:\d|\.\d)",
-    re.IGNORECASE,
-)
-
-
-def asked_numbers(question: str) -> set[int]:
-    """The numbers of rows a question asks for ("top 5", "ten places"): not years, dates, thresholds or
-    measures ("in 2024", "magnitude 4 or more", "over 100 km")."""
-    numbers = set()
-    for match in re.finditer(r"\b\d+\b", question):
-        value = int(match.group(0))
-        before, after = question[: match.start()], question[match.end() :]
-        if 1900 <= value <= 2100 or NOT_A_ROW_COUNT.search(before) or MEASURE_AFTER.match(after):
-            continue
-        numbers.add(value)
-    return numbers | {NUMBER_WORDS[w] for w in words(question) if w in NUMBER_WORDS}
-
-
-def asks_for_ranking(question: str) -> bool:
-    """ "most", "deepest", "top", "which one"... : a question a LIMIT can belong to."""
-    found = ranking_words(question)
-    superlatives = {w for w in found if w.endswith("est") and len(w) > 4 and w not in NOT_RANKINGS}
-    return bool(found & (DESCENDING_WORDS | ASCENDING_WORDS | SOME_ROWS) or superlatives)
-
-
-def ranking_direction(question: str) -> str | None:
-    found = ranking_words(question)
-    down, up = bool(found & DESCENDING_WORDS), bool(found & ASCENDING_WORDS)
-    if down == up:
-        return None
-    return "DESCENDING" if down else "ASCENDING"
-
-
 class _Query:
     """The top-level SELECT of one statement, with DuckDB's list of aggregate functions."""
 
-    def __init__(self, node: Tree, aggregates: set[str]) -> None:
+    def __init__(self, node: Tree, aggregates: frozenset[str] | None = None) -> None:
         self.node = node
-        self.aggregates = aggregates
+        self.aggregates = aggregate_functions() if aggregates is None else aggregates
 
     def is_aggregate(self, expression: Any) -> bool:
         """Whether an expression aggregates rows (window functions and subqueries do not count)."""
@@ -266,16 +138,6 @@ def _expression_nodes(tree: Any) -> Iterator[Tree]:
     return walk(tree, NOT_THIS_EXPRESSION)
 
 
-def _aggregate_names(db: SessionDatabase) -> set[str]:
-    def compute() -> set[str]:
-        rows = db.internal_query(
-            "SELECT DISTINCT function_name FROM duckdb_functions() WHERE function_type = 'aggregate'"
-        )
-        return {str(row[0]).lower() for row in rows}
-
-    return db.memo("aggregate-function-names", compute)
-
-
 def _rounded(item: Tree, decimals: int, template: Tree) -> Tree:
     wrapped = copy.deepcopy(template)
     wrapped["alias"] = item.get("alias") or ""
@@ -286,10 +148,13 @@ def _rounded(item: Tree, decimals: int, template: Tree) -> Tree:
     return wrapped
 
 
-def _is_fractional(item: Tree, query: _Query) -> bool:
-    """An aggregate whose value has decimals: avg(...), sum(...), or arithmetic over aggregates."""
-    if item.get("class") == "FUNCTION" and item.get("function_name", "").lower() in FRACTIONAL:
-        return True
+def _is_fractional(item: Tree, query: _Query, fractional_columns: set[str]) -> bool:
+    """An aggregate whose value has decimals, as DuckDB's catalogue and the table's types say: one that always
+    returns decimals (``avg``), one over a column with decimals (``sum(price)``), or arithmetic over aggregates."""
+    if item.get("class") == "FUNCTION" and query.is_aggregate(item):
+        name = item.get("function_name", "").lower()
+        if name in fractional_aggregates() or _column_names(item) & fractional_columns:
+            return True
     operator = item.get("class") == "FUNCTION" and item.get("function_name") in {"/", "*", "+", "-"}
     return operator and query.is_aggregate(item)
 
@@ -332,13 +197,12 @@ def mentioned(value: str, asked: str) -> bool:
     return bool(value_words) and set(value_words) <= set(re.findall(r"[a-z0-9]+", asked.lower()))
 
 
-def _drop_copied_filters(
-    query: _Query, question: str, example_values: set[str], conversation_values: frozenset[str] = frozenset()
-) -> list[str]:
+def _drop_copied_filters(query: _Query, asked: _Asked) -> list[str]:
     """Drop conditions on a text the prompt's worked examples use and the conversation never mentions: small
-    models copy an example's ``WHERE place ILIKE '%alaska%'`` into unrelated questions. ``question`` is the
-    conversation's questions; a value an earlier answer's SQL filtered on (``conversation_values``) carried over
-    and stays."""
+    models copy an example's ``WHERE place ILIKE '%alaska%'`` into unrelated questions. A value an earlier
+    answer's SQL filtered on carried over and stays."""
+    question = asked.question
+    example_values, conversation_values = asked.conversation.example_values, asked.conversation.earlier_values
     where = query.node.get("where_clause")
     if not where or not example_values:
         return []
@@ -365,87 +229,81 @@ def _drop_copied_filters(
     return [f"removed the filter on {named}: it comes from the prompt's example, not the question"]
 
 
-def _fit(
-    query: _Query,
-    question: str,
-    round_template: Tree,
-    example_values: set[str],
-    conversation_values: frozenset[str] = frozenset(),
-    earlier_limit: int | None = None,
-) -> list[str]:
-    """Edit ``query`` in place; returns what was changed, in words. ``earlier_limit``: the LIMIT of the answer
-    before, which a follow-up that asks for no grouping of its own carries."""
-    changes = _drop_copied_filters(query, question, example_values, conversation_values)
-    decimals = asked_decimals(question)
-    if decimals is not None and not any(_has_round(item) for item in query.select_list):
-        names = []
-        for position, item in enumerate(query.select_list):
-            if _is_fractional(item, query):
-                query.select_list[position] = _rounded(item, decimals, round_template)
-                names.append(_output_name(item))
-        if names:
-            places = "decimal place" if decimals == 1 else "decimal places"
-            changes.append(f"rounded {', '.join(names)} to {decimals} {places}, as the question asked")
+def _round_as_asked(query: _Query, asked: _Asked) -> list[str]:
+    """ "Rounded to 2 decimal places" answered without ``round``: each value with decimals is rounded."""
+    decimals = asked_decimals(asked.question)
+    if decimals is None or any(_has_round(item) for item in query.select_list):
+        return []
+    names = []
+    for position, item in enumerate(query.select_list):
+        if _is_fractional(item, query, asked.fractional_columns):
+            query.select_list[position] = _rounded(item, decimals, asked.round_template)
+            names.append(_output_name(item))
+    if not names:
+        return []
+    places = "decimal place" if decimals == 1 else "decimal places"
+    return [f"rounded {', '.join(names)} to {decimals} {places}, as the question asked"]
 
+
+def _tidy_grouping(query: _Query, asked: _Asked) -> list[str]:
+    """A GROUP BY over a list of rows (nothing aggregated) goes; one over values that do not show their group
+    shows it when the question groups ("per"), and goes when it does not (it split one value into many)."""
     grouped = bool(query.group_keys) and not query.groups_all
     if grouped and not query.has_aggregate() and not all(query.is_grouped(i) for i in query.select_list):
-        query.drop_grouping()  # GROUP BY with nothing to aggregate, over columns it does not select: a list
-        changes.append("removed a GROUP BY from a list of rows (nothing was aggregated)")
-    elif grouped and all(query.is_aggregate(item) for item in query.select_list):
+        query.drop_grouping()
+        return ["removed a GROUP BY from a list of rows (nothing was aggregated)"]
+    if grouped and all(query.is_aggregate(item) for item in query.select_list):
         unselected = [k for k in query.group_keys if not query.selected(k)]
-        if unselected and GROUPING_WORDS.search(question):
+        if unselected and GROUPING_WORDS.search(asked.question):
             query.node["select_list"] = [*copy.deepcopy(unselected), *query.select_list]
-            changes.append("showed the grouping column next to each value")
-        elif unselected:
+            return ["showed the grouping column next to each value"]
+        if unselected:
             query.drop_grouping()
-            changes.append("removed a GROUP BY the question did not ask for (it split one value into many)")
+            return ["removed a GROUP BY the question did not ask for (it split one value into many)"]
+    return []
 
-    limit = query.limit()
-    ordered = query.modifier("ORDER_MODIFIER")
-    direction = ranking_direction(question)
+
+def _sort_by_the_ranked_value(query: _Query, asked: _Asked) -> list[str]:
+    """ "The hour with the most events" ordered by the hour, or "the coldest station" by its average highest
+    first: a LIMITed ranking of groups sorts by its one aggregate, in the direction the question ranks."""
+    limit, ordered = query.limit(), query.modifier("ORDER_MODIFIER")
+    direction = ranking_direction(asked.question)
     aggregates = [item for item in query.select_list if query.is_aggregate(item)]
-    keys_only = ordered and not any(
+    if limit is None or not ordered or not direction or len(aggregates) != 1:
+        return []
+    if not (query.group_keys or query.groups_all):
+        return []
+    keys_only = not any(
         query.is_aggregate(o["expression"]) or _names_aggregate(o, aggregates, query.select_list)
         for o in ordered["orders"]
     )
-    backwards = (
-        bool(ordered)
-        and len(ordered["orders"]) == 1
-        and ordered["orders"][0].get("type")
-        not in (
-            direction,
-            None,
-        )
-    )  # "the coldest station" ordered by its average, highest first
-    by_aggregate = bool(ordered) and not keys_only
-    if (
-        limit is not None
-        and direction
-        and len(aggregates) == 1
-        and (keys_only or (by_aggregate and backwards))
-        and (query.group_keys or query.groups_all)
-    ):
-        target = aggregates[0]
-        expression = (
-            {"class": "COLUMN_REF", "type": "COLUMN_REF", "alias": "", "column_names": [target["alias"]]}
-            if target.get("alias")
-            else copy.deepcopy(target)
-        )
-        ordered["orders"] = [{"type": direction, "null_order": "ORDER_DEFAULT", "expression": expression}]
-        way = "highest" if direction == "DESCENDING" else "lowest"
-        changes.append(f"sorted by {_output_name(target)}, {way} first, as the question ranks by it")
-
-    current = question.splitlines()[-1] if question else ""
-    asked_here = limit in asked_numbers(current) or (
-        asks_for_ranking(current) and not _superlative_is_the_aggregate(query, current)
+    backwards = len(ordered["orders"]) == 1 and ordered["orders"][0].get("type") not in (direction, None)
+    if not (keys_only or backwards):
+        return []
+    target = aggregates[0]
+    expression = (
+        {"class": "COLUMN_REF", "type": "COLUMN_REF", "alias": "", "column_names": [target["alias"]]}
+        if target.get("alias")
+        else copy.deepcopy(target)
     )
-    carried = limit is not None and limit == earlier_limit  # "show these on a map" after "the 10 strongest"
-    regroups = bool(GROUPING_WORDS.search(current))  # "per region" asks for every group, whatever came before
-    if limit is not None and not asked_here and (regroups or not carried):
-        query.node["modifiers"] = [m for m in query.node["modifiers"] if m.get("type") != "LIMIT_MODIFIER"]
-        changes.append(f"removed LIMIT {limit}: the question asked for no number of rows")
-    changes += _sort_for_superlative(query, current)
-    return changes
+    ordered["orders"] = [{"type": direction, "null_order": "ORDER_DEFAULT", "expression": expression}]
+    way = "highest" if direction == "DESCENDING" else "lowest"
+    return [f"sorted by {_output_name(target)}, {way} first, as the question ranks by it"]
+
+
+def _drop_unasked_limit(query: _Query, asked: _Asked) -> list[str]:
+    """A LIMIT the model wrote stays unless the question clearly asks for every row or group ("per region", "all",
+    "on a map", "which places") and names no number of rows, ranking or sample. A LIMIT the answer before had
+    carries over ("show these on a map" after "the 10 strongest") unless the follow-up regroups."""
+    limit, current = query.limit(), asked.current
+    if limit is None or limit in asked_numbers(current):
+        return []
+    ranks = asks_for_ranking(current) and not _superlative_is_the_aggregate(query, current)
+    carried = limit == asked.earlier_limit
+    if not asks_for_all_rows(current, ranks) or (carried and not GROUPING_WORDS.search(current)):
+        return []
+    query.node["modifiers"] = [m for m in query.node["modifiers"] if m.get("type") != "LIMIT_MODIFIER"]
+    return [f"removed LIMIT {limit}: the question asks for every row, not a number of them"]
 
 
 INSTEAD = re.compile(r"\binstead\b", re.IGNORECASE)
@@ -483,10 +341,15 @@ def _switches_grain(current: str) -> bool:
     return regrain is not None and not re.search(r"\band\b|\bby\b.*\bby\b", current[regrain.end() :], re.IGNORECASE)
 
 
-def _switch_grain(query: _Query, current: str, earlier_keys: frozenset[str], earlier_shapes: list[Any]) -> list[str]:
+def _switch_grain(query: _Query, asked: _Asked) -> list[str]:
     """ "Per month instead" or "and per hour?": a query that groups by the new key and still by the earlier
     answer's key (small models keep both) drops the earlier one. ``earlier_keys``: the columns the earlier
     answer grouped by; ``earlier_shapes``: its key expressions (one clock column can give two grains)."""
+    current, earlier = asked.current, asked.earlier
+    if earlier is None:
+        return []
+    earlier_keys = _group_key_columns(earlier)
+    earlier_shapes = [shape(_unaliased(e)) for e in _group_key_expressions(earlier)]
     keys = query.group_keys or ([i for i in query.select_list if not query.is_aggregate(i)] if query.groups_all else [])
     if not _switches_grain(current) or len(keys) < 2 or not earlier_keys:
         return []
@@ -560,10 +423,13 @@ def _columns_fixed_to_one_value(query: _Query) -> set[str]:
     return fixed
 
 
-def _keep_grouping(query: _Query, current: str, earlier: _Query) -> list[str]:
+def _keep_grouping(query: _Query, asked: _Asked) -> list[str]:
     """ "Only in the West region" after "online and store orders, each": the model keeps the totals and loses the
     grouping, or groups by an older answer's key. A narrowing follow-up that asks for no grouping of its own
     keeps the earlier answer's groups."""
+    current, earlier = asked.current, asked.earlier
+    if earlier is None:
+        return []
     if not NARROWING.search(current) or GROUPING_WORDS.search(current) or ONE_FIGURE.search(current):
         return []
     same_table = (query.node.get("from_table") or {}).get("table_name")
@@ -620,11 +486,14 @@ def _all_of(conditions: list[Tree]) -> Tree:
     return {"class": "CONJUNCTION", "type": "CONJUNCTION_AND", "alias": "", "children": conditions}
 
 
-def _keep_filters(query: _Query, current: str, earlier: _Query) -> list[str]:
+def _keep_filters(query: _Query, asked: _Asked) -> list[str]:
     """ "Now only those deeper than 50 km" after "magnitude 4 or more": the model writes the new condition and
     drops the old one. A follow-up on the same table that narrows it or regroups it ("and per hour?", "per day
     instead") keeps the earlier conditions on columns it does not filter itself ("now only magnitude 5 or more"
     replaces "4 or more")."""
+    current, earlier = asked.current, asked.earlier
+    if earlier is None:
+        return []
     if not (NARROWING.search(current) or REGRAIN.search(current) or INSTEAD.search(current)):
         return []
     table = (query.node.get("from_table") or {}).get("table_name")
@@ -651,10 +520,11 @@ GRAINS = {"hour": "hour", "day": "day", "date": "day", "week": "week", "month": 
           "year": "year"}  # fmt: skip
 
 
-def _add_asked_grouping(query: _Query, current: str, db: SessionDatabase) -> list[str]:
+def _add_asked_grouping(query: _Query, asked: _Asked) -> list[str]:
     """ "The average temperature per station" answered with one average over all rows: small models drop the
     grouping. A question that says "per <a column of the table>" or "per day/month/…" (on a table with one date
     or time column) of a query that only aggregates gets that grouping."""
+    current, db = asked.current, asked.db
     if query.group_keys or query.groups_all or not query.select_list or A_RATE.search(current):
         return []
     if not all(query.is_aggregate(i) for i in query.select_list):
@@ -711,10 +581,11 @@ def _numeric_columns(query: _Query, db: SessionDatabase) -> dict[str, str]:
     return {n.lower(): n for n, kind in columns if kind.startswith(NUMERIC_TYPES) and not n.lower().endswith("id")}
 
 
-def _total_per_key(query: _Query, current: str, db: SessionDatabase) -> list[str]:
+def _total_per_key(query: _Query, asked: _Asked) -> list[str]:
     """ "Which product sold the most units?" answered with the one row of most units: "the most <a numeric
     column>" ranks each key's total. A list of rows ordered by that column, with only non-numeric columns beside
     it, is grouped by them with the column summed."""
+    current, db = asked.current, asked.db
     numeric = _numeric_columns(query, db)
     measure = next((m for m in (_numeric_column_named(w, numeric) for w in MOST_OF.findall(current)) if m), None)
     ordered = query.modifier("ORDER_MODIFIER")
@@ -742,10 +613,11 @@ def _total_per_key(query: _Query, current: str, db: SessionDatabase) -> list[str
 DISTRIBUTION = re.compile(r"\b(?:distribut\w*|spread|histogram|box ?plots?)\b", re.IGNORECASE)
 
 
-def _rows_for_a_distribution(query: _Query, current: str, db: SessionDatabase) -> list[str]:
+def _rows_for_a_distribution(query: _Query, asked: _Asked) -> list[str]:
     """ "How are units distributed?" answered with an average: a distribution is the values themselves (a
     histogram, or a box plot per group). A query that aggregates the column the question names becomes its rows,
     beside the groups it had."""
+    current, db = asked.current, asked.db
     numeric = _numeric_columns(query, db)
     named = [m for m in (_numeric_column_named(w, numeric, abbreviated=True) for w in words(current)) if m]
     if not DISTRIBUTION.search(current) or not named or not query.has_aggregate():
@@ -767,9 +639,10 @@ YEAR_ONLY = re.compile(r"\b(?:in|during|for|of|from)\s+(\d{4})\b", re.IGNORECASE
 ISO_DATE = re.compile(r"^(\d{4})-\d{2}-\d{2}")
 
 
-def _widen_unasked_date(query: _Query, question: str, db: SessionDatabase) -> list[str]:
+def _widen_unasked_date(query: _Query, asked: _Asked) -> list[str]:
     """ "In 2024" answered with ``order_date = '2024-01-05'``, a day the conversation never named (small models
     copy one from the sample rows): the condition becomes the year asked for."""
+    question, db = asked.question, asked.db
     years = set(YEAR_ONLY.findall(question))
     if not years or DATES_IN_WORDS.search(question) or re.search(r"\d{4}-\d{2}", question):
         return []
@@ -794,10 +667,11 @@ def _widen_unasked_date(query: _Query, question: str, db: SessionDatabase) -> li
 WHICH_ONE = re.compile(r"^\W*(?:and\s+|now\s+)?(?:which|what)\s+(\w+)", re.IGNORECASE)
 
 
-def _rank_the_groups(query: _Query, current: str, db: SessionDatabase) -> list[str]:
+def _rank_the_groups(query: _Query, asked: _Asked) -> list[str]:
     """ "Which day had the most rain?" answered with every day's total, unsorted: a "which … most/least"
     question over one aggregate per group, with no ORDER BY and no LIMIT, gets them (the number of rows asked
     for, or one)."""
+    current, db = asked.current, asked.db
     direction = ranking_direction(current)
     aggregates = [i for i in query.select_list if query.is_aggregate(i)]
     if not WHICH_ONE.search(current) or direction is None or len(aggregates) != 1:
@@ -837,7 +711,7 @@ def _count_column_of_saved_groups(table: str, db: SessionDatabase) -> tuple[str,
     node = parse_tree(view.query, db.internal_query) if view else None
     if not node or node.get("type") != "SELECT_NODE":
         return None
-    saved = _Query(node, set(COUNTS))
+    saved = _Query(node, frozenset(COUNTS))
     counts = [i for i in saved.select_list if saved.is_aggregate(i)]
     expressions = _group_key_expressions(saved)
     if len(counts) != 1 or not expressions or len(view.columns) != len(saved.select_list):  # type: ignore[union-attr]
@@ -853,10 +727,11 @@ COUNTS = {"count_star", "count"}
 HOW_MANY = re.compile(r"\bhow many ([a-z_]+)", re.IGNORECASE)
 
 
-def _sum_saved_counts(query: _Query, current: str, db: SessionDatabase) -> list[str]:
+def _sum_saved_counts(query: _Query, asked: _Asked) -> list[str]:
     """ "How many earthquakes in total?" over a saved answer of counts per day, answered with ``count(*)``: that
     counts its days. Counting rows of a saved table whose rows are counted groups adds up its count column
     instead, unless the question counts the groups themselves ("how many days")."""
+    current, db = asked.current, asked.db
     source = query.node.get("from_table") or {}
     found = (
         _count_column_of_saved_groups(str(source.get("table_name")), db) if source.get("type") == "BASE_TABLE" else None
@@ -878,10 +753,11 @@ def _sum_saved_counts(query: _Query, current: str, db: SessionDatabase) -> list[
 NAMED_VALUE = re.compile(r"\b(?:at|in|of|for|from)\s+(?:the\s+)?([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)")
 
 
-def _filter_named_value(query: _Query, current: str, db: SessionDatabase) -> list[str]:
+def _filter_named_value(query: _Query, asked: _Asked) -> list[str]:
     """ "The highest temperature at Hill on each day" answered over every station: a value the question names
     after "at/in/of/for/from" that is exactly a value of one text column of the table, and that the query does not
     mention at all, becomes a condition on that column."""
+    current, db = asked.current, asked.db
     source = query.node.get("from_table") or {}
     if source.get("type") != "BASE_TABLE":
         return []
@@ -921,9 +797,10 @@ def _counts_as_sums(query: _Query, counts: list[Tree], column: str, db: SessionD
             order["expression"] = copy.deepcopy(total)
 
 
-def _sum_the_asked_measure(query: _Query, current: str, db: SessionDatabase) -> list[str]:
+def _sum_the_asked_measure(query: _Query, asked: _Asked) -> list[str]:
     """ "How many units of Lamp were sold per quarter?" answered with ``count(*)``: small models count rows where
     the question names a numeric column of the table. The count becomes that column's sum."""
+    current, db = asked.current, asked.db
     numeric = _numeric_columns(query, db)
     said = [w.lower() for pair in MEASURE_ASKED.findall(current) for w in pair if w]
     measure = next((m for m in (_numeric_column_named(w, numeric) for w in said) if m), None)
@@ -936,9 +813,10 @@ def _sum_the_asked_measure(query: _Query, current: str, db: SessionDatabase) -> 
     return [f"summed {measure} instead of counting rows: the question asks how many {measure}"]
 
 
-def _add_coordinates(query: _Query, current: str, db: SessionDatabase) -> list[str]:
+def _add_coordinates(query: _Query, asked: _Asked) -> list[str]:
     """ "On a map": a list of rows without coordinates gets its table's latitude and longitude, so the map can
     be drawn (small models answer with the places' names alone)."""
+    current, db = asked.current, asked.db
     source = query.node.get("from_table") or {}
     if not MAP_WORDS.search(current) or source.get("type") != "BASE_TABLE" or query.has_aggregate():
         return []
@@ -973,37 +851,46 @@ def _order_column(order: Tree, query: _Query) -> str:
     return ""
 
 
-def _sort_for_superlative(query: _Query, current: str) -> list[str]:
+def _axis_of(superlative: str, column: str) -> bool:
+    """Whether a superlative is about this column: compass words about latitude or longitude, time words about a
+    time column, any other about the column its stem names ("deepest" → depth, "longest" → length)."""
+    compass = next((axis for word, axis in AXIS_NAMES.items() if superlative.startswith(word)), None)
+    if compass is not None and superlative.endswith("most"):
+        return column in compass
+    if superlative in TIME_SUPERLATIVES:
+        return bool(TIME_NAMES.search(column))
+    stem = superlative.removesuffix("est")
+    return len(stem) >= 3 and column[:3] == stem[:3]
+
+
+def _sort_for_superlative(query: _Query, asked: _Asked) -> list[str]:
     """ "The northernmost 5", "the earliest": the first ORDER BY key on that axis sorts so the superlative
     comes first (small models read direction words backwards)."""
-    found = [w for w in words(current) if w in AXIS_SUPERLATIVES]
+    current = asked.current
+    found = [w for w in superlatives(current) if direction_of(w)] + [
+        w for w in words(current) & TIME_SUPERLATIVES if w not in superlatives(current)
+    ]
     ordered = query.modifier("ORDER_MODIFIER")
-    if len(found) != 1 or not ordered or not ordered.get("orders") or query.limit() is None:
+    if len(set(found)) != 1 or not ordered or not ordered.get("orders") or query.limit() is None:
         return []
-    names, direction = AXIS_SUPERLATIVES[found[0]]
+    word = found[0]
+    direction = "ASCENDING" if word in {"earliest", "oldest", "first"} else direction_of(word) or "DESCENDING"
     first = ordered["orders"][0]
     column = _order_column(first, query)
-    on_axis = column in names if names else bool(column and TIME_NAMES.search(column))
-    if not on_axis or first.get("type") == direction:
+    if not column or not _axis_of(word, column) or first.get("type") == direction:
         return []
     first["type"] = direction
     way = "highest" if direction == "DESCENDING" else "lowest"
-    return [f"sorted by {column}, {way} first, as “{found[0]}” asks"]
-
-
-EXTREMES = {"max": {"highest", "maximum", "largest", "biggest", "greatest", "most", "strongest", "deepest",
-                   "latest", "hottest", "warmest", "wettest", "longest"},
-            "min": {"lowest", "minimum", "smallest", "least", "fewest", "weakest", "shallowest", "earliest",
-                    "coldest", "shortest"}}  # fmt: skip
+    return [f"sorted by {column}, {way} first, as “{word}” asks"]
 
 
 def _superlative_is_the_aggregate(query: _Query, current: str) -> bool:
     """ "The highest humidity per station": the superlative is each group's max(), not a ranking of groups, so a
-    LIMIT keeps one station of four."""
+    LIMIT keeps one station of four. The superlative ranks high (max) or low (min) by the grammar's direction."""
     if not GROUPING_WORDS.search(current) or not (query.group_keys or query.groups_all) or asked_numbers(current):
         return False
-    found = ranking_words(current) & (EXTREMES["max"] | EXTREMES["min"])
-    if not found or found & {"top", "which"}:
+    found = [w for w in superlatives(current) if w != "top"]
+    if not found or "which" in words(current):
         return False
     functions = {
         str(node.get("function_name", "")).lower()
@@ -1011,7 +898,8 @@ def _superlative_is_the_aggregate(query: _Query, current: str) -> bool:
         for node in _expression_nodes(item)
         if node.get("class") == "FUNCTION"
     }
-    return all(any(word in EXTREMES[f] for f in functions & {"max", "min"}) for word in found)
+    extreme = {"DESCENDING": "max", "ASCENDING": "min"}
+    return all(extreme.get(direction_of(w) or "") in functions for w in found)
 
 
 def _names_aggregate(order: Tree, aggregates: list[Tree], select_list: list[Tree]) -> bool:
@@ -1025,58 +913,100 @@ def _names_aggregate(order: Tree, aggregates: list[Tree], select_list: list[Tree
     return expression["column_names"][0] in {a.get("alias") for a in aggregates if a.get("alias")}
 
 
-def fit_to_question(
-    sql: str,
-    question: str,
-    db: SessionDatabase,
-    example_values: frozenset[str] = frozenset(),
-    conversation_values: frozenset[str] = frozenset(),
-    earlier_sql: str = "",
-) -> QuestionFit | None:
+@dataclass(frozen=True)
+class _Asked:
+    """What the rewrites read besides the query: the conversation, the data, and the answer before."""
+
+    conversation: Conversation
+    db: SessionDatabase
+    earlier: _Query | None  # the answer before's top-level SELECT
+    round_template: Tree
+    fractional_columns: set[str]  # lower-cased names of the query's table's columns with decimals
+
+    @property
+    def question(self) -> str:
+        """The conversation's questions, this one last."""
+        return self.conversation.asked
+
+    @property
+    def current(self) -> str:
+        return self.conversation.question
+
+    @property
+    def earlier_limit(self) -> int | None:
+        return self.earlier.limit() if self.earlier is not None else None
+
+
+Rewrite = Callable[[_Query, _Asked], list[str]]
+# The order matters: filters copied from the prompt go before anything reads the filters; rounding and grouping
+# are settled before the ranking that sorts by the aggregate and the LIMIT that keeps its first rows; the
+# follow-up rewrites (a new grain, kept groups and filters) see the query after those; coordinates come last,
+# when the select list is final.
+REWRITES: tuple[Rewrite, ...] = (
+    _drop_copied_filters,
+    _round_as_asked,
+    _tidy_grouping,
+    _sort_by_the_ranked_value,
+    _drop_unasked_limit,
+    _sort_for_superlative,
+    _switch_grain,
+    _add_asked_grouping,
+    _filter_named_value,
+    _widen_unasked_date,
+    _total_per_key,
+    _rank_the_groups,
+    _rows_for_a_distribution,
+    _sum_the_asked_measure,
+    _sum_saved_counts,
+    _keep_grouping,
+    _keep_filters,
+    _add_coordinates,
+)
+
+
+def _fractional_columns(node: Tree, db: SessionDatabase) -> set[str]:
+    source = node.get("from_table") or {}
+    columns = next((info.columns for info in db.tables() if info.name == source.get("table_name")), ())
+    return {name.lower() for name, kind in columns if kind.startswith(FRACTIONAL_COLUMN_TYPES)}
+
+
+def _earlier_select(earlier_sql: str, db: SessionDatabase) -> _Query | None:
+    node = parse_tree(earlier_sql, db.internal_query) if earlier_sql else None
+    return _Query(node) if node and node.get("type") == "SELECT_NODE" else None
+
+
+def fit_to_question(sql: str, conversation: Conversation, db: SessionDatabase) -> QuestionFit | None:
     """The query changed to do what the question asked, or None when nothing needs changing (or the query
-    is not one plain SELECT the app can edit safely). ``question``: the conversation's questions, this one
-    last. ``example_values``: the texts the prompt's worked examples filter on (``text_values`` of their
-    parse); ``conversation_values``: the texts earlier answers' SQL filtered on (never dropped);
-    ``earlier_sql``: the SQL of the answer before (its grouping carries over or gives way)."""
-    parsed = db.internal_query("SELECT json_serialize_sql(?::VARCHAR)", [sql])
-    tree = json.loads(parsed[0][0]) if parsed and parsed[0][0] else {}
-    if tree.get("error") or len(tree.get("statements", [])) != 1:
+    is not one plain SELECT the app can edit safely). Each of ``REWRITES`` edits the parse in turn."""
+    tree = serialized_statement(sql, db.internal_query)
+    if tree is None:
         return None
     node = tree["statements"][0]["node"]
-    aggregates = _aggregate_names(db)
-    compared = one_row_per_value(node, _Query({}, aggregates).is_aggregate)
+    compared = one_row_per_value(node, _Query({}).is_aggregate)
     if compared is not None:
         node, why = compared
         tree["statements"][0]["node"] = node
     if node.get("type") != "SELECT_NODE":
         return None
     template = parse_tree("SELECT round(__value__, 2)", db.internal_query)
-    query = _Query(node, aggregates)
-    earlier = _Query(parse_tree(earlier_sql, db.internal_query) or {}, query.aggregates) if earlier_sql else None
-    earlier_limit = earlier.limit() if earlier is not None and earlier.node.get("type") == "SELECT_NODE" else None
-    template_item = template["select_list"][0]  # type: ignore[index]
-    changes = [why] if compared is not None else []
-    changes += _fit(query, question, template_item, set(example_values), conversation_values, earlier_limit)
-    current = question.splitlines()[-1] if question else ""
-    plain_earlier = earlier is not None and earlier.node.get("type") == "SELECT_NODE"
-    earlier_keys = _group_key_columns(earlier) if earlier and plain_earlier else set()
-    earlier_shapes = (
-        [shape(_unaliased(e)) for e in _group_key_expressions(earlier)] if earlier and plain_earlier else []
+    query = _Query(node)
+    asked = _Asked(
+        conversation,
+        db,
+        _earlier_select(conversation.earlier_sql, db),
+        template["select_list"][0],  # type: ignore[index]
+        _fractional_columns(node, db),
     )
-    changes += _switch_grain(query, current, frozenset(earlier_keys), earlier_shapes)
-    changes += _add_asked_grouping(query, current, db)
-    changes += _filter_named_value(query, current, db)
-    changes += _widen_unasked_date(query, question, db)
-    changes += _total_per_key(query, current, db)
-    changes += _rank_the_groups(query, current, db)
-    changes += _rows_for_a_distribution(query, current, db)
-    changes += _sum_the_asked_measure(query, current, db)
-    changes += _sum_saved_counts(query, current, db)
-    if earlier is not None and earlier.node.get("type") == "SELECT_NODE":
-        changes += _keep_grouping(query, current, earlier)
-        changes += _keep_filters(query, current, earlier)
-    changes += _add_coordinates(query, current, db)
+    changes = [why] if compared is not None else []
+    for rewrite in REWRITES:
+        changes += rewrite(query, asked)
     if not changes:
         return None
-    rows = db.internal_query("SELECT json_deserialize_sql(?::JSON)", [json.dumps(tree)])
-    return QuestionFit(str(rows[0][0]), tuple(changes)) if rows and rows[0][0] else None
+    fitted = deserialized(tree, db.internal_query)
+    return QuestionFit(fitted, tuple(changes)) if fitted else None
+
+
+def correct_to_question(situation: Situation) -> Correction | None:
+    """The step: the query fitted to what the conversation asked."""
+    fit = fit_to_question(situation.sql, situation.conversation, situation.db)
+    return Correction(fit.sql, fit.note) if fit else None

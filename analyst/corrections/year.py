@@ -9,18 +9,14 @@ again at once, without a model call; the person sees the correction on the attem
 from __future__ import annotations
 
 import copy
-import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
+from analyst.corrections.situation import Correction, Situation
+from analyst.duckdb_errors import bad_date_text
 from sandbox.database import SessionDatabase
-from sandbox.syntax_tree import parse_tree
+from sandbox.syntax_tree import Tree, deserialized, parse_tree, serialized_statement, walk
 
-Tree = dict[str, Any]
-
-BAD_YEAR = re.compile(r'invalid (?:timestamp|date) field format: "(\d{4})"')
 TRUNCATIONS = {"date_trunc", "datetrunc", "date_part", "datepart"}
 
 
@@ -34,15 +30,8 @@ class YearFix:
         return f"'{self.year}' is a year, not a date: the app compared the year of the date with {self.year}."
 
 
-def _children(tree: Any) -> Iterator[Any]:
-    if isinstance(tree, dict):
-        yield from tree.values()
-    elif isinstance(tree, list):
-        yield from tree
-
-
-def _is_year_text(node: Any, year: str) -> bool:
-    literal = node.get("literal") or {} if isinstance(node, dict) else {}
+def _is_year_text(node: Tree, year: str) -> bool:
+    literal = node.get("literal") or {}
     return node.get("class") == "CONSTANT" and literal.get("kind") == "STRING" and literal.get("text") == year
 
 
@@ -55,36 +44,40 @@ def _dated(expression: Tree) -> Tree:
     return expression
 
 
-def _rewrite(tree: Any, year: str, template: Tree) -> int:
+def _rewrite(tree: Tree, year: str, template: Tree) -> int:
     """Replace ``<date> = 'YYYY'`` comparisons in place with ``year(<date>) = YYYY``; returns how many."""
     count = 0
-    if isinstance(tree, dict) and tree.get("class") == "COMPARISON" and tree.get("type") == "COMPARE_EQUAL":
-        sides = [tree.get("left"), tree.get("right")]
+    for node in walk(tree):
+        if node.get("class") != "COMPARISON" or node.get("type") != "COMPARE_EQUAL":
+            continue
+        sides = [node.get("left") or {}, node.get("right") or {}]
         for position, side in enumerate(sides):
             other = sides[1 - position]
-            if _is_year_text(side, year) and isinstance(other, dict):
+            if _is_year_text(side, year) and other:
                 replacement = copy.deepcopy(template)
                 replacement["left"]["arguments"][0]["expression"] = copy.deepcopy(_dated(other))
                 replacement["right"]["literal"]["text"] = year
-                tree.clear()
-                tree.update(replacement)
-                return 1
-    for child in _children(tree):
-        count += _rewrite(child, year, template)
+                node.clear()
+                node.update(replacement)  # walked on from here: year(<date>) = YYYY compares no text
+                count += 1
+                break
     return count
 
 
 def suggest_year_fix(sql: str, error: str, db: SessionDatabase) -> YearFix | None:
     """The SQL with each date compared with DuckDB's bad four-digit "date" compared by year, or None."""
-    bad = BAD_YEAR.search(error)
-    if not bad:
+    year = bad_date_text(error)
+    if year is None or not re.fullmatch(r"\d{4}", year):
         return None
-    rows = db.internal_query("SELECT json_serialize_sql(?::VARCHAR)", [sql])
-    tree = json.loads(rows[0][0]) if rows and rows[0][0] else {}
-    if tree.get("error") or len(tree.get("statements", [])) != 1:
-        return None
+    tree = serialized_statement(sql, db.internal_query)
     template = parse_tree("SELECT year(__date__) = 2000", db.internal_query)
-    if template is None or not _rewrite(tree, bad.group(1), template["select_list"][0]):
+    if tree is None or template is None or not _rewrite(tree, year, template["select_list"][0]):
         return None
-    fixed = db.internal_query("SELECT json_deserialize_sql(?::JSON)", [json.dumps(tree)])
-    return YearFix(str(fixed[0][0]), bad.group(1)) if fixed and fixed[0][0] else None
+    fixed = deserialized(tree, db.internal_query)
+    return YearFix(fixed, year) if fixed else None
+
+
+def correct_year(situation: Situation) -> Correction | None:
+    """The step: a year compared with a date, which DuckDB could not read as one."""
+    fix = suggest_year_fix(situation.sql, situation.error, situation.db)
+    return Correction(fix.sql, fix.note) if fix else None

@@ -13,7 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from analyst.column_fix import missing_column, renamed
+from analyst.corrections.column import renamed
+from analyst.corrections.situation import Correction, Situation
+from analyst.duckdb_errors import missing_column
 from analyst.schema import quote_identifier, quote_literal
 from sandbox.database import SessionDatabase
 from sandbox.syntax_tree import parse_tree, serialized_statement, walk
@@ -144,7 +146,8 @@ def _correction(
 def suggest_column_by_value(sql: str, error: str, db: SessionDatabase) -> ValueFix | None:
     """A made-up column compared with texts (``order_type = 'online'``) renamed to the one column of the
     query's table that holds every one of those texts, when DuckDB says the made-up one does not exist."""
-    wrong = missing_column(error)
+    missing = missing_column(error)
+    wrong = missing.name if missing else None
     tree = serialized_statement(sql, db.internal_query) if wrong else None
     if tree is None or wrong is None:
         return None
@@ -177,3 +180,17 @@ def suggest_column_by_value(sql: str, error: str, db: SessionDatabase) -> ValueF
         return None
     shown = ", ".join(quote_literal(v) for v in sorted(values))
     return ValueFix(fixed, f"Column {wrong} does not exist; {shown} are values of {right}: the app used {right}.")
+
+
+def correct_column_by_value(situation: Situation) -> Correction | None:
+    """The step: a made-up column compared with texts that one real column holds."""
+    fix = suggest_column_by_value(situation.sql, situation.error, situation.db)
+    return Correction(fix.sql, fix.note) if fix else None
+
+
+def correct_value(situation: Situation) -> Correction | None:
+    """The step: a query that found nothing because a text was compared with the wrong column or spelling."""
+    if situation.result is None or not situation.result.found_nothing:
+        return None
+    fix = suggest_value_fix(situation.sql, situation.db)
+    return Correction(fix.sql, fix.note) if fix else None
