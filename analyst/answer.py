@@ -62,6 +62,8 @@ class MetricPart:
 class NoticePart:
     PLAIN: ClassVar[str] = ""
     CHART_FALLBACK: ClassVar[str] = "chart_fallback"  # why the model's chart was not drawn: the page shows it on demand
+    LEFT_OUT: ClassVar[str] = "left_out"  # the insight's sentences the table does not support, and why
+    STOPPED: ClassVar[str] = "stopped"  # the person stopped the answer
 
     text: str
     kind: str = PLAIN  # how the page shows the notice; the text is the same whatever the kind

@@ -182,11 +182,11 @@ class AnswerQueue:
     def _settle_stopped(self, job: Job) -> None:
         """The stopped answer as the person sees it from now on: finished parts, the insight so far, a note."""
         answer = job.answer
-        parts = [p for p in answer.parts if not (isinstance(p, NoticePart) and p.text == STOPPED)]
+        parts = [p for p in answer.parts if not (isinstance(p, NoticePart) and p.kind == NoticePart.STOPPED)]
         insight = job.progress.insight.strip()
         if insight and not any(isinstance(p, TextPart) for p in parts):
             parts.insert(0, TextPart(insight, STOPPED_INSIGHT, by_model=True))
-        answer.parts, answer.stopped = [NoticePart(STOPPED), *parts], True
+        answer.parts, answer.stopped = [NoticePart(STOPPED, NoticePart.STOPPED), *parts], True
         answer.total_s = time.monotonic() - job.progress.started
         answer.status = DONE
 

@@ -460,7 +460,7 @@ class _QuestionRun:
         problems = unsupported(text, self.facts(result, chart_kind))
         if problems:
             text = supported_text(text, problems)
-            self.notices.append(NoticePart(f"{LEFT_OUT} {left_out(problems)}"))
+            self.notices.append(NoticePart(f"{LEFT_OUT} {left_out(problems)}", NoticePart.LEFT_OUT))
         if not text:
             self.notices.append(NoticePart(NO_INSIGHT))
             return None
@@ -476,7 +476,7 @@ class _QuestionRun:
     def finish_stopped(self) -> None:
         """Keep every finished part, the insight written so far, and say that the person stopped it."""
         self.answer.stopped = True
-        self.notices.append(NoticePart(STOPPED))
+        self.notices.append(NoticePart(STOPPED, NoticePart.STOPPED))
         text = "".join(self.streamed).strip()
         insight = [TextPart(shorten(text), STOPPED_INSIGHT, by_model=True)] if text else []
         self.finish([*insight, *self.body])

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from analyst.answer import Answer, NoticePart, TextPart
-from analyst.pipeline import LEFT_OUT, Events, PipelineOptions, answer_question
+from analyst.pipeline import Events, PipelineOptions, answer_question
 from evaluation.results import results_equal
 from exports.csv_safety import build_csv_rows
 from providers.client import ModelClient
@@ -187,7 +187,7 @@ def scored(item: EvalQuestion, answer: Answer, problem: str) -> QuestionScore:
         repairs=sum(1 for c in answer.calls if c.purpose == "repair"),
         model=answer.model or "",
         insight=" ".join(p.text for p in answer.of_type(TextPart) if p.by_model),
-        left_out=" ".join(p.text for p in answer.of_type(NoticePart) if p.text.startswith(LEFT_OUT)),
+        left_out=" ".join(p.text for p in answer.of_type(NoticePart) if p.kind == NoticePart.LEFT_OUT),
     )
 
 
