@@ -12,14 +12,14 @@ was changed and why on the attempt.
 from __future__ import annotations
 
 import copy
-import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from analyst.compared_values import one_row_per_value
+from analyst.corrections.follow_up import keep_filters, keep_grouping, switch_grain
 from analyst.corrections.question_words import (
+    GROUPING_WORDS,
     MAP_WORDS,
     asked_decimals,
     asked_numbers,
@@ -30,27 +30,39 @@ from analyst.corrections.question_words import (
     superlatives,
     words,
 )
+from analyst.corrections.select_query import (
+    Asked,
+    Rewrite,
+    SelectQuery,
+    Tree,
+    all_of,
+    column_names,
+    conjuncts,
+    expression_nodes,
+    group_key_columns,
+    group_key_expressions,
+    names_aggregate,
+    order_column,
+    output_name,
+    selected_as,
+    text_values,
+    unaliased,
+)
 from analyst.corrections.situation import Conversation, Correction, Situation
 from analyst.prompts import DATES_IN_WORDS
 from analyst.schema import quote_literal
 from sandbox.database import SessionDatabase, quote_name
 from sandbox.syntax_tree import (
-    aggregate_functions,
     deserialized,
     fractional_aggregates,
     parse_tree,
     serialized_statement,
     shape,
-    walk,
 )
-
-Tree = dict[str, Any]
-NOT_THIS_EXPRESSION = frozenset({"SUBQUERY", "WINDOW"})  # their aggregates and literals are not the query's own
 
 TIME_NAMES = re.compile(r"(time|date|day|month|year|week|hour|updated|created|at)$", re.IGNORECASE)
 LATITUDE_NAMES = ("latitude", "lat")
 LONGITUDE_NAMES = ("longitude", "lon", "lng", "long")
-GROUPING_WORDS = re.compile(r"\b(per|each|every|by)\b", re.IGNORECASE)
 FRACTIONAL_COLUMN_TYPES = ("DOUBLE", "FLOAT", "REAL", "DECIMAL", "NUMERIC")
 # Superlatives about one axis: the column names that are that axis. Checked against the ORDER BY of a query that
 # keeps its first rows (LIMIT); the direction is the grammar's (question_words.direction_of).
@@ -68,76 +80,6 @@ class QuestionFit:
         return "Fitted to the question by the app: " + "; ".join(self.changes) + "."
 
 
-class _Query:
-    """The top-level SELECT of one statement, with DuckDB's list of aggregate functions."""
-
-    def __init__(self, node: Tree, aggregates: frozenset[str] | None = None) -> None:
-        self.node = node
-        self.aggregates = aggregate_functions() if aggregates is None else aggregates
-
-    def is_aggregate(self, expression: Any) -> bool:
-        """Whether an expression aggregates rows (window functions and subqueries do not count)."""
-        return any(
-            item.get("class") == "FUNCTION" and item.get("function_name", "").lower() in self.aggregates
-            for item in _expression_nodes(expression)
-        )
-
-    @property
-    def select_list(self) -> list[Tree]:
-        return self.node["select_list"]
-
-    @property
-    def group_keys(self) -> list[Tree]:
-        return self.node.get("group_expressions") or []
-
-    @property
-    def groups_all(self) -> bool:
-        return self.node.get("aggregate_handling") == "FORCE_AGGREGATES"
-
-    def modifier(self, kind: str) -> Tree | None:
-        return next((m for m in self.node.get("modifiers", []) if m.get("type") == kind), None)
-
-    def limit(self) -> int | None:
-        found = self.modifier("LIMIT_MODIFIER")
-        literal = ((found or {}).get("limit") or {}).get("literal") or {}
-        text = str(literal.get("text", ""))
-        return int(text) if found and not found.get("offset") and text.isdigit() else None
-
-    def has_aggregate(self) -> bool:
-        orders = (self.modifier("ORDER_MODIFIER") or {}).get("orders", [])
-        return any(self.is_aggregate(e) for e in [*self.select_list, self.node.get("having"), *orders])
-
-    def selected(self, key: Tree) -> bool:
-        """Whether a GROUP BY key is one of the selected expressions (compared without aliases/locations)."""
-        if key.get("class") == "CONSTANT":  # GROUP BY 1: a position in the select list
-            return True
-        wanted = shape(key)
-        names = {item.get("alias") for item in self.select_list if item.get("alias")}
-        is_alias = key.get("class") == "COLUMN_REF" and len(key.get("column_names", [])) == 1
-        return any(shape(item) == wanted for item in self.select_list) or (is_alias and key["column_names"][0] in names)
-
-    def is_grouped(self, item: Tree) -> bool:
-        """Whether a selected expression is one of the GROUP BY keys (by expression, alias or position)."""
-        position = str(self.select_list.index(item) + 1)
-        for key in self.group_keys:
-            names = key.get("column_names", [])
-            if shape(key) == shape(item) or (len(names) == 1 and names[0] == item.get("alias")):
-                return True
-            if key.get("class") == "CONSTANT" and str(key.get("literal", {}).get("text")) == position:
-                return True
-        return False
-
-    def drop_grouping(self) -> None:
-        self.node["group_expressions"] = []
-        self.node["group_sets"] = []
-        self.node["aggregate_handling"] = "STANDARD_HANDLING"
-
-
-def _expression_nodes(tree: Any) -> Iterator[Tree]:
-    """The nodes of an expression, not descending into subqueries or window functions."""
-    return walk(tree, NOT_THIS_EXPRESSION)
-
-
 def _rounded(item: Tree, decimals: int, template: Tree) -> Tree:
     wrapped = copy.deepcopy(template)
     wrapped["alias"] = item.get("alias") or ""
@@ -148,12 +90,12 @@ def _rounded(item: Tree, decimals: int, template: Tree) -> Tree:
     return wrapped
 
 
-def _is_fractional(item: Tree, query: _Query, fractional_columns: set[str]) -> bool:
+def _is_fractional(item: Tree, query: SelectQuery, fractional_columns: set[str]) -> bool:
     """An aggregate whose value has decimals, as DuckDB's catalogue and the table's types say: one that always
     returns decimals (``avg``), one over a column with decimals (``sum(price)``), or arithmetic over aggregates."""
     if item.get("class") == "FUNCTION" and query.is_aggregate(item):
         name = item.get("function_name", "").lower()
-        if name in fractional_aggregates() or _column_names(item) & fractional_columns:
+        if name in fractional_aggregates() or column_names(item) & fractional_columns:
             return True
     operator = item.get("class") == "FUNCTION" and item.get("function_name") in {"/", "*", "+", "-"}
     return operator and query.is_aggregate(item)
@@ -162,25 +104,8 @@ def _is_fractional(item: Tree, query: _Query, fractional_columns: set[str]) -> b
 def _has_round(item: Tree) -> bool:
     return any(
         node.get("class") == "FUNCTION" and node.get("function_name", "").lower() in {"round", "floor", "ceil", "trunc"}
-        for node in _expression_nodes(item)
+        for node in expression_nodes(item)
     )
-
-
-def _output_name(item: Tree) -> str:
-    if item.get("alias"):
-        return str(item["alias"])
-    if item.get("class") == "COLUMN_REF":
-        return str(item["column_names"][-1])
-    return "the value"
-
-
-def text_values(tree: Any) -> set[str]:
-    """The text literals in a parse tree, lower-cased, without LIKE's ``%`` and ``_`` wildcards at the ends."""
-    return {
-        str(node["literal"]["text"]).strip("%_").lower()
-        for node in _expression_nodes(tree)
-        if node.get("class") == "CONSTANT" and (node.get("literal") or {}).get("kind") == "STRING"
-    } - {""}
 
 
 def example_values(example_sql: Iterable[str], db: SessionDatabase) -> frozenset[str]:
@@ -197,7 +122,7 @@ def mentioned(value: str, asked: str) -> bool:
     return bool(value_words) and set(value_words) <= set(re.findall(r"[a-z0-9]+", asked.lower()))
 
 
-def _drop_copied_filters(query: _Query, asked: _Asked) -> list[str]:
+def _drop_copied_filters(query: SelectQuery, asked: Asked) -> list[str]:
     """Drop conditions on a text the prompt's worked examples use and the conversation never mentions: small
     models copy an example's ``WHERE place ILIKE '%alaska%'`` into unrelated questions. A value an earlier
     answer's SQL filtered on carried over and stays."""
@@ -229,7 +154,7 @@ def _drop_copied_filters(query: _Query, asked: _Asked) -> list[str]:
     return [f"removed the filter on {named}: it comes from the prompt's example, not the question"]
 
 
-def _round_as_asked(query: _Query, asked: _Asked) -> list[str]:
+def _round_as_asked(query: SelectQuery, asked: Asked) -> list[str]:
     """ "Rounded to 2 decimal places" answered without ``round``: each value with decimals is rounded."""
     decimals = asked_decimals(asked.question)
     if decimals is None or any(_has_round(item) for item in query.select_list):
@@ -238,14 +163,14 @@ def _round_as_asked(query: _Query, asked: _Asked) -> list[str]:
     for position, item in enumerate(query.select_list):
         if _is_fractional(item, query, asked.fractional_columns):
             query.select_list[position] = _rounded(item, decimals, asked.round_template)
-            names.append(_output_name(item))
+            names.append(output_name(item))
     if not names:
         return []
     places = "decimal place" if decimals == 1 else "decimal places"
     return [f"rounded {', '.join(names)} to {decimals} {places}, as the question asked"]
 
 
-def _tidy_grouping(query: _Query, asked: _Asked) -> list[str]:
+def _tidy_grouping(query: SelectQuery, asked: Asked) -> list[str]:
     """A GROUP BY over a list of rows (nothing aggregated) goes; one over values that do not show their group
     shows it when the question groups ("per"), and goes when it does not (it split one value into many)."""
     grouped = bool(query.group_keys) and not query.groups_all
@@ -263,7 +188,7 @@ def _tidy_grouping(query: _Query, asked: _Asked) -> list[str]:
     return []
 
 
-def _sort_by_the_ranked_value(query: _Query, asked: _Asked) -> list[str]:
+def _sort_by_the_ranked_value(query: SelectQuery, asked: Asked) -> list[str]:
     """ "The hour with the most events" ordered by the hour, or "the coldest station" by its average highest
     first: a LIMITed ranking of groups sorts by its one aggregate, in the direction the question ranks."""
     limit, ordered = query.limit(), query.modifier("ORDER_MODIFIER")
@@ -274,7 +199,7 @@ def _sort_by_the_ranked_value(query: _Query, asked: _Asked) -> list[str]:
     if not (query.group_keys or query.groups_all):
         return []
     keys_only = not any(
-        query.is_aggregate(o["expression"]) or _names_aggregate(o, aggregates, query.select_list)
+        query.is_aggregate(o["expression"]) or names_aggregate(o, aggregates, query.select_list)
         for o in ordered["orders"]
     )
     backwards = len(ordered["orders"]) == 1 and ordered["orders"][0].get("type") not in (direction, None)
@@ -288,10 +213,10 @@ def _sort_by_the_ranked_value(query: _Query, asked: _Asked) -> list[str]:
     )
     ordered["orders"] = [{"type": direction, "null_order": "ORDER_DEFAULT", "expression": expression}]
     way = "highest" if direction == "DESCENDING" else "lowest"
-    return [f"sorted by {_output_name(target)}, {way} first, as the question ranks by it"]
+    return [f"sorted by {output_name(target)}, {way} first, as the question ranks by it"]
 
 
-def _drop_unasked_limit(query: _Query, asked: _Asked) -> list[str]:
+def _drop_unasked_limit(query: SelectQuery, asked: Asked) -> list[str]:
     """A LIMIT the model wrote stays unless the question clearly asks for every row or group ("per region", "all",
     "on a map", "which places") and names no number of rows, ranking or sample. A LIMIT the answer before had
     carries over ("show these on a map" after "the 10 strongest") unless the follow-up regroups."""
@@ -306,221 +231,13 @@ def _drop_unasked_limit(query: _Query, asked: _Asked) -> list[str]:
     return [f"removed LIMIT {limit}: the question asks for every row, not a number of them"]
 
 
-INSTEAD = re.compile(r"\binstead\b", re.IGNORECASE)
-
-
-def _column_names(tree: Any) -> set[str]:
-    return {
-        str(node["column_names"][-1]).lower()
-        for node in _expression_nodes(tree)
-        if node.get("class") == "COLUMN_REF" and node.get("column_names")
-    }
-
-
-def _key_expression(key: Tree, query: _Query) -> Tree:
-    """A GROUP BY key as the expression it groups by (``GROUP BY 2`` or an alias is the select item)."""
-    if key.get("class") == "CONSTANT" and str(key.get("literal", {}).get("text", "")).isdigit():
-        position = int(key["literal"]["text"])
-        return query.select_list[position - 1] if 0 < position <= len(query.select_list) else key
-    names = key.get("column_names") or []
-    aliased = next((i for i in query.select_list if len(names) == 1 and i.get("alias") == names[0]), None)
-    return aliased or key
-
-
-def _unaliased(expression: Tree) -> Tree:
-    copied = copy.deepcopy(expression)
-    copied["alias"] = ""
-    return copied
-
-
-def _switches_grain(current: str) -> bool:
-    """ "Per month instead", or a short "and per hour of the day?" that names one grain only."""
-    if INSTEAD.search(current):
-        return True
-    regrain = REGRAIN.search(current)
-    return regrain is not None and not re.search(r"\band\b|\bby\b.*\bby\b", current[regrain.end() :], re.IGNORECASE)
-
-
-def _switch_grain(query: _Query, asked: _Asked) -> list[str]:
-    """ "Per month instead" or "and per hour?": a query that groups by the new key and still by the earlier
-    answer's key (small models keep both) drops the earlier one. ``earlier_keys``: the columns the earlier
-    answer grouped by; ``earlier_shapes``: its key expressions (one clock column can give two grains)."""
-    current, earlier = asked.current, asked.earlier
-    if earlier is None:
-        return []
-    earlier_keys = _group_key_columns(earlier)
-    earlier_shapes = [shape(_unaliased(e)) for e in _group_key_expressions(earlier)]
-    keys = query.group_keys or ([i for i in query.select_list if not query.is_aggregate(i)] if query.groups_all else [])
-    if not _switches_grain(current) or len(keys) < 2 or not earlier_keys:
-        return []
-    expressions = [_key_expression(k, query) for k in keys]
-    columns = [_column_names(e) for e in expressions]
-    same = [i for i, e in enumerate(expressions) if shape(_unaliased(e)) in earlier_shapes]
-    old = [i for i, names in enumerate(columns) if names and names <= earlier_keys]
-    kept = [i for i in range(len(keys)) if i not in old]
-    if not kept and same and len(same) < len(keys):  # "per day" then "and per hour?": one clock, two grains
-        old, kept = same, [i for i in range(len(keys)) if i not in same]
-    kept_columns = set().union(*(columns[i] for i in kept)) if kept else set()
-    old = [i for i in old if i in same or not columns[i] & kept_columns]
-    if not old or not kept:
-        return []
-    dropped = [expressions[i] for i in old]
-    names = set().union(*(columns[i] for i in old))
-    aliases = {str(d.get("alias")).lower() for d in dropped if d.get("alias")}
-    if not query.groups_all:
-        query.node["group_expressions"] = [_unaliased(expressions[i]) for i in kept]  # no positions left to shift
-        query.node["group_sets"] = [list(range(len(kept)))]
-    ordered = query.modifier("ORDER_MODIFIER")
-    if ordered:  # positions and the dropped key's names leave the ORDER BY; by the kept keys if nothing stays
-        ordered["orders"] = [
-            o
-            for o in ordered["orders"]
-            if o.get("expression", {}).get("class") != "CONSTANT"
-            and not _column_names(o.get("expression")) & (names | aliases)
-        ] or [
-            {"type": "ASCENDING", "null_order": "ORDER_DEFAULT", "expression": _unaliased(expressions[i])} for i in kept
-        ]
-    shapes = [shape(_unaliased(d)) for d in dropped]
-    query.node["select_list"] = [i for i in query.select_list if shape(_unaliased(i)) not in shapes]
-    asks = "“instead” asks" if INSTEAD.search(current) else "the follow-up names one grain"
-    return [f"grouped by the new key alone, without {', '.join(sorted(names))}, as {asks}"]
-
-
-def _group_key_expressions(query: _Query) -> list[Tree]:
-    """The expressions a query groups by (``GROUP BY ALL``'s are its plain select items)."""
-    keys = query.group_keys or ([i for i in query.select_list if not query.is_aggregate(i)] if query.groups_all else [])
-    return [_key_expression(k, query) for k in keys]
-
-
-def _group_key_columns(query: _Query) -> set[str]:
-    """The columns a query groups by, lower-cased."""
-    return set().union(set(), *(_column_names(e) for e in _group_key_expressions(query)))
-
-
-NARROWING = re.compile(r"^\W*(?:and\s+|now\s+|but\s+)*(?:only|just|excluding|without|except)\b", re.IGNORECASE)
-REGRAIN = re.compile(r"^\W*(?:and\s+|now\s+|but\s+)*(?:per|by|each|for\s+each)\b", re.IGNORECASE)  # "and per hour?"
-ONE_FIGURE = re.compile(r"\b(total|overall|in all|altogether|whole|single|one number)\b", re.IGNORECASE)
-
-
-def _selected_as(expression: Tree, query: _Query) -> Tree:
-    """The select item that is ``expression`` (with its alias), or the expression itself."""
-    wanted = json.dumps(shape(_unaliased(expression)), sort_keys=True)
-    return next(
-        (i for i in query.select_list if json.dumps(shape(_unaliased(i)), sort_keys=True) == wanted), expression
-    )
-
-
-def _columns_fixed_to_one_value(query: _Query) -> set[str]:
-    """The columns a ``column = constant`` condition of the WHERE clause holds to one value, lower-cased."""
-    fixed = set()
-    for condition in _conjuncts(query.node.get("where_clause")):
-        sides = [condition.get("left") or {}, condition.get("right") or {}]
-        if condition.get("type") == "COMPARE_EQUAL" and sorted(s.get("class") for s in sides) == [
-            "COLUMN_REF",
-            "CONSTANT",
-        ]:
-            fixed |= _column_names(condition)
-    return fixed
-
-
-def _keep_grouping(query: _Query, asked: _Asked) -> list[str]:
-    """ "Only in the West region" after "online and store orders, each": the model keeps the totals and loses the
-    grouping, or groups by an older answer's key. A narrowing follow-up that asks for no grouping of its own
-    keeps the earlier answer's groups."""
-    current, earlier = asked.current, asked.earlier
-    if earlier is None:
-        return []
-    if not NARROWING.search(current) or GROUPING_WORDS.search(current) or ONE_FIGURE.search(current):
-        return []
-    same_table = (query.node.get("from_table") or {}).get("table_name")
-    if not same_table or same_table != (earlier.node.get("from_table") or {}).get("table_name"):
-        return []
-    keys = earlier.group_keys or (
-        [i for i in earlier.select_list if not earlier.is_aggregate(i)] if earlier.groups_all else []
-    )
-    expressions = [_selected_as(_key_expression(k, earlier), earlier) for k in keys]
-    if not expressions or any(earlier.is_aggregate(e) for e in expressions):
-        return []
-    mine = query.group_keys or ([i for i in query.select_list if not query.is_aggregate(i)] if query.groups_all else [])
-    own = [_key_expression(k, query) for k in mine]
-    shapes = [json.dumps(shape(_unaliased(e)), sort_keys=True) for e in own]
-    if sorted(shapes) == sorted(json.dumps(shape(_unaliased(e)), sort_keys=True) for e in expressions):
-        return []  # the same groups
-    named = words(current)
-    fixed = _columns_fixed_to_one_value(query)  # "only in the West region": region is a filter, not a grouping
-    if any(_column_names(e) & named and not _column_names(e) <= fixed for e in own) or not query.has_aggregate():
-        return []  # a grouping the question names is its own
-    if not all(
-        query.is_aggregate(i) or json.dumps(shape(_unaliased(i)), sort_keys=True) in shapes for i in query.select_list
-    ):
-        return []
-    aggregates = [i for i in query.select_list if query.is_aggregate(i)]
-    query.node["select_list"] = [copy.deepcopy(e) for e in expressions] + aggregates
-    query.node["group_expressions"] = [_unaliased(e) for e in expressions]
-    query.node["group_sets"] = [list(range(len(expressions)))]
-    query.node["aggregate_handling"] = "STANDARD_HANDLING"
-    ordered = query.modifier("ORDER_MODIFIER")
-    if ordered and own:  # orders by the replaced keys go with them
-        gone = set().union(*(_column_names(e) for e in own)) | {str(e.get("alias", "")).lower() for e in own}
-        ordered["orders"] = [
-            o
-            for o in ordered["orders"]
-            if o.get("expression", {}).get("class") != "CONSTANT" and not _column_names(o.get("expression")) & gone
-        ]
-        if not ordered["orders"]:
-            query.node["modifiers"] = [m for m in query.node["modifiers"] if m is not ordered]
-    names = sorted(set().union(*(_column_names(e) for e in expressions)))
-    return [f"kept the grouping by {', '.join(names)} from the answer before: the question only narrows it"]
-
-
-def _conjuncts(where: Tree | None) -> list[Tree]:
-    if not where:
-        return []
-    return list(where["children"]) if where.get("type") == "CONJUNCTION_AND" else [where]
-
-
-def _all_of(conditions: list[Tree]) -> Tree:
-    """One condition that holds when all of ``conditions`` do."""
-    if len(conditions) == 1:
-        return conditions[0]
-    return {"class": "CONJUNCTION", "type": "CONJUNCTION_AND", "alias": "", "children": conditions}
-
-
-def _keep_filters(query: _Query, asked: _Asked) -> list[str]:
-    """ "Now only those deeper than 50 km" after "magnitude 4 or more": the model writes the new condition and
-    drops the old one. A follow-up on the same table that narrows it or regroups it ("and per hour?", "per day
-    instead") keeps the earlier conditions on columns it does not filter itself ("now only magnitude 5 or more"
-    replaces "4 or more")."""
-    current, earlier = asked.current, asked.earlier
-    if earlier is None:
-        return []
-    if not (NARROWING.search(current) or REGRAIN.search(current) or INSTEAD.search(current)):
-        return []
-    table = (query.node.get("from_table") or {}).get("table_name")
-    if not table or table != (earlier.node.get("from_table") or {}).get("table_name"):
-        return []
-    mine = _conjuncts(query.node.get("where_clause"))
-    filtered = set().union(set(), *(_column_names(c) for c in mine))
-    shapes = [shape(c) for c in mine]
-    carried = [
-        copy.deepcopy(c)
-        for c in _conjuncts(earlier.node.get("where_clause"))
-        if shape(c) not in shapes and _column_names(c) and not _column_names(c) & filtered
-    ]
-    if not carried:
-        return []
-    query.node["where_clause"] = _all_of(mine + carried)
-    names = sorted(set().union(*(_column_names(c) for c in carried)))
-    return [f"kept the earlier filter on {', '.join(names)}: the question only narrows the answer before"]
-
-
 A_RATE = re.compile(r"\b(?:average|mean)\s+(?:number|count|amount)\b|\bon average\b|\brate\b", re.IGNORECASE)
 PER_WORD = re.compile(r"\b(?:per|each|every|by)\s+([a-z_]+)", re.IGNORECASE)
 GRAINS = {"hour": "hour", "day": "day", "date": "day", "week": "week", "month": "month", "quarter": "quarter",
           "year": "year"}  # fmt: skip
 
 
-def _add_asked_grouping(query: _Query, asked: _Asked) -> list[str]:
+def _add_asked_grouping(query: SelectQuery, asked: Asked) -> list[str]:
     """ "The average temperature per station" answered with one average over all rows: small models drop the
     grouping. A question that says "per <a column of the table>" or "per day/month/…" (on a table with one date
     or time column) of a query that only aggregates gets that grouping."""
@@ -549,7 +266,7 @@ def _add_asked_grouping(query: _Query, asked: _Asked) -> list[str]:
     if not keys:
         return []
     query.node["select_list"] = [copy.deepcopy(k) for k in keys] + query.select_list
-    query.node["group_expressions"] = [_unaliased(k) for k in keys]
+    query.node["group_expressions"] = [unaliased(k) for k in keys]
     query.node["group_sets"] = [list(range(len(keys)))]
     shown = ", ".join(str(k.get("alias") or k["column_names"][0]) for k in keys)
     return [f"grouped by {shown}: the question asks for a value per {shown}"]
@@ -572,7 +289,7 @@ def _numeric_column_named(word: str, numeric: dict[str, str], abbreviated: bool 
     return numeric[abbreviations[0]] if len(abbreviations) == 1 else None
 
 
-def _numeric_columns(query: _Query, db: SessionDatabase) -> dict[str, str]:
+def _numeric_columns(query: SelectQuery, db: SessionDatabase) -> dict[str, str]:
     """The numeric columns (lower-cased name → name) of the query's one table, ids left out."""
     source = query.node.get("from_table") or {}
     if source.get("type") != "BASE_TABLE":
@@ -581,7 +298,7 @@ def _numeric_columns(query: _Query, db: SessionDatabase) -> dict[str, str]:
     return {n.lower(): n for n, kind in columns if kind.startswith(NUMERIC_TYPES) and not n.lower().endswith("id")}
 
 
-def _total_per_key(query: _Query, asked: _Asked) -> list[str]:
+def _total_per_key(query: SelectQuery, asked: Asked) -> list[str]:
     """ "Which product sold the most units?" answered with the one row of most units: "the most <a numeric
     column>" ranks each key's total. A list of rows ordered by that column, with only non-numeric columns beside
     it, is grouped by them with the column summed."""
@@ -591,29 +308,29 @@ def _total_per_key(query: _Query, asked: _Asked) -> list[str]:
     ordered = query.modifier("ORDER_MODIFIER")
     if measure is None or not ordered or query.has_aggregate() or query.group_keys or query.groups_all:
         return []
-    raw = [i for i in query.select_list if i.get("class") == "COLUMN_REF" and _column_names(i) == {measure.lower()}]
+    raw = [i for i in query.select_list if i.get("class") == "COLUMN_REF" and column_names(i) == {measure.lower()}]
     keys = [i for i in query.select_list if all(i is not r for r in raw)]
-    if len(raw) != 1 or not keys or any(_column_names(k) & set(numeric) or not _column_names(k) for k in keys):
+    if len(raw) != 1 or not keys or any(column_names(k) & set(numeric) or not column_names(k) for k in keys):
         return []
-    if not any(_column_names(o.get("expression")) == {measure.lower()} for o in ordered["orders"]):
+    if not any(column_names(o.get("expression")) == {measure.lower()} for o in ordered["orders"]):
         return []
     total = parse_tree(f"SELECT sum({quote_name(measure)})", db.internal_query)["select_list"][0]  # type: ignore[index]
     alias = raw[0].get("alias") or measure
     raw[0].clear()
     raw[0].update(copy.deepcopy(total), alias=alias)
     for order in ordered["orders"]:
-        if _column_names(order.get("expression")) == {measure.lower()}:
+        if column_names(order.get("expression")) == {measure.lower()}:
             order["expression"] = copy.deepcopy(total)
-    query.node["group_expressions"] = [_unaliased(k) for k in keys]
+    query.node["group_expressions"] = [unaliased(k) for k in keys]
     query.node["group_sets"] = [list(range(len(keys)))]
-    shown = ", ".join(_output_name(k) for k in keys)
+    shown = ", ".join(output_name(k) for k in keys)
     return [f"summed {measure} per {shown}: “the most {measure}” ranks totals"]
 
 
 DISTRIBUTION = re.compile(r"\b(?:distribut\w*|spread|histogram|box ?plots?)\b", re.IGNORECASE)
 
 
-def _rows_for_a_distribution(query: _Query, asked: _Asked) -> list[str]:
+def _rows_for_a_distribution(query: SelectQuery, asked: Asked) -> list[str]:
     """ "How are units distributed?" answered with an average: a distribution is the values themselves (a
     histogram, or a box plot per group). A query that aggregates the column the question names becomes its rows,
     beside the groups it had."""
@@ -624,7 +341,7 @@ def _rows_for_a_distribution(query: _Query, asked: _Asked) -> list[str]:
         return []
     measure = named[0]
     keys = [i for i in query.select_list if not query.is_aggregate(i)]
-    if any(_column_names(k) & {measure.lower()} for k in keys):
+    if any(column_names(k) & {measure.lower()} for k in keys):
         return []
     column = {"class": "COLUMN_REF", "type": "COLUMN_REF", "alias": "", "column_names": [measure]}
     query.node["select_list"] = [*keys, column]
@@ -639,7 +356,7 @@ YEAR_ONLY = re.compile(r"\b(?:in|during|for|of|from)\s+(\d{4})\b", re.IGNORECASE
 ISO_DATE = re.compile(r"^(\d{4})-\d{2}-\d{2}")
 
 
-def _widen_unasked_date(query: _Query, asked: _Asked) -> list[str]:
+def _widen_unasked_date(query: SelectQuery, asked: Asked) -> list[str]:
     """ "In 2024" answered with ``order_date = '2024-01-05'``, a day the conversation never named (small models
     copy one from the sample rows): the condition becomes the year asked for."""
     question, db = asked.question, asked.db
@@ -647,7 +364,7 @@ def _widen_unasked_date(query: _Query, asked: _Asked) -> list[str]:
     if not years or DATES_IN_WORDS.search(question) or re.search(r"\d{4}-\d{2}", question):
         return []
     changes = []
-    for condition in _conjuncts(query.node.get("where_clause")):
+    for condition in conjuncts(query.node.get("where_clause")):
         if condition.get("class") != "COMPARISON" or condition.get("type") != "COMPARE_EQUAL":
             continue
         left, right = condition.get("left") or {}, condition.get("right") or {}
@@ -667,7 +384,7 @@ def _widen_unasked_date(query: _Query, asked: _Asked) -> list[str]:
 WHICH_ONE = re.compile(r"^\W*(?:and\s+|now\s+)?(?:which|what)\s+(\w+)", re.IGNORECASE)
 
 
-def _rank_the_groups(query: _Query, asked: _Asked) -> list[str]:
+def _rank_the_groups(query: SelectQuery, asked: Asked) -> list[str]:
     """ "Which day had the most rain?" answered with every day's total, unsorted: a "which … most/least"
     question over one aggregate per group, with no ORDER BY and no LIMIT, gets them (the number of rows asked
     for, or one)."""
@@ -694,11 +411,11 @@ def _rank_the_groups(query: _Query, asked: _Asked) -> list[str]:
             order["expression"] = (
                 {"class": "COLUMN_REF", "type": "COLUMN_REF", "alias": "", "column_names": [target["alias"]]}
                 if target.get("alias")
-                else _unaliased(target)
+                else unaliased(target)
             )
     query.node["modifiers"] = list(query.node.get("modifiers") or []) + modifiers
     way = "highest" if direction == "DESCENDING" else "lowest"
-    name = _output_name(target).removeprefix("the ")
+    name = output_name(target).removeprefix("the ")
     if rows is None:
         return [f"sorted by {name}, {way} first: the question asks which"]
     kept = "the row" if rows == 1 else f"the {rows} rows"
@@ -711,12 +428,12 @@ def _count_column_of_saved_groups(table: str, db: SessionDatabase) -> tuple[str,
     node = parse_tree(view.query, db.internal_query) if view else None
     if not node or node.get("type") != "SELECT_NODE":
         return None
-    saved = _Query(node, frozenset(COUNTS))
+    saved = SelectQuery(node, frozenset(COUNTS))
     counts = [i for i in saved.select_list if saved.is_aggregate(i)]
-    expressions = _group_key_expressions(saved)
+    expressions = group_key_expressions(saved)
     if len(counts) != 1 or not expressions or len(view.columns) != len(saved.select_list):  # type: ignore[union-attr]
         return None
-    keys = _group_key_columns(saved) | {str(_selected_as(e, saved).get("alias") or "").lower() for e in expressions} - {
+    keys = group_key_columns(saved) | {str(selected_as(e, saved).get("alias") or "").lower() for e in expressions} - {
         ""
     }
     name = view.columns[saved.select_list.index(counts[0])][0]  # type: ignore[union-attr]
@@ -727,7 +444,7 @@ COUNTS = {"count_star", "count"}
 HOW_MANY = re.compile(r"\bhow many ([a-z_]+)", re.IGNORECASE)
 
 
-def _sum_saved_counts(query: _Query, asked: _Asked) -> list[str]:
+def _sum_saved_counts(query: SelectQuery, asked: Asked) -> list[str]:
     """ "How many earthquakes in total?" over a saved answer of counts per day, answered with ``count(*)``: that
     counts its days. Counting rows of a saved table whose rows are counted groups adds up its count column
     instead, unless the question counts the groups themselves ("how many days")."""
@@ -740,7 +457,7 @@ def _sum_saved_counts(query: _Query, asked: _Asked) -> list[str]:
     if found is None or not counts:
         return []
     column, keys = found
-    grouped_by_keys = bool(_group_key_columns(query)) and _group_key_columns(query) <= keys  # counts of 1
+    grouped_by_keys = bool(group_key_columns(query)) and group_key_columns(query) <= keys  # counts of 1
     asked = {w.lower().removesuffix("s") for w in HOW_MANY.findall(current)}
     if not grouped_by_keys and asked & ({k.removesuffix("s") for k in keys} | {"row", "group"}):
         return []
@@ -753,7 +470,7 @@ def _sum_saved_counts(query: _Query, asked: _Asked) -> list[str]:
 NAMED_VALUE = re.compile(r"\b(?:at|in|of|for|from)\s+(?:the\s+)?([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)")
 
 
-def _filter_named_value(query: _Query, asked: _Asked) -> list[str]:
+def _filter_named_value(query: SelectQuery, asked: Asked) -> list[str]:
     """ "The highest temperature at Hill on each day" answered over every station: a value the question names
     after "at/in/of/for/from" that is exactly a value of one text column of the table, and that the query does not
     mention at all, becomes a condition on that column."""
@@ -773,8 +490,8 @@ def _filter_named_value(query: _Query, asked: _Asked) -> list[str]:
         if len(columns) != 1:
             continue
         condition = parse_tree(f"SELECT 1 WHERE {quote_name(columns[0])} = {quote_literal(value)}", db.internal_query)
-        together = _conjuncts(query.node.get("where_clause")) + [condition["where_clause"]]  # type: ignore[index]
-        query.node["where_clause"] = _all_of(together)
+        together = conjuncts(query.node.get("where_clause")) + [condition["where_clause"]]  # type: ignore[index]
+        query.node["where_clause"] = all_of(together)
         return [f"kept only {columns[0]} {value}: the question names it"]
     return []
 
@@ -783,10 +500,10 @@ MEASURE_ASKED = re.compile(r"\bhow (?:many|much) ([a-z_]+)|\btotal (?:number of 
 NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "U")
 
 
-def _counts_as_sums(query: _Query, counts: list[Tree], column: str, db: SessionDatabase) -> None:
+def _counts_as_sums(query: SelectQuery, counts: list[Tree], column: str, db: SessionDatabase) -> None:
     """Each ``count(*)`` of the select list (and the ORDER BY that names it) becomes ``sum(column)``, keeping its
     name (or taking the column's)."""
-    counted = shape(_unaliased(counts[0]))
+    counted = shape(unaliased(counts[0]))
     total = parse_tree(f"SELECT sum({quote_name(column)})", db.internal_query)["select_list"][0]  # type: ignore[index]
     for item in counts:
         alias = item.get("alias") or column
@@ -797,14 +514,14 @@ def _counts_as_sums(query: _Query, counts: list[Tree], column: str, db: SessionD
             order["expression"] = copy.deepcopy(total)
 
 
-def _sum_the_asked_measure(query: _Query, asked: _Asked) -> list[str]:
+def _sum_the_asked_measure(query: SelectQuery, asked: Asked) -> list[str]:
     """ "How many units of Lamp were sold per quarter?" answered with ``count(*)``: small models count rows where
     the question names a numeric column of the table. The count becomes that column's sum."""
     current, db = asked.current, asked.db
     numeric = _numeric_columns(query, db)
     said = [w.lower() for pair in MEASURE_ASKED.findall(current) for w in pair if w]
     measure = next((m for m in (_numeric_column_named(w, numeric) for w in said) if m), None)
-    if measure is None or measure.lower() in set().union(*(_column_names(i) for i in query.select_list)):
+    if measure is None or measure.lower() in set().union(*(column_names(i) for i in query.select_list)):
         return []
     counts = [i for i in query.select_list if i.get("class") == "FUNCTION" and i.get("function_name") == "count_star"]
     if not counts:
@@ -813,7 +530,7 @@ def _sum_the_asked_measure(query: _Query, asked: _Asked) -> list[str]:
     return [f"summed {measure} instead of counting rows: the question asks how many {measure}"]
 
 
-def _add_coordinates(query: _Query, asked: _Asked) -> list[str]:
+def _add_coordinates(query: SelectQuery, asked: Asked) -> list[str]:
     """ "On a map": a list of rows without coordinates gets its table's latitude and longitude, so the map can
     be drawn (small models answer with the places' names alone)."""
     current, db = asked.current, asked.db
@@ -837,20 +554,6 @@ def _add_coordinates(query: _Query, asked: _Asked) -> list[str]:
     return [f"added {' and '.join(missing)}: the question asks for a map"]
 
 
-def _order_column(order: Tree, query: _Query) -> str:
-    """The column an ORDER BY item sorts by (through an alias or a position in the select list), lower-cased."""
-    expression = order.get("expression", {})
-    if expression.get("class") == "CONSTANT" and str(expression.get("literal", {}).get("text", "")).isdigit():
-        position = int(expression["literal"]["text"])
-        expression = query.select_list[position - 1] if 0 < position <= len(query.select_list) else {}
-    names = expression.get("column_names") or []
-    if len(names) == 1:
-        alias = next((i for i in query.select_list if i.get("alias") == names[0]), None)
-        inner = (alias or {}).get("column_names") or names
-        return str(inner[-1]).lower()
-    return ""
-
-
 def _axis_of(superlative: str, column: str) -> bool:
     """Whether a superlative is about this column: compass words about latitude or longitude, time words about a
     time column, any other about the column its stem names ("deepest" → depth, "longest" → length)."""
@@ -863,7 +566,7 @@ def _axis_of(superlative: str, column: str) -> bool:
     return len(stem) >= 3 and column[:3] == stem[:3]
 
 
-def _sort_for_superlative(query: _Query, asked: _Asked) -> list[str]:
+def _sort_for_superlative(query: SelectQuery, asked: Asked) -> list[str]:
     """ "The northernmost 5", "the earliest": the first ORDER BY key on that axis sorts so the superlative
     comes first (small models read direction words backwards)."""
     current = asked.current
@@ -876,7 +579,7 @@ def _sort_for_superlative(query: _Query, asked: _Asked) -> list[str]:
     word = found[0]
     direction = "ASCENDING" if word in {"earliest", "oldest", "first"} else direction_of(word) or "DESCENDING"
     first = ordered["orders"][0]
-    column = _order_column(first, query)
+    column = order_column(first, query)
     if not column or not _axis_of(word, column) or first.get("type") == direction:
         return []
     first["type"] = direction
@@ -884,7 +587,7 @@ def _sort_for_superlative(query: _Query, asked: _Asked) -> list[str]:
     return [f"sorted by {column}, {way} first, as “{word}” asks"]
 
 
-def _superlative_is_the_aggregate(query: _Query, current: str) -> bool:
+def _superlative_is_the_aggregate(query: SelectQuery, current: str) -> bool:
     """ "The highest humidity per station": the superlative is each group's max(), not a ranking of groups, so a
     LIMIT keeps one station of four. The superlative ranks high (max) or low (min) by the grammar's direction."""
     if not GROUPING_WORDS.search(current) or not (query.group_keys or query.groups_all) or asked_numbers(current):
@@ -895,49 +598,13 @@ def _superlative_is_the_aggregate(query: _Query, current: str) -> bool:
     functions = {
         str(node.get("function_name", "")).lower()
         for item in query.select_list
-        for node in _expression_nodes(item)
+        for node in expression_nodes(item)
         if node.get("class") == "FUNCTION"
     }
     extreme = {"DESCENDING": "max", "ASCENDING": "min"}
     return all(extreme.get(direction_of(w) or "") in functions for w in found)
 
 
-def _names_aggregate(order: Tree, aggregates: list[Tree], select_list: list[Tree]) -> bool:
-    """ORDER BY an aggregate's alias, or its position (ORDER BY 2)."""
-    expression = order.get("expression", {})
-    position = str(expression.get("literal", {}).get("text", "")) if expression.get("class") == "CONSTANT" else ""
-    if position.isdigit() and 0 < int(position) <= len(select_list):
-        return any(select_list[int(position) - 1] is a for a in aggregates)
-    if expression.get("class") != "COLUMN_REF" or len(expression.get("column_names", [])) != 1:
-        return False
-    return expression["column_names"][0] in {a.get("alias") for a in aggregates if a.get("alias")}
-
-
-@dataclass(frozen=True)
-class _Asked:
-    """What the rewrites read besides the query: the conversation, the data, and the answer before."""
-
-    conversation: Conversation
-    db: SessionDatabase
-    earlier: _Query | None  # the answer before's top-level SELECT
-    round_template: Tree
-    fractional_columns: set[str]  # lower-cased names of the query's table's columns with decimals
-
-    @property
-    def question(self) -> str:
-        """The conversation's questions, this one last."""
-        return self.conversation.asked
-
-    @property
-    def current(self) -> str:
-        return self.conversation.question
-
-    @property
-    def earlier_limit(self) -> int | None:
-        return self.earlier.limit() if self.earlier is not None else None
-
-
-Rewrite = Callable[[_Query, _Asked], list[str]]
 # The order matters: filters copied from the prompt go before anything reads the filters; rounding and grouping
 # are settled before the ranking that sorts by the aggregate and the LIMIT that keeps its first rows; the
 # follow-up rewrites (a new grain, kept groups and filters) see the query after those; coordinates come last,
@@ -949,7 +616,7 @@ REWRITES: tuple[Rewrite, ...] = (
     _sort_by_the_ranked_value,
     _drop_unasked_limit,
     _sort_for_superlative,
-    _switch_grain,
+    switch_grain,
     _add_asked_grouping,
     _filter_named_value,
     _widen_unasked_date,
@@ -958,8 +625,8 @@ REWRITES: tuple[Rewrite, ...] = (
     _rows_for_a_distribution,
     _sum_the_asked_measure,
     _sum_saved_counts,
-    _keep_grouping,
-    _keep_filters,
+    keep_grouping,
+    keep_filters,
     _add_coordinates,
 )
 
@@ -970,9 +637,9 @@ def _fractional_columns(node: Tree, db: SessionDatabase) -> set[str]:
     return {name.lower() for name, kind in columns if kind.startswith(FRACTIONAL_COLUMN_TYPES)}
 
 
-def _earlier_select(earlier_sql: str, db: SessionDatabase) -> _Query | None:
+def _earlier_select(earlier_sql: str, db: SessionDatabase) -> SelectQuery | None:
     node = parse_tree(earlier_sql, db.internal_query) if earlier_sql else None
-    return _Query(node) if node and node.get("type") == "SELECT_NODE" else None
+    return SelectQuery(node) if node and node.get("type") == "SELECT_NODE" else None
 
 
 def fit_to_question(sql: str, conversation: Conversation, db: SessionDatabase) -> QuestionFit | None:
@@ -982,15 +649,15 @@ def fit_to_question(sql: str, conversation: Conversation, db: SessionDatabase) -
     if tree is None:
         return None
     node = tree["statements"][0]["node"]
-    compared = one_row_per_value(node, _Query({}).is_aggregate)
+    compared = one_row_per_value(node, SelectQuery({}).is_aggregate)
     if compared is not None:
         node, why = compared
         tree["statements"][0]["node"] = node
     if node.get("type") != "SELECT_NODE":
         return None
     template = parse_tree("SELECT round(__value__, 2)", db.internal_query)
-    query = _Query(node)
-    asked = _Asked(
+    query = SelectQuery(node)
+    asked = Asked(
         conversation,
         db,
         _earlier_select(conversation.earlier_sql, db),

@@ -50,6 +50,7 @@ LOW_END_STEMS = ("low", "small", "few", "weak", "cold", "cool", "cheap", "quiet"
 COMPASS = re.compile(r"^(?:north|south|mid)?west$")
 COMPARATIVES = {"more": "DESCENDING", "fewer": "ASCENDING", "less": "ASCENDING"}
 SAMPLE_WORDS = {"some", "few", "sample", "example", "examples", "preview", "first", "last", "single"}
+GROUPING_WORDS = re.compile(r"\b(per|each|every|by)\b", re.IGNORECASE)
 ALL_ROWS = re.compile(r"\b(?:all|every|each|per|by|list|listed)\b", re.IGNORECASE)
 MAP_WORDS = re.compile(r"\b(map|where on earth|plot (?:them|these|it) on)\b", re.IGNORECASE)
 PLURAL_ASKED = re.compile(r"^\W*(?:and\s+|now\s+)?(?:which|what)\s+(?:\w+\s+)?(\w+s)\b", re.IGNORECASE)
