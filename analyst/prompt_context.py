@@ -8,6 +8,9 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
+import duckdb
+
+from analyst.lead_measure import load_measures_by_lead
 from analyst.schema import LOW_CARDINALITY, NUMERIC, describe_tables, quote_identifier, quote_literal
 from sandbox.database import SessionDatabase, TableInfo
 from sources.bundled import EARTHQUAKES_TABLE
@@ -49,11 +52,12 @@ def _roles(db: SessionDatabase, info: TableInfo) -> _Roles:
     columns = info.columns
     kinds = dict(columns)
     time = _first(columns, lambda c, k: k.startswith(("TIMESTAMP", "DATE")), ("time", "date", "timestamp"))
-    measure = _first(
-        columns,
-        lambda c, k: k.split("(")[0] in NUMERIC and c.lower() not in COORDINATES and not c.lower().endswith("id"),
-        ("mag", "value", "price", "amount"),
-    )
+    numbers = [
+        c
+        for c, k in columns
+        if k.split("(")[0] in NUMERIC and c.lower() not in COORDINATES and not c.lower().endswith("id")
+    ]
+    measure = _lead_measure(db, info, numbers)
     daily = bool(time) and (kinds[time] == "DATE" or _whole_days(db, info.name, str(time)))
     roles = _Roles(info.name, time, daily, measure)
     texts = [c for c, k in columns if k == "VARCHAR" and c.lower() not in ("id", "code")]
@@ -80,6 +84,14 @@ def _roles(db: SessionDatabase, info: TableInfo) -> _Roles:
         )
         word = rows[0][0].lower() if rows else None
     return replace(roles, category=category, top_value=top_value, text=text if word else None, word=word)
+
+
+def _lead_measure(db: SessionDatabase, info: TableInfo, numbers: list[str]) -> str | None:
+    """The lead one of ``numbers``, as the suggested questions choose it; the first when it cannot be read."""
+    try:
+        return next(iter(load_measures_by_lead(db, info, numbers)), None)
+    except duckdb.Error:
+        return numbers[0] if numbers else None
 
 
 def _whole_days(db: SessionDatabase, table: str, column: str) -> bool:

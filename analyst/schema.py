@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 
 from analyst.sql_description import describe_sql
-from sandbox.database import SessionDatabase
+from sandbox.database import SessionDatabase, quote_name
 from sandbox.owner_file_memo import OwnerFileMemo
 from sandbox.syntax_tree import parse_tree
 from sources.bundled import COLUMN_UNITS, EARTHQUAKES_TABLE
@@ -47,9 +47,11 @@ def quote_literal(value: str) -> str:
 
 
 def quote_identifier(name: str) -> str:
-    """DuckDB folds unquoted names to lower case: quote anything that is not a plain lower-case name."""
+    """``name`` as written in SQL that a person or the model reads (prompts, suggested questions): bare when it is a
+    plain lower-case name that DuckDB reads unchanged, else ``quote_name``'s quoting. The app's own SQL that nobody
+    reads uses ``quote_name``."""
     plain = name.isascii() and name.isidentifier() and name == name.lower() and name not in reserved_words()
-    return name if plain else '"' + name.replace('"', '""') + '"'
+    return name if plain else quote_name(name)
 
 
 def _short_number(value: Any) -> str:

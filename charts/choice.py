@@ -32,7 +32,7 @@ from charts.marks import (
     tooltips,
     two_category_chart,
 )
-from charts.roles import TIME_PARTS, Roles, column_roles, is_numeric, is_temporal, with_numbers
+from charts.roles import TIME_PARTS, Roles, column_roles, is_numeric, is_temporal, measures_by_lead, with_numbers
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ __all__ = ["CHART_RULES", "TIME_PARTS", "ChartChoice", "build_chart"]
 CHART_RULES: tuple[tuple[str, str], ...] = (
     ("no rows or no columns", "no chart"),
     ("one row with a number", "the value, large (a metric)"),
-    ("latitude + longitude", "map: points over the land, sized and coloured by magnitude; zoom and pan"),
+    ("latitude + longitude", "map: points over the land, sized and coloured by the lead measure; zoom and pan"),
     ("a time + a date part + a number (per day and hour)", "heatmap: periods down, the date part across"),
     (
         "a time + a number, 4 or more periods",
@@ -95,7 +95,9 @@ def _find(frame: pd.DataFrame, name: str | None) -> str | None:
 
 
 def _size_column(frame: pd.DataFrame, roles: Roles) -> str | None:
-    return _find(frame, "mag") or next((c for c in roles.values if c not in (roles.coordinates or ())), None)
+    """What sizes a map's points: the result's lead measure (``measures_by_lead``), never a coordinate."""
+    numbers = [c for c in roles.values if c not in (roles.coordinates or ())]
+    return next(iter(measures_by_lead(frame, numbers)), None)
 
 
 def build_automatic(frame: pd.DataFrame, span: Span = None) -> Built:

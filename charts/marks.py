@@ -27,6 +27,7 @@ from sources.bundled import DATA_DIR
 TOP_N_BARS = 20
 FEW_PERIODS = 4  # fewer periods than this: bars, one per period
 MAX_COLOR_VALUES = 10
+MAP_TOOLTIP_COLUMNS = 6
 LONG_LABEL = 12  # characters: longer category labels make the bars horizontal
 MANY_BARS = 12
 LABEL_LIMIT_PX = 320  # a horizontal category label longer than this is cut with an ellipsis
@@ -382,8 +383,12 @@ def map_extent(values: pd.Series, low: float, high: float) -> list[float]:
 
 
 def map_chart(frame: pd.DataFrame, lat: str, lon: str, size: str | None) -> dict[str, Any]:
-    """Points over the land, sized and coloured by magnitude, framed on the data; zoom and pan."""
-    shown = [c for c in frame.columns if str(c).lower() in ("place", "time", "mag", "depth", "name")]
+    """Points over the land, sized and coloured by ``size``, framed on the data; zoom and pan. A point's tooltip
+    shows the result's first other columns (always ``size``), or its coordinates when it has no other."""
+    others = [str(c) for c in frame.columns if str(c) not in (lat, lon)]
+    shown = others[:MAP_TOOLTIP_COLUMNS]
+    if size in others and size not in shown:
+        shown[-1] = size
     x_scale = alt.Scale(domain=map_extent(frame[lon], -180, 180))
     y_scale = alt.Scale(domain=map_extent(frame[lat], -90, 90))
     points = (
@@ -392,7 +397,7 @@ def map_chart(frame: pd.DataFrame, lat: str, lon: str, size: str | None) -> dict
         .encode(
             x=channel(alt.X, lon, "quantitative", scale=x_scale, title="Longitude"),
             y=channel(alt.Y, lat, "quantitative", scale=y_scale, title="Latitude"),
-            tooltip=tooltips(frame, [str(c) for c in shown] or [lat, lon]),
+            tooltip=tooltips(frame, shown or [lat, lon]),
         )
     )
     if size and is_numeric(frame, size):

@@ -1,9 +1,11 @@
 """What each column of a result is, for choosing a chart: a time (and at which grain), a date part, a
-category, a number, or coordinates; and each column's title in words."""
+category, a number, or coordinates; which number is the lead measure; and each column's title in words."""
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -115,6 +117,60 @@ def coordinates(frame: pd.DataFrame) -> tuple[str, str] | None:
     if lat is not None and lon is not None and is_numeric(frame, lat) and is_numeric(frame, lon):
         return str(lat), str(lon)
     return None
+
+
+# The lead measure --------------------------------------------------------------------------------------------
+LEAD_CORRELATION = 0.3  # mean |r| with the other numbers at which they are said to move with one of them
+MOSTLY_DIFFERENT = 0.5  # whole numbers of which at least this share differ are a quantity, not a count or a score
+MOSTLY_PRESENT = 0.5  # a lead measure has a value in at least this share of the rows
+MAX_CORRELATED = 12  # numbers compared pairwise (66 pairs); later ones keep their place
+
+
+def can_lead(fractional: bool, distinct: int, non_null: int, rows: int) -> bool:
+    """A number that can be the lead measure: on a continuous scale (stored with fractions: FLOAT, DOUBLE, DECIMAL;
+    or whole numbers that mostly differ, an elevation in metres; not a count, a score on a small scale or a code),
+    and held by most rows."""
+    present = rows > 0 and non_null >= MOSTLY_PRESENT * rows
+    return present and (fractional or distinct >= MOSTLY_DIFFERENT * non_null)
+
+
+def lead_measure_first(
+    measures: Sequence[str], eligible: Collection[str], correlations: Mapping[frozenset[str], float | None]
+) -> tuple[str, ...]:
+    """``measures`` in the data's order, the lead measure first: of the ``eligible`` ones (``can_lead``), the one
+    the other numbers move with most (the highest mean |r| with them, ``correlations`` by pair of names), when that
+    is at least ``LEAD_CORRELATION``. In a table of events it is their size (the bundled earthquakes: ``mag``, which
+    ``sig``, ``rms`` and ``dmin`` follow, not ``depth``). When nothing moves together, the first eligible measure;
+    ties and the others keep the data's order."""
+    if not measures:
+        return ()
+    candidates = [m for m in measures if m in eligible] or list(measures)
+
+    def closeness(name: str) -> float:
+        others = [m for m in measures if m != name]
+        found = [correlations.get(frozenset((name, other))) for other in others]
+        strengths = [abs(r) for r in found if r is not None and not math.isnan(r)]
+        return sum(strengths) / len(others) if others else 0.0
+
+    best = max(candidates, key=closeness)  # the first of equals
+    lead = best if closeness(best) >= LEAD_CORRELATION else candidates[0]
+    return (lead, *(m for m in measures if m != lead))
+
+
+def measures_by_lead(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[str, ...]:
+    """A result's number ``columns`` with its lead measure first (``lead_measure_first``, on the result's rows)."""
+    columns = list(dict.fromkeys(columns))
+    if len(columns) < 2 or frame.columns.duplicated().any():
+        return tuple(columns)
+    compared = columns[:MAX_CORRELATED]
+    eligible = {
+        c
+        for c in compared
+        if can_lead(pd.api.types.is_float_dtype(frame[c]), frame[c].nunique(), frame[c].count(), len(frame))
+    }
+    matrix = frame[compared].astype(float).corr()
+    correlations = {frozenset((a, b)): float(matrix.at[a, b]) for a in compared for b in compared if a != b}
+    return lead_measure_first(columns, eligible, correlations)
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,21 @@ class QueryResult:
     def columns(self) -> list[str]:
         return [str(c) for c in self.frame.columns]
 
+    @property
+    def found_nothing(self) -> bool:
+        """No rows, or one row of nothing but nulls and zeros (a count or an aggregate over no rows)."""
+        if self.total_rows != 1 or self.frame.empty:
+            return self.total_rows == 0 or self.frame.empty
+        return all(_is_nothing(value) for value in self.frame.iloc[0].tolist())
+
+
+def _is_nothing(value: Any) -> bool:
+    """A null, a NaN or a zero; a list or an array holds something."""
+    try:
+        return bool(pd.isna(value)) or value == 0
+    except (TypeError, ValueError):
+        return False
+
 
 class QueryError(Exception):
     """A query that did not run: refused, failed in DuckDB, or stopped; ``str`` is the message."""
@@ -146,7 +161,7 @@ def _owner_copy(source: str, modified: float, size: int) -> Path:
     }
     with duckdb.connect(str(target), config=config) as writer:
         writer.execute("SET enable_progress_bar = false")
-        writer.execute(f"CREATE TABLE {EARTHQUAKES_TABLE} AS SELECT * FROM read_parquet(?)", [source])
+        writer.execute(f"CREATE TABLE {quote_name(EARTHQUAKES_TABLE)} AS SELECT * FROM read_parquet(?)", [source])
     target.chmod(0o444)
     return target
 
@@ -170,7 +185,8 @@ def bundled_earthquakes() -> pa.Table:
 
 
 def quote_name(name: str) -> str:
-    """``name`` as a DuckDB identifier, whatever it holds."""
+    """``name`` as a DuckDB identifier, whatever it holds: always quoted, its double quotes doubled. The one place
+    a name is escaped (``analyst.schema.quote_identifier`` leaves a plain name bare for SQL that people read)."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -204,8 +220,8 @@ class SessionDatabase:
             },
         )
         if external:  # attached before external access goes off; READ_ONLY refuses every write to it
-            literal = "'" + str(owner_database(source)).replace("'", "''") + "'"
-            self._connection.execute(f"ATTACH {literal} AS {OWNER_DATABASE} (READ_ONLY)")
+            attach = f"ATTACH ? AS {quote_name(OWNER_DATABASE)} (READ_ONLY)"
+            self._connection.execute(attach, [str(owner_database(source))])
         self._connection.execute("SET enable_external_access = false")
         self._connection.execute("SET lock_configuration = true")
         self._cursor = self._connection.cursor()
@@ -219,7 +235,8 @@ class SessionDatabase:
         self.saved_views: dict[str, SavedView] = {}  # "Save as table", kept with a conversation
         self.pending_views: dict[str, SavedView] = {}  # restored before the table they read: made when it is back
         if external:
-            self._cursor.execute(f"CREATE VIEW {EARTHQUAKES_TABLE} AS FROM {OWNER_DATABASE}.{EARTHQUAKES_TABLE}")
+            table = quote_name(EARTHQUAKES_TABLE)
+            self._cursor.execute(f"CREATE VIEW {table} AS FROM {quote_name(OWNER_DATABASE)}.{table}")
         elif load_bundled:
             self.add_table(EARTHQUAKES_TABLE, bundled_earthquakes())
             self.loaded_tables.clear()  # the bundled week is the app's, not the person's
@@ -240,7 +257,7 @@ class SessionDatabase:
                         self.external_source = None
                 verb = "CREATE OR REPLACE TABLE" if replace else "CREATE TABLE"
                 try:
-                    self._cursor.execute(f'{verb} "{name}" AS SELECT * FROM "{view}"')
+                    self._cursor.execute(f"{verb} {quote_name(name)} AS SELECT * FROM {quote_name(view)}")
                 except duckdb.Error as error:  # a column type DuckDB cannot store: say so, keep the session
                     first_line = clean_duckdb_message(error).splitlines()[0]
                     raise ValueError(f"{name}: DuckDB cannot store this data ({first_line}).") from None
@@ -328,14 +345,14 @@ class SessionDatabase:
         )
         if not views.fetchall():
             return False
-        self._cursor.execute(f'DROP VIEW "{name}"')
+        self._cursor.execute(f"DROP VIEW {quote_name(name)}")
         return True
 
     def drop_table(self, name: str) -> list[str]:
         """Remove table ``name``; returns the saved views built on it, which go with it."""
         with self._lock:
             if not self._drop_view(name):
-                self._cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
+                self._cursor.execute(f"DROP TABLE IF EXISTS {quote_name(name)}")
             if name == EARTHQUAKES_TABLE:
                 self.external_source = None
             self.version += 1

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from analyst.schema import quote_identifier
-from analyst.sql_description import AGGREGATES
 from sandbox.database import SessionDatabase
-from sandbox.syntax_tree import Tree, parse_tree, walk
+from sandbox.syntax_tree import Tree, aggregate_functions, parse_tree, walk
 
 
 def has_aggregate(tree: Any) -> bool:
     return any(
-        t.get("class") == "FUNCTION" and str(t.get("function_name", "")).lower() in AGGREGATES for t in walk(tree)
+        t.get("class") == "FUNCTION" and str(t.get("function_name", "")).lower() in aggregate_functions()
+        for t in walk(tree)
     )
 
 

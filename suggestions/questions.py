@@ -132,7 +132,7 @@ def other_grain(grain: str, column: TimeColumn) -> str | None:
 
 
 def _truncated(grain: str, column: str) -> str:
-    return f"date_trunc('{grain}', {quote_identifier(column)}) AS {grain}"
+    return f"date_trunc({quote_literal(grain)}, {quote_identifier(column)}) AS {quote_identifier(grain)}"
 
 
 def askable_value(value: Any) -> str | None:
@@ -440,9 +440,10 @@ class _FollowUps:
         return [_Candidate(Suggestion("Show these on a map", sql))]
 
 
-def build_follow_ups(db: SessionDatabase, answer: Answer, limit: int = FOLLOW_UPS) -> list[Suggestion]:
-    """Two or three questions to ask after ``answer``, from its SQL and result; the table's starters fill in
-    when the answer's shape gives fewer than two (a join, a window, a CTE)."""
+def find_follow_ups(db: SessionDatabase, answer: Answer, limit: int = FOLLOW_UPS) -> list[Suggestion]:
+    """Two or three questions to ask after ``answer``, from its SQL and result, each run on the session's data to
+    check that it answers; the table's starters fill in when the answer's shape gives fewer than two (a join, a
+    window, a CTE)."""
     part = answer.table
     if part is None or part.total_rows == 0:
         return []
@@ -463,8 +464,8 @@ def build_follow_ups(db: SessionDatabase, answer: Answer, limit: int = FOLLOW_UP
 
 
 def follow_up_questions(db: SessionDatabase, answer: Answer) -> list[Suggestion]:
-    """``build_follow_ups``, once per answer until the tables change (the page draws them on every rerun)."""
+    """``find_follow_ups``, once per answer until the tables change (the page draws them on every rerun)."""
     part = answer.table
     if part is None:
         return []
-    return db.memo(f"follow_ups:{answer.question}\n{part.sql}", lambda: build_follow_ups(db, answer))
+    return db.memo(f"follow_ups:{answer.question}\n{part.sql}", lambda: find_follow_ups(db, answer))

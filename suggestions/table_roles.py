@@ -1,5 +1,7 @@
 """What each column of a loaded table can be asked about: times (and the span they cover), categories, text
-worth a top ten, measures and coordinates. From one cheap scan (a sample of big tables), cached per data version.
+worth a top ten, measures (the lead one first, chosen from the data: ``analyst.lead_measure``) and coordinates.
+From one cheap scan (a sample of big tables), and one more for how the measures vary and move together; cached per
+data version.
 """
 
 from __future__ import annotations
@@ -8,7 +10,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from analyst.schema import IDENTIFIER_SHARE, NUMERIC, SAMPLE_ROWS, quote_identifier
+from analyst.lead_measure import build_sampled_rows, load_measures_by_lead
+from analyst.schema import IDENTIFIER_SHARE, NUMERIC, quote_identifier
 from charts.roles import coordinates, is_time_part
 from sandbox.database import SessionDatabase
 
@@ -20,7 +23,6 @@ MAX_PROFILED_COLUMNS = 200
 NAME_MAX_CHARS = 40  # longer column names make unreadable questions: such columns are not suggested
 PREFERRED_TIMES = ("time", "date", "timestamp", "datetime")
 PREFERRED_LABELS = {"name", "title", "place", "station", "label", "city", "country", "product"}
-PREFERRED_MEASURES = ("mag", "magnitude", "amount", "revenue", "sales", "price", "value", "total", "score")
 IDENTIFIER_WORDS = {"id", "code", "zip", "zipcode", "postcode", "postal", "phone", "key"}
 
 
@@ -74,20 +76,13 @@ def _moment(value: object) -> datetime | None:
     return None
 
 
-def _ranked(names: list[str], preferred: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(sorted(names, key=lambda n: n.lower() not in preferred))
-
-
-def build_table_roles(db: SessionDatabase, table: str) -> TableRoles:
-    """One scan for counts, distinct counts, time ranges and text lengths; a few rows for the name rules the
-    charts use (coordinates, date parts)."""
+def load_table_roles(db: SessionDatabase, table: str) -> TableRoles:
+    """One scan for counts, distinct counts, time ranges and text lengths (and one for the lead measure); a few rows
+    for the name rules the charts use (coordinates, date parts)."""
     info = next(t for t in db.tables() if t.name == table)
     columns = [(c, k) for c, k in info.columns if readable_name(c)][:MAX_PROFILED_COLUMNS]
     if not info.rows or not columns:
         return TableRoles(table, info.rows)
-    tbl = quote_identifier(table)
-    share = max(0.01, 100 * SAMPLE_ROWS / info.rows)
-    sampled = f"(SELECT * FROM {tbl} USING SAMPLE {share:.2f} PERCENT (system))" if info.rows > SAMPLE_ROWS else tbl
     expressions = []
     for column, kind in columns:
         col, base = quote_identifier(column), kind.split("(")[0]
@@ -96,7 +91,9 @@ def build_table_roles(db: SessionDatabase, table: str) -> TableRoles:
         low_high = f"min({col}), max({col})" if base.startswith("TIMESTAMP") or base == "DATE" else "NULL, NULL"
         length = f"avg(length({col}))" if base == "VARCHAR" else "NULL"
         expressions.append(f"count({col}), {distinct}, {low_high}, {length}")
-    sample_rows, *stats = db.internal_query(f"SELECT count(*), {', '.join(expressions)} FROM {sampled}")[0]
+    sample_rows, *stats = db.internal_query(
+        f"SELECT count(*), {', '.join(expressions)} FROM {build_sampled_rows(info)}"
+    )[0]
     preview = db.preview(table, 20)
 
     times, categories, listed, labels, measures, parts = [], [], [], [], [], []
@@ -136,11 +133,11 @@ def build_table_roles(db: SessionDatabase, table: str) -> TableRoles:
         tuple(categories),
         tuple(listed),
         tuple(labels),
-        _ranked(measures, PREFERRED_MEASURES),
+        load_measures_by_lead(db, info, measures),
         found,
     )
 
 
 def table_roles(db: SessionDatabase, table: str) -> TableRoles:
-    """``build_table_roles``, cached until the tables change."""
-    return db.memo(f"table_roles:{table}", lambda: build_table_roles(db, table))
+    """``load_table_roles``, cached until the tables change."""
+    return db.memo(f"table_roles:{table}", lambda: load_table_roles(db, table))

@@ -157,6 +157,22 @@ def test_each_session_has_its_own_tables() -> None:
         second.run_query("SELECT * FROM mine")
 
 
+def test_a_table_or_view_named_with_a_double_quote_is_created_read_replaced_and_dropped(db: SessionDatabase) -> None:
+    """Names reach DuckDB quoted (``quote_name``), never spliced between quotes: ``we"ird`` is one name."""
+    import pandas as pd
+
+    db.add_table('we"ird', pd.DataFrame({"a": [1, 2, 3]}))
+    assert 'we"ird' in db.table_names() and db.preview('we"ird')["a"].tolist() == [1, 2, 3]
+    assert db.run_query('SELECT sum(a) AS s FROM "we""ird"').frame["s"].tolist() == [6]
+    db.add_table('we"ird', pd.DataFrame({"a": [10]}), replace=True)
+    assert db.export_table('we"ird').column("a").to_pylist() == [10]
+    db.add_view('vi"ew', 'SELECT a * 2 AS b FROM "we""ird"')
+    assert db.preview('vi"ew')["b"].tolist() == [20]
+    db.drop_table('vi"ew')
+    assert db.drop_table('we"ird') == []
+    assert not {'we"ird', 'vi"ew'} & set(db.table_names()) and "earthquakes" in db.table_names()
+
+
 def test_a_database_error_is_duckdbs_message(db: SessionDatabase) -> None:
     with pytest.raises(QueryError) as caught:
         db.run_query("SELECT magnitude FROM earthquakes")

@@ -7,7 +7,8 @@ import pyarrow as pa
 
 from analyst.answer import Answer, TablePart
 from sandbox.database import SessionDatabase
-from suggestions.questions import answers, build_follow_ups, follow_up_questions, starter_questions
+from suggestions.questions import answers, find_follow_ups, follow_up_questions, starter_questions
+from suggestions.table_roles import table_roles
 from tests.support.upload_files import UPLOADS, upload
 
 
@@ -93,6 +94,32 @@ def test_the_starters_take_turns_between_tables_and_stop_at_the_limit(db: Sessio
     assert tables == ["books", "weather_stations", "earthquakes"] * 2
 
 
+def test_the_lead_measure_is_chosen_from_the_data_not_from_its_name(db: SessionDatabase) -> None:
+    """Orders: ``amount`` (quantity times unit price) is what the other numbers move with, so it leads though it
+    comes last; an id is never a measure. Nothing moving together: the first continuous number leads, not a count."""
+    rows = range(400)
+    quantity = [1 + i * 7 % 12 for i in rows]
+    unit_price = [round(2 + i * 13 % 97 / 3, 2) for i in rows]
+    orders = {
+        "order_id": list(rows),
+        "quantity": quantity,
+        "unit_price": unit_price,
+        "discount": [round(i * 29 % 31 / 100, 2) for i in rows],
+        "amount": [q * p for q, p in zip(quantity, unit_price, strict=True)],
+    }
+    db.add_table("orders", pa.table(orders))
+    assert table_roles(db, "orders").measures == ("amount", "quantity", "unit_price", "discount")
+    starters = questions(s for s in starter_questions(db, limit=50) if "orders" in s.sql)
+    assert "How is amount distributed?" in starters
+    visits = {
+        "visits": [i % 4 for i in rows],
+        "minutes": [i * 17 % 89 / 4 for i in rows],
+        "pages": [i % 7 for i in rows],
+    }
+    db.add_table("visits", pa.table(visits))
+    assert table_roles(db, "visits").measures == ("minutes", "visits", "pages")
+
+
 def test_a_question_that_would_not_run_or_finds_nothing_is_never_offered(db: SessionDatabase) -> None:
     assert not answers(db, "DROP TABLE earthquakes")  # refused by the guard
     assert not answers(db, "SELECT nope FROM earthquakes")  # fails in DuckDB
@@ -110,7 +137,7 @@ def test_a_count_per_category_is_followed_by_its_top_value_over_time_on_a_map_an
     db: SessionDatabase,
 ) -> None:
     answer = answered(db, "Which magnitude types are most common?", BY_TYPE)
-    follow_ups = build_follow_ups(db, answer)
+    follow_ups = find_follow_ups(db, answer)
     assert questions(follow_ups) == [
         "Now only magType 'ml', per day",
         "Put magType 'ml' on a map",
@@ -124,7 +151,7 @@ def test_a_count_per_category_is_followed_by_its_top_value_over_time_on_a_map_an
 
 def test_a_series_per_day_is_followed_by_another_grain_and_a_split(db: SessionDatabase) -> None:
     answer = answered(db, "How many each day?", BY_DAY)
-    follow_ups = build_follow_ups(db, answer)
+    follow_ups = find_follow_ups(db, answer)
     assert questions(follow_ups) == ["Now per hour instead of per day", "Now split by magType"]
     hourly = db.run_query(follow_ups[0].sql)
     assert hourly.columns == ["hour", "n"] and hourly.frame["n"].sum() == 1707 and hourly.total_rows > 100
@@ -133,7 +160,7 @@ def test_a_series_per_day_is_followed_by_another_grain_and_a_split(db: SessionDa
 
 def test_follow_ups_keep_the_answers_filter_alias_and_what_it_computed(db: SessionDatabase) -> None:
     sql = 'SELECT e."magType", avg(e.mag) AS avg_mag FROM earthquakes e WHERE e.mag >= 4 GROUP BY ALL ORDER BY 2 DESC'
-    follow_ups = build_follow_ups(db, answered(db, "Average magnitude of strong ones by type?", sql))
+    follow_ups = find_follow_ups(db, answered(db, "Average magnitude of strong ones by type?", sql))
     against = db.run_query(next(f.sql for f in follow_ups if f.question.startswith("Compare")))
     assert against.columns == ["magType", "avg_mag"]
     assert against.frame["avg_mag"].min() >= 4  # the answer's filter is kept
@@ -143,14 +170,14 @@ def test_follow_ups_keep_the_answers_filter_alias_and_what_it_computed(db: Sessi
 
 def test_a_single_number_is_broken_down_per_period_and_per_category(db: SessionDatabase) -> None:
     answer = answered(db, "How many strong ones?", "SELECT count(*) AS n FROM earthquakes WHERE mag >= 4")
-    follow_ups = build_follow_ups(db, answer)
+    follow_ups = find_follow_ups(db, answer)
     assert questions(follow_ups) == ["Now per day", "Now by magType"]
     assert db.run_query(follow_ups[1].sql).frame["n"].sum() == 128  # still only the strong ones
 
 
 def test_rows_of_a_table_with_coordinates_can_be_put_on_a_map(db: SessionDatabase) -> None:
     sql = "SELECT place, mag FROM earthquakes ORDER BY mag DESC LIMIT 10"
-    follow_ups = build_follow_ups(db, answered(db, "What are the 10 strongest earthquakes?", sql))
+    follow_ups = find_follow_ups(db, answered(db, "What are the 10 strongest earthquakes?", sql))
     assert follow_ups[0].question == "Show these on a map"
     shown = db.run_query(follow_ups[0].sql)
     assert shown.columns == ["latitude", "longitude", "place", "mag"] and shown.total_rows == 10
@@ -160,7 +187,7 @@ def test_rows_of_a_table_with_coordinates_can_be_put_on_a_map(db: SessionDatabas
 def test_a_shape_it_cannot_read_gets_starters_instead_never_the_same_question(db: SessionDatabase) -> None:
     sql = "WITH strong AS (SELECT * FROM earthquakes WHERE mag > 4) SELECT count(*) AS n FROM strong"
     answer = answered(db, "How many earthquakes happened each day?", sql)
-    assert questions(build_follow_ups(db, answer)) == [
+    assert questions(find_follow_ups(db, answer)) == [
         "How many earthquakes are there for each magType?",
         "What is the average mag for each magType?",
     ]
@@ -173,11 +200,11 @@ def test_values_from_the_data_are_only_offered_short_and_quoted(db: SessionDatab
         pa.table({"kind": [long_value] * 5 + ["it's"] * 3 + ["b"] * 2, "size": [1.0, 2.0, 3.0, 4.0, 5.0] * 2}),
     )
     answer = answered(db, "Count per kind", "SELECT kind, count(*) AS n FROM notes GROUP BY 1 ORDER BY n DESC")
-    assert not any(long_value in q or "it's" in q for q in questions(build_follow_ups(db, answer)))
+    assert not any(long_value in q or "it's" in q for q in questions(find_follow_ups(db, answer)))
     db.add_table("tags", pa.table({"tag": ["**x**"] * 4 + ["y"] * 2}))
     answer = answered(db, "Count per tag", "SELECT tag, count(*) AS n FROM tags GROUP BY 1 ORDER BY n DESC")
     assert "Compare tag '**x**' with the rest" in questions(
-        build_follow_ups(db, answer)
+        find_follow_ups(db, answer)
     )  # quoted (and escaped on the page)
 
 
@@ -192,7 +219,7 @@ def test_follow_ups_are_built_once_per_answer_until_the_tables_change(db: Sessio
 def test_an_answer_without_a_result_has_no_follow_ups(db: SessionDatabase) -> None:
     assert follow_up_questions(db, Answer("What is the capital of France?")) == []
     empty = answered(db, "None", "SELECT * FROM earthquakes WHERE mag > 100")
-    assert build_follow_ups(db, empty) == []
+    assert find_follow_ups(db, empty) == []
 
 
 BY_TYPE = 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC'

@@ -161,6 +161,26 @@ def test_map_sizes_start_at_the_smallest_magnitude_and_the_view_fits_the_data(db
     assert -130 < x_domain[0] < x_domain[1] < -110  # framed on California, not the whole world
 
 
+def test_a_map_is_sized_by_its_lead_measure_whatever_the_columns_are_called() -> None:
+    """Of a shop's orders, the amount (quantity times price) is what the other numbers move with: it sizes the points,
+    though it comes last and a count-like quantity comes first; the tooltip names every other column."""
+    quantity = [1 + i % 5 for i in range(60)]
+    price = [round(3 + (i * 37 % 50) / 7, 2) for i in range(60)]
+    orders = pd.DataFrame(
+        {
+            "lat": [50 + i / 100 for i in range(60)],
+            "lon": [8 + i / 50 for i in range(60)],
+            "shop": [f"S{i % 4}" for i in range(60)],
+            "quantity": quantity,
+            "price": price,
+            "amount": [q * p for q, p in zip(quantity, price, strict=True)],
+        }
+    )
+    points = build_chart(orders).spec["layer"][1]["encoding"]
+    assert points["size"]["field"] == points["color"]["field"] == "amount"
+    assert [t["field"] for t in points["tooltip"]] == ["shop", "quantity", "price", "amount"]
+
+
 def test_clicked_bars_and_a_dragged_time_range_select_the_table_rows(db: SessionDatabase) -> None:
     by_type = frame(db, 'SELECT "magType", count(*) AS n FROM earthquakes GROUP BY 1 ORDER BY n DESC')
     bars = build_chart(by_type)
