@@ -38,7 +38,7 @@ from analyst.insight import build_result_summary
 from analyst.insight_check import Problem, ResultFacts, grouped_outputs, supported_text, unsupported
 from analyst.model_text import remove_remote_content
 from analyst.parsing import ParsedReply, is_bare_value, parse_reply
-from analyst.prompt_context import build_schema_context
+from analyst.prompt_context import load_schema_context
 from analyst.prompts import (
     Message,
     build_format_repair_messages,
@@ -250,7 +250,7 @@ class _QuestionRun:
         turns = self.options.history_turns
         kept = [a for a in history if not a.is_attachment][-turns:] if turns else []
         earlier_questions = "\n".join(a.question for a in kept)
-        context = with_rated_examples(build_schema_context(self.db, question, earlier_questions), history, question)
+        context = with_rated_examples(load_schema_context(self.db, question, earlier_questions), history, question)
         self.conversation = Conversation(
             asked="\n".join([*(a.question for a in kept), question]),
             example_values=example_values((sql for _, sql, _ in context.examples), self.db),
@@ -328,7 +328,7 @@ class _QuestionRun:
                 return None
             self.events.on_stage(f"Repairing the SQL (attempt {attempt + 1} of {repairs})…")
             if repeated:
-                context = build_schema_context(self.db, self.answer.question)
+                context = load_schema_context(self.db, self.answer.question)
                 messages = build_fresh_repair_messages(context, self.answer.question, sql, message)
             else:
                 # When the app corrected the model's SQL, the model is shown the query that actually failed.

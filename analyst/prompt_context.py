@@ -111,7 +111,7 @@ def build_idioms(info: TableInfo) -> str:
     return f"Per month: date_trunc('month', {t}); hour of day: hour({t}); year: year({t})."
 
 
-def build_examples(db: SessionDatabase, info: TableInfo) -> tuple[tuple[str, str, str], ...]:
+def load_examples(db: SessionDatabase, info: TableInfo) -> tuple[tuple[str, str, str], ...]:
     """Three worked examples over one table: a filtered, rounded average; a count per period; a top N by
     category. Each uses that table's own columns, and is skipped when it lacks them."""
     roles = _roles(db, info)
@@ -177,7 +177,7 @@ def focus_table(tables: list[TableInfo], question: str, conversation: str = "") 
                                          info.name == EARTHQUAKES_TABLE))  # fmt: skip
 
 
-def build_schema_context(db: SessionDatabase, question: str = "", conversation: str = "") -> SchemaContext:
+def load_schema_context(db: SessionDatabase, question: str = "", conversation: str = "") -> SchemaContext:
     """The prompt's view of the tables for this question: every table described, and examples written with
     the columns of the table the question (or else the conversation before it) is about. Cached until the
     tables change."""
@@ -186,5 +186,5 @@ def build_schema_context(db: SessionDatabase, question: str = "", conversation: 
         return SchemaContext(describe_tables(db), ())
     return db.memo(
         f"schema_context:{focus.name}",
-        lambda: SchemaContext(describe_tables(db), build_examples(db, focus), build_idioms(focus)),
+        lambda: SchemaContext(describe_tables(db), load_examples(db, focus), build_idioms(focus)),
     )

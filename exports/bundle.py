@@ -109,8 +109,8 @@ def _requirements() -> str:
     return "".join(f"{package}=={metadata.version(package)}\n" for package in SCRIPT_PACKAGES)
 
 
-def build_markdown_file(history: Sequence[Answer], db: SessionDatabase, now: datetime | None = None) -> str:
-    """One self-contained Markdown file: chart images are embedded as data: URIs."""
+def load_markdown_file(history: Sequence[Answer], db: SessionDatabase, now: datetime | None = None) -> str:
+    """One self-contained Markdown file (reading the session's table list): chart images are embedded as data: URIs."""
 
     def embedded(number: int, chart: ChartPart) -> str | None:
         png = _png(chart, scale=1)
@@ -119,8 +119,9 @@ def build_markdown_file(history: Sequence[Answer], db: SessionDatabase, now: dat
     return build_markdown(history, db.tables(), now or datetime.now(UTC), embedded)
 
 
-def build_bundle(history: Sequence[Answer], db: SessionDatabase, now: datetime | None = None) -> bytes:
-    """The zip: report with PNG charts, the script, its requirements, the chart specs and the data."""
+def load_bundle(history: Sequence[Answer], db: SessionDatabase, now: datetime | None = None) -> bytes:
+    """The zip, reading the session's tables: report with PNG charts, the script, its requirements, the chart specs
+    and the data."""
     now = now or datetime.now(UTC)
     exported, missing = split_exportable(tables_used(history, db), db)
     charts = _numbered_charts(history)

@@ -6,13 +6,12 @@ answer's SQL: new parts are parsed on their own and grafted into its tree."""
 from __future__ import annotations
 
 import copy
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from analyst.schema import quote_identifier
 from sandbox.database import SessionDatabase
-from sandbox.syntax_tree import Tree, aggregate_functions, parse_tree, walk
+from sandbox.syntax_tree import Tree, aggregate_functions, deserialized, parse_tree, walk
 
 
 def has_aggregate(tree: Any) -> bool:
@@ -108,7 +107,10 @@ class QueryRewriter:
 
     def to_sql(self, node: Tree) -> str:
         document = {"error": False, "statements": [{"node": node, "named_param_map": []}]}
-        return str(self.db.internal_query("SELECT json_deserialize_sql(?::JSON)", [json.dumps(document)])[0][0])
+        sql = deserialized(document, self.db.internal_query)
+        if sql is None:
+            raise ValueError("not one query")
+        return sql
 
     def _on_the_shapes_rows(self, node: Tree) -> Tree:
         node["from_table"] = copy.deepcopy(self.shape.node["from_table"])

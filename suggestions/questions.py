@@ -60,13 +60,6 @@ class _Candidate:
 
 
 # Checking ---------------------------------------------------------------------------------------------
-def _empty(value: Any) -> bool:
-    try:
-        return bool(pd.isna(value)) or value == 0
-    except (TypeError, ValueError):  # lists and arrays hold something
-        return False
-
-
 def answers(db: SessionDatabase, sql: str, min_rows: int = 1) -> bool:
     """Whether ``sql`` passes the sandbox's guard and returns at least ``min_rows`` rows on the path model SQL
     takes (read-only, row cap, time limit); one row of nothing but nulls and zeros answers nothing."""
@@ -74,9 +67,7 @@ def answers(db: SessionDatabase, sql: str, min_rows: int = 1) -> bool:
         result = db.run_query(sql, first_rows=max(min_rows, 2))
     except QueryError:
         return False
-    if result.total_rows < min_rows or result.frame.empty:
-        return False
-    return result.total_rows > 1 or not all(_empty(v) for v in result.frame.iloc[0].tolist())
+    return result.total_rows >= min_rows and not result.found_nothing
 
 
 def _checked(db: SessionDatabase, candidates: list[_Candidate], limit: int, skip: set[str]) -> list[Suggestion]:

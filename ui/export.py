@@ -14,13 +14,13 @@ from ui.rating import render_rated_download
 
 
 def render_export_menu(history: list[Answer], database: SessionDatabase) -> None:
-    from exports.bundle import build_bundle, build_markdown_file  # vl-convert and pyarrow: on first use
+    from exports.bundle import load_bundle, load_markdown_file  # vl-convert and pyarrow: on first use
 
     stamp = datetime.now(UTC).strftime("%Y-%m-%d-%H%M")
     with st.popover("Export conversation", icon=":material/download:", width="stretch", disabled=not history):
         st.download_button(
             "Markdown report (.md)",
-            lambda: build_markdown_file(list(history), database),
+            lambda: load_markdown_file(list(history), database),
             f"conversation-{stamp}.md",
             "text/markdown",
             on_click="ignore",
@@ -29,7 +29,7 @@ def render_export_menu(history: list[Answer], database: SessionDatabase) -> None
         )
         st.download_button(
             "Report, Python script and data (.zip)",
-            lambda: build_bundle(list(history), database),
+            lambda: load_bundle(list(history), database),
             f"conversation-{stamp}.zip",
             "application/zip",
             on_click="ignore",

@@ -15,7 +15,7 @@ import pytest
 
 from analyst.answer import Answer, MetricPart, TablePart
 from analyst.profile import profile_table
-from analyst.prompt_context import build_schema_context
+from analyst.prompt_context import load_schema_context
 from exports.csv_safety import build_csv, neutralize_cell
 from exports.markdown import build_markdown_table
 from exports.script import build_answer_cell, comment_text, python_string
@@ -71,7 +71,7 @@ def test_an_odd_file_loads_and_every_part_of_the_app_reads_it(
     table = next(t for t in db.tables() if t.name == loaded.table_name)
     if columns is not None:
         assert [c for c, _ in table.columns] == columns
-    build_schema_context(db, f"anything about {loaded.table_name}")  # describing and examples quote every name
+    load_schema_context(db, f"anything about {loaded.table_name}")  # describing and examples quote every name
     profile_table(db, loaded.table_name)
     assert db.run_query(f'SELECT * FROM "{loaded.table_name}"').total_rows == table.rows
     assert db.run_query("SELECT count(*) AS n FROM earthquakes").frame["n"][0] == 1707  # the rest still works

@@ -19,7 +19,7 @@ from analyst.answer import ATTACHMENT_MARK, Answer, ChartPart, SqlPart, TextPart
 from analyst.pipeline import answer_question
 from evaluation.results import results_equal
 from exports import bundle
-from exports.bundle import build_bundle, build_markdown_file, split_exportable, tables_used
+from exports.bundle import load_bundle, load_markdown_file, split_exportable, tables_used
 from providers.client import ModelClient
 from providers.endpoint_types import EndpointType
 from providers.settings import ProviderSettings
@@ -113,7 +113,7 @@ def test_the_conversation_covers_what_an_export_must_handle(conversation) -> Non
 
 def test_the_script_reproduces_every_query_and_chart(conversation, tmp_path: Path) -> None:
     history, db = conversation
-    folder = unpack(build_bundle(history, db, NOW), tmp_path)
+    folder = unpack(load_bundle(history, db, NOW), tmp_path)
     assert sorted(p.name for p in (folder / "data").iterdir()) == ["earthquakes.parquet", "stations.parquet"]
     assert not [p for p in folder.rglob("*") if p.is_file() and b"hf_ExportTest00001" in p.read_bytes()]
     done = run_script(folder)
@@ -147,7 +147,7 @@ def test_the_script_reproduces_every_query_and_chart(conversation, tmp_path: Pat
 
 def test_the_report_has_questions_insights_sql_previews_and_chart_images(conversation, tmp_path: Path) -> None:
     history, db = conversation
-    folder = unpack(build_bundle(history, db, NOW), tmp_path)
+    folder = unpack(load_bundle(history, db, NOW), tmp_path)
     report = (folder / "conversation.md").read_text()
     assert report.startswith("# Chat with your data\n\nExported 2026-11-26 09:30 UTC · 10 questions")
     assert "## 1. Which magnitude type is most common?" in report
@@ -175,7 +175,7 @@ def test_the_report_has_questions_insights_sql_previews_and_chart_images(convers
 
 def test_the_single_markdown_file_embeds_its_charts(conversation) -> None:
     history, db = conversation
-    report = build_markdown_file(history, db, NOW)
+    report = load_markdown_file(history, db, NOW)
     images = re.findall(r"\(data:image/png;base64,([A-Za-z0-9+/=]+)\)", report)
     assert len(images) == 5 and all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)
     assert "http" not in report.replace("https://vega.github.io", "")
@@ -183,7 +183,7 @@ def test_the_single_markdown_file_embeds_its_charts(conversation) -> None:
 
 def test_unpacked_files_are_readable_by_everyone(conversation) -> None:
     history, db = conversation
-    with zipfile.ZipFile(io.BytesIO(build_bundle(history[:1], db, NOW))) as zipped:
+    with zipfile.ZipFile(io.BytesIO(load_bundle(history[:1], db, NOW))) as zipped:
         assert {entry.external_attr >> 16 for entry in zipped.infolist()} == {0o644}
 
 
@@ -197,7 +197,7 @@ def test_a_table_too_big_to_export_is_named_and_the_script_says_where_to_put_it(
 ) -> None:
     history, db = conversation
     monkeypatch.setattr(bundle, "MAX_EXPORT_ROWS", 1000)
-    folder = unpack(build_bundle(history[:2], db, NOW), tmp_path)
+    folder = unpack(load_bundle(history[:2], db, NOW), tmp_path)
     done = run_script(folder)
     assert done.returncode == 1
     assert "Table earthquakes was not exported (1,707 rows, more than the 1,000 an export copies)" in done.stderr

@@ -6,7 +6,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from analyst.prompt_context import build_examples, build_schema_context, focus_table
+from analyst.prompt_context import focus_table, load_examples, load_schema_context
 from analyst.prompts import build_sql_messages
 from sandbox.database import SessionDatabase
 from sources.samples import load_sample_dataset
@@ -21,7 +21,7 @@ def database_with(sample: str | None) -> SessionDatabase:
 
 def test_the_earthquake_examples_use_its_columns_and_run() -> None:
     db = database_with(None)
-    examples = {q: sql for q, sql, _ in build_examples(db, db.tables()[0])}
+    examples = {q: sql for q, sql, _ in load_examples(db, db.tables()[0])}
     assert examples["Average mag where place mentions Alaska, rounded to 2 decimals?"] == (
         "SELECT round(avg(mag), 2) AS avg_mag FROM earthquakes WHERE place ILIKE '%alaska%'"
     )
@@ -41,30 +41,30 @@ def test_the_earthquake_examples_use_its_columns_and_run() -> None:
 )
 def test_an_uploaded_table_gets_examples_from_its_own_columns(sample: str, expected: list[str]) -> None:
     db = database_with(sample)
-    examples = build_examples(db, db.tables()[0])
+    examples = load_examples(db, db.tables()[0])
     assert len(examples) == len(expected)
     for (_, sql, _), fragment in zip(examples, expected, strict=True):
         assert fragment in sql
         assert db.run_query(sql).total_rows > 0  # every example is a query that answers on this table
-    system = build_sql_messages(build_schema_context(db), [], "anything")[0]["content"]
+    system = build_sql_messages(load_schema_context(db), [], "anything")[0]["content"]
     assert "earthquakes" not in system and "magType" not in system
 
 
 def test_a_table_without_useful_columns_gets_no_examples() -> None:
     db = SessionDatabase(load_bundled=False)
     db.add_table("ids", pd.DataFrame({"id": ["a", "b"]}))
-    assert build_examples(db, db.tables()[0]) == ()
+    assert load_examples(db, db.tables()[0]) == ()
 
 
 def test_the_examples_come_from_the_table_the_question_is_about() -> None:
     db = database_with(None)
     db.add_table("seattle_weather", load_sample_dataset("seattle-weather"))
-    about_weather = build_schema_context(db, "What was the highest temp_max in seattle_weather during 2015?")
+    about_weather = load_schema_context(db, "What was the highest temp_max in seattle_weather during 2015?")
     assert all("seattle_weather" in sql for _, sql, _ in about_weather.examples)
     assert "hour(date)" in about_weather.idioms
-    by_column = build_schema_context(db, "Average precipitation on sunny days?")
+    by_column = load_schema_context(db, "Average precipitation on sunny days?")
     assert all("seattle_weather" in sql for _, sql, _ in by_column.examples)
-    about_quakes = build_schema_context(db, "How many events had a magnitude of 4 or more?")
+    about_quakes = load_schema_context(db, "How many events had a magnitude of 4 or more?")
     assert all("earthquakes" in sql for _, sql, _ in about_quakes.examples)
     assert "hour(time)" in about_quakes.idioms
 
@@ -81,4 +81,4 @@ def test_the_examples_follow_a_word_of_a_column_and_the_conversation_before() ->
     assert focus_table(tables, "What was the highest temperature at Hill on each day?").name == "readings"
     assert focus_table(tables, "And per month instead?", "What is the total per region?").name == "orders"
     assert focus_table(tables, "How many earthquakes per day?", "What is the total per region?").name == "earthquakes"
-    assert "taken_at" in build_schema_context(db, "the highest temperature each day?").idioms
+    assert "taken_at" in load_schema_context(db, "the highest temperature each day?").idioms

@@ -11,7 +11,7 @@ import pytest
 
 from analyst.answer import RIGHT, WRONG, Answer
 from analyst.pipeline import answer_question
-from analyst.prompt_context import build_schema_context
+from analyst.prompt_context import load_schema_context
 from analyst.prompts import build_sql_system
 from bench import eval as bench_eval
 from bench.tokens import count_messages
@@ -69,7 +69,7 @@ def test_an_answer_rated_wrong_or_not_rated_leaves_the_prompt_as_it_was(endpoint
         answer_question(SECOND, [first], db, client)
         system = sql_system_prompts(endpoint)[-1]
         assert BY_TYPE not in system
-        assert system == build_sql_system(build_schema_context(db, SECOND))  # today's prompt, byte for byte
+        assert system == build_sql_system(load_schema_context(db, SECOND))  # today's prompt, byte for byte
 
 
 def test_rated_examples_add_few_tokens_on_the_bundled_data(endpoint, db, client) -> None:

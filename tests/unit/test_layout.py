@@ -65,3 +65,27 @@ def test_no_package_holds_more_than_forty_percent_of_the_code() -> None:
     total = sum(lines.values()) + len((ROOT / "app.py").read_text().splitlines())
     shares = {folder: round(count / total, 3) for folder, count in lines.items()}
     assert max(shares.values()) <= 0.40, shares
+
+
+IO_TYPES = {"SessionDatabase", "ModelClient", "Engine", "Connection"}
+IO_CALLS = {"run_query", "internal_query", "execute", "complete", "tables", "memo"}
+
+
+def test_a_build_function_does_no_io() -> None:
+    """``build_*`` constructs from what it is given; what reads a database or calls a model is ``load_*``, ``run_*``,
+    ``find_*`` or ``fetch_*`` (STYLE.md 9)."""
+    offenders = []
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if not isinstance(node, ast.FunctionDef) or not node.name.startswith("build_"):
+                    continue
+                annotations = {ast.unparse(a.annotation) for a in node.args.args if a.annotation}
+                calls = {
+                    call.func.attr
+                    for call in ast.walk(node)
+                    if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                }
+                if any(t in a for a in annotations for t in IO_TYPES) or calls & IO_CALLS:
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.name}")
+    assert offenders == []

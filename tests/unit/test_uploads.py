@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from analyst.prompt_context import build_schema_context
+from analyst.prompt_context import load_schema_context
 from sandbox.database import SessionDatabase
 from sources.samples import load_sample_dataset
 from sources.uploads import MAX_COLUMNS, UploadError, read_upload, safe_table_name
@@ -155,7 +155,7 @@ def test_text_columns_of_dates_times_and_numbers_are_typed_and_codes_with_leadin
         f"SELECT year(day) AS y, sum(amount) AS total FROM {loaded.table_name} WHERE day IS NOT NULL GROUP BY 1"
     )
     assert per_year.frame.to_dict("records") == [{"y": 2024, "total": 19.5}]
-    schema = build_schema_context(db, "sales per month").schema
+    schema = load_schema_context(db, "sales per month").schema
     assert "day DATE 2024-01-05..2024-02-01" in schema
 
 
