@@ -9,7 +9,6 @@ a day before today, the clock is set to the data's end: on DuckDB's parse, the c
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 
 from analyst.corrections.situation import Correction, Situation
 from analyst.data_time import data_span, read_tables
@@ -20,16 +19,6 @@ CLOCK_FUNCTIONS = {"now", "today", "get_current_timestamp", "transaction_timesta
 CLOCK_NAMES = {"current_date", "current_timestamp", "localtimestamp"}  # parsed as column references
 DATE_ONLY = {"today", "current_date"}
 STALE_AFTER = datetime.timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class ClockFix:
-    sql: str
-    end: datetime.datetime
-
-    @property
-    def note(self) -> str:
-        return f"The app set “now” to the data's end, {self.end:%Y-%m-%d %H:%M}: the data ends before today."
 
 
 def _clock_kind(node: Tree) -> str | None:
@@ -48,7 +37,7 @@ def _literal(value: str, type_name: str) -> Tree:
             "try_cast": False}  # fmt: skip
 
 
-def anchor_clock(sql: str, db: SessionDatabase, today: datetime.datetime | None = None) -> ClockFix | None:
+def anchor_clock(sql: str, db: SessionDatabase, today: datetime.datetime | None = None) -> Correction | None:
     """``sql`` with the clock set to the data's end, or None when it reads no clock, its data reaches today, or
     it is not one statement DuckDB can serialize."""
     tree = serialized_statement(sql, db.internal_query)
@@ -70,10 +59,10 @@ def anchor_clock(sql: str, db: SessionDatabase, today: datetime.datetime | None 
         node.clear()
         node.update(_literal(text, "DATE" if date_only else "TIMESTAMP"), alias=alias)
     anchored = deserialized(tree, db.internal_query)
-    return ClockFix(anchored, end) if anchored else None
+    reason = f"The app set “now” to the data's end, {end:%Y-%m-%d %H:%M}: the data ends before today."
+    return Correction(anchored, reason) if anchored else None
 
 
 def correct_clock(situation: Situation) -> Correction | None:
     """The step: the clock set to the data's end."""
-    fix = anchor_clock(situation.sql, situation.db)
-    return Correction(fix.sql, fix.note) if fix else None
+    return anchor_clock(situation.sql, situation.db)

@@ -9,7 +9,6 @@ tokenizer so that strings and comments are never touched, and the person sees th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import duckdb
 
@@ -18,17 +17,6 @@ from analyst.duckdb_errors import missing_column
 from analyst.schema import quote_identifier
 
 MIN_STEM = 3
-
-
-@dataclass(frozen=True)
-class ColumnFix:
-    sql: str
-    wrong: str
-    right: str
-
-    @property
-    def note(self) -> str:
-        return f"Column {self.wrong} does not exist; the app used {self.right}, the column DuckDB suggested."
 
 
 def _same_stem(wrong: str, candidate: str) -> bool:
@@ -49,7 +37,7 @@ def _identifier_text(token: str) -> str:
     return token
 
 
-def suggest_column_fix(sql: str, error: str) -> ColumnFix | None:
+def suggest_column_fix(sql: str, error: str) -> Correction | None:
     """The SQL with the made-up column renamed to DuckDB's one close candidate, or None."""
     missing = missing_column(error)
     if not missing:
@@ -58,8 +46,9 @@ def suggest_column_fix(sql: str, error: str) -> ColumnFix | None:
     close = list(dict.fromkeys(c for c in missing.candidates if _same_stem(wrong, c)))
     if len(close) != 1:
         return None
-    fixed = renamed(sql, wrong, close[0])
-    return ColumnFix(fixed, wrong, close[0]) if fixed is not None else None
+    fixed, right = renamed(sql, wrong, close[0]), close[0]
+    reason = f"Column {wrong} does not exist; the app used {right}, the column DuckDB suggested."
+    return Correction(fixed, reason) if fixed is not None else None
 
 
 def renamed(sql: str, wrong: str, right: str) -> str | None:
@@ -85,5 +74,4 @@ def renamed(sql: str, wrong: str, right: str) -> str | None:
 
 def correct_column(situation: Situation) -> Correction | None:
     """The step: a made-up column DuckDB names the right one for."""
-    fix = suggest_column_fix(situation.sql, situation.error)
-    return Correction(fix.sql, fix.note) if fix else None
+    return suggest_column_fix(situation.sql, situation.error)

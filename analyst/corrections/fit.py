@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from analyst.compared_values import one_row_per_value
 from analyst.corrections.follow_up import keep_filters, keep_grouping, switch_grain
@@ -68,16 +67,6 @@ FRACTIONAL_COLUMN_TYPES = ("DOUBLE", "FLOAT", "REAL", "DECIMAL", "NUMERIC")
 # keeps its first rows (LIMIT); the direction is the grammar's (question_words.direction_of).
 AXIS_NAMES = {"north": LATITUDE_NAMES, "south": LATITUDE_NAMES, "east": LONGITUDE_NAMES, "west": LONGITUDE_NAMES}
 TIME_SUPERLATIVES = {"earliest", "oldest", "first", "latest", "newest", "recent", "last"}
-
-
-@dataclass(frozen=True)
-class QuestionFit:
-    sql: str
-    changes: tuple[str, ...]
-
-    @property
-    def note(self) -> str:
-        return "Fitted to the question by the app: " + "; ".join(self.changes) + "."
 
 
 def _rounded(item: Tree, decimals: int, template: Tree) -> Tree:
@@ -642,7 +631,7 @@ def _earlier_select(earlier_sql: str, db: SessionDatabase) -> SelectQuery | None
     return SelectQuery(node) if node and node.get("type") == "SELECT_NODE" else None
 
 
-def fit_to_question(sql: str, conversation: Conversation, db: SessionDatabase) -> QuestionFit | None:
+def fit_to_question(sql: str, conversation: Conversation, db: SessionDatabase) -> Correction | None:
     """The query changed to do what the question asked, or None when nothing needs changing (or the query
     is not one plain SELECT the app can edit safely). Each of ``REWRITES`` edits the parse in turn."""
     tree = serialized_statement(sql, db.internal_query)
@@ -670,10 +659,9 @@ def fit_to_question(sql: str, conversation: Conversation, db: SessionDatabase) -
     if not changes:
         return None
     fitted = deserialized(tree, db.internal_query)
-    return QuestionFit(fitted, tuple(changes)) if fitted else None
+    return Correction(fitted, "Fitted to the question by the app: " + "; ".join(changes) + ".") if fitted else None
 
 
 def correct_to_question(situation: Situation) -> Correction | None:
     """The step: the query fitted to what the conversation asked."""
-    fit = fit_to_question(situation.sql, situation.conversation, situation.db)
-    return Correction(fit.sql, fit.note) if fit else None
+    return fit_to_question(situation.sql, situation.conversation, situation.db)

@@ -23,11 +23,6 @@ NUMBER_WORDS = {"zero": 0, "no": 0, "one": 1, "two": 2, "three": 3, "four": 4, "
                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20}  # fmt: skip
 ROUNDING = re.compile(rf"\b(\d+|{'|'.join(NUMBER_WORDS)})\s+(?:decimal|digit)s?\b", re.IGNORECASE)
 WHOLE_NUMBER = re.compile(r"\bround(?:ed)?\s+to\s+(?:the\s+nearest\s+)?(?:whole\s+number|integer)", re.IGNORECASE)
-THRESHOLD_PHRASES = re.compile(
-    r"\b(?:or\s+(?:more|less|fewer|higher|lower|above|below|greater|bigger|larger|smaller)|(?:more|less|fewer|greater"
-    r"|higher|lower|larger|smaller|bigger)\s+than|at\s+(?:least|most))\b",
-    re.IGNORECASE,
-)
 # Words after which a number counts rows: determiners, verbs that ask for rows, rank words.
 COUNT_LEADS = {"the", "top", "bottom", "first", "last", "next", "only", "just", "show", "list", "give", "me", "find",
                "display", "get", "return", "name", "pick", "which", "those", "these", "latest", "earliest", "recent",
@@ -39,6 +34,11 @@ VALUE_AFTER = re.compile(
 )
 TIME_UNIT_AFTER = re.compile(r"^\s*(?:seconds?|minutes?|hours?|days?|weeks?|months?|quarters?|years?)\b", re.IGNORECASE)
 SPAN_LEADS = {"last", "past", "next", "previous", "first", "recent", "within", "over", "for", "in"}  # "the last 7 days"
+THRESHOLD_PHRASES = re.compile(
+    r"\b(?:or\s+(?:more|less|fewer|higher|lower|above|below|greater|bigger|larger|smaller)|(?:more|less|fewer|greater"
+    r"|higher|lower|larger|smaller|bigger)\s+than|at\s+(?:least|most))\b",
+    re.IGNORECASE,
+)
 IRREGULAR = {"most": "DESCENDING", "least": "ASCENDING", "best": None, "worst": None, "top": "DESCENDING",
              "bottom": "ASCENDING", "maximum": "DESCENDING", "minimum": "ASCENDING"}  # fmt: skip
 # English words in -est that are not superlatives (nouns and verbs): the grammar's one list of exceptions.

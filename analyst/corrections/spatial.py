@@ -9,20 +9,12 @@ anywhere else (a filter on a distance) is left to the model's repair.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from analyst.corrections.situation import Correction, Situation
 from analyst.duckdb_errors import missing_spatial_function
 from sandbox.database import SessionDatabase
 from sandbox.syntax_tree import Tree, deserialized, serialized_statement, walk
 
 NOTE = "The sandbox has no spatial functions: the app selected the coordinates they were given, to draw the map."
-
-
-@dataclass(frozen=True)
-class SpatialFix:
-    sql: str
-    note: str = NOTE
 
 
 def _spatial(tree: object) -> bool:
@@ -41,7 +33,7 @@ def _plain_columns(item: Tree) -> list[Tree]:
     return list(found.values())
 
 
-def suggest_spatial_fix(sql: str, error: str, db: SessionDatabase) -> SpatialFix | None:
+def suggest_spatial_fix(sql: str, error: str, db: SessionDatabase) -> Correction | None:
     """``sql`` with its selected ST_ expressions replaced by their columns, or None."""
     if not missing_spatial_function(error):
         return None
@@ -58,10 +50,9 @@ def suggest_spatial_fix(sql: str, error: str, db: SessionDatabase) -> SpatialFix
     if not select or _spatial(tree):
         return None
     fixed = deserialized(tree, db.internal_query)
-    return SpatialFix(fixed) if fixed else None
+    return Correction(fixed, NOTE) if fixed else None
 
 
 def correct_spatial(situation: Situation) -> Correction | None:
     """The step: a map drawn with spatial functions the sandbox does not have."""
-    fix = suggest_spatial_fix(situation.sql, situation.error, situation.db)
-    return Correction(fix.sql, fix.note) if fix else None
+    return suggest_spatial_fix(situation.sql, situation.error, situation.db)

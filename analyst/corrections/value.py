@@ -24,12 +24,6 @@ TEXT_TYPES = ("VARCHAR",)
 
 
 @dataclass(frozen=True)
-class ValueFix:
-    sql: str
-    note: str
-
-
-@dataclass(frozen=True)
 class _Comparison:
     column: str
     value: str
@@ -89,7 +83,7 @@ def _replace(sql: str, edits: list[tuple[tuple[int, int], str]]) -> str:
     return data.decode()
 
 
-def suggest_value_fix(sql: str, db: SessionDatabase) -> ValueFix | None:
+def suggest_value_fix(sql: str, db: SessionDatabase) -> Correction | None:
     """The SQL with one ``column = 'text'`` comparison corrected to where the text really is, or None."""
     node = parse_tree(sql, db.internal_query)
     table = _single_table(node) if node is not None and node.get("type") == "SELECT_NODE" else None
@@ -109,7 +103,7 @@ def suggest_value_fix(sql: str, db: SessionDatabase) -> ValueFix | None:
                 note = (
                     f"No {column} matches {quote_literal(like.pattern)} in this case; the app matched it in any case."
                 )
-                return ValueFix(_replace(sql, [(like.operator_span, f"ILIKE {quote_literal(like.pattern)}")]), note)
+                return Correction(_replace(sql, [(like.operator_span, f"ILIKE {quote_literal(like.pattern)}")]), note)
     for comparison in _comparisons(node.get("where_clause")):
         column = by_name.get(comparison.column.lower())
         if column is None:
@@ -117,7 +111,7 @@ def suggest_value_fix(sql: str, db: SessionDatabase) -> ValueFix | None:
         found = _correction(db, info.name, texts, column, comparison)
         if found is not None:
             edit, note = found
-            return ValueFix(_replace(sql, [edit]), note)
+            return Correction(_replace(sql, [edit]), note)
     return None
 
 
@@ -143,7 +137,7 @@ def _correction(
     return None
 
 
-def suggest_column_by_value(sql: str, error: str, db: SessionDatabase) -> ValueFix | None:
+def suggest_column_by_value(sql: str, error: str, db: SessionDatabase) -> Correction | None:
     """A made-up column compared with texts (``order_type = 'online'``) renamed to the one column of the
     query's table that holds every one of those texts, when DuckDB says the made-up one does not exist."""
     missing = missing_column(error)
@@ -179,18 +173,16 @@ def suggest_column_by_value(sql: str, error: str, db: SessionDatabase) -> ValueF
     if fixed is None:
         return None
     shown = ", ".join(quote_literal(v) for v in sorted(values))
-    return ValueFix(fixed, f"Column {wrong} does not exist; {shown} are values of {right}: the app used {right}.")
+    return Correction(fixed, f"Column {wrong} does not exist; {shown} are values of {right}: the app used {right}.")
 
 
 def correct_column_by_value(situation: Situation) -> Correction | None:
     """The step: a made-up column compared with texts that one real column holds."""
-    fix = suggest_column_by_value(situation.sql, situation.error, situation.db)
-    return Correction(fix.sql, fix.note) if fix else None
+    return suggest_column_by_value(situation.sql, situation.error, situation.db)
 
 
 def correct_value(situation: Situation) -> Correction | None:
     """The step: a query that found nothing because a text was compared with the wrong column or spelling."""
     if situation.result is None or not situation.result.found_nothing:
         return None
-    fix = suggest_value_fix(situation.sql, situation.db)
-    return Correction(fix.sql, fix.note) if fix else None
+    return suggest_value_fix(situation.sql, situation.db)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass
 
 from analyst.corrections.situation import Correction, Situation
 from analyst.duckdb_errors import bad_date_text
@@ -18,16 +17,6 @@ from sandbox.database import SessionDatabase
 from sandbox.syntax_tree import Tree, deserialized, parse_tree, serialized_statement, walk
 
 TRUNCATIONS = {"date_trunc", "datetrunc", "date_part", "datepart"}
-
-
-@dataclass(frozen=True)
-class YearFix:
-    sql: str
-    year: str
-
-    @property
-    def note(self) -> str:
-        return f"'{self.year}' is a year, not a date: the app compared the year of the date with {self.year}."
 
 
 def _is_year_text(node: Tree, year: str) -> bool:
@@ -64,7 +53,7 @@ def _rewrite(tree: Tree, year: str, template: Tree) -> int:
     return count
 
 
-def suggest_year_fix(sql: str, error: str, db: SessionDatabase) -> YearFix | None:
+def suggest_year_fix(sql: str, error: str, db: SessionDatabase) -> Correction | None:
     """The SQL with each date compared with DuckDB's bad four-digit "date" compared by year, or None."""
     year = bad_date_text(error)
     if year is None or not re.fullmatch(r"\d{4}", year):
@@ -74,10 +63,10 @@ def suggest_year_fix(sql: str, error: str, db: SessionDatabase) -> YearFix | Non
     if tree is None or template is None or not _rewrite(tree, year, template["select_list"][0]):
         return None
     fixed = deserialized(tree, db.internal_query)
-    return YearFix(fixed, year) if fixed else None
+    reason = f"'{year}' is a year, not a date: the app compared the year of the date with {year}."
+    return Correction(fixed, reason) if fixed else None
 
 
 def correct_year(situation: Situation) -> Correction | None:
     """The step: a year compared with a date, which DuckDB could not read as one."""
-    fix = suggest_year_fix(situation.sql, situation.error, situation.db)
-    return Correction(fix.sql, fix.note) if fix else None
+    return suggest_year_fix(situation.sql, situation.error, situation.db)

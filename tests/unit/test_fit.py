@@ -65,7 +65,7 @@ def test_a_query_that_drifted_from_its_question_is_fitted_and_says_how(db, quest
     fit = fit_to_question(sql, Conversation(question), db)
     assert fit is not None
     assert " ".join(fit.sql.split()) == expected
-    assert fit.note.startswith("Fitted to the question by the app: ") and fit.changes
+    assert fit.reason.startswith("Fitted to the question by the app: ")
     db.run_query(fit.sql)  # the fitted query runs through the guard
 
 
@@ -122,7 +122,7 @@ def test_the_question_words_that_decide() -> None:
 def test_a_filter_copied_from_the_prompts_example_is_removed(db, question, sql, expected) -> None:
     fit = fit_to_question(sql, Conversation(question, frozenset({"alaska"})), db)
     assert fit is not None and " ".join(fit.sql.split()) == expected
-    assert "removed the filter on 'alaska': it comes from the prompt's example" in fit.note
+    assert "removed the filter on 'alaska': it comes from the prompt's example" in fit.reason
 
 
 def test_a_filter_the_question_names_stays_though_an_example_uses_it_too(db) -> None:
