@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from analyst.corrections.fit import fit_to_question
@@ -129,3 +130,58 @@ def test_a_filter_the_question_names_stays_though_an_example_uses_it_too(db) -> 
     sql = "SELECT avg(mag) AS a FROM earthquakes WHERE place ILIKE '%alaska%'"
     assert fit_to_question(sql, Conversation("Average magnitude in Alaska?", frozenset({"alaska"})), db) is None
     assert fit_to_question(sql, Conversation("Average magnitude?", frozenset({"hawaii"})), db) is None
+
+
+@pytest.fixture(scope="module")
+def sales() -> SessionDatabase:
+    """A table of a shape the app was not tuned on: orders with a region, a fractional price, whole units."""
+    db = SessionDatabase(load_bundled=False)
+    frame = pd.DataFrame(
+        {
+            "region": ["North", "South", "East", "West"] * 5,
+            "product": [f"P{i % 7}" for i in range(20)],
+            "price": [9.99 + i * 1.37 for i in range(20)],
+            "units": [i % 6 + 1 for i in range(20)],
+            "order_date": pd.date_range("2024-01-01", periods=20, freq="7D"),
+        }
+    )
+    db.add_table("sales", frame)
+    return db
+
+
+@pytest.mark.parametrize(
+    ("question", "sql", "expected"),
+    [
+        (  # a year is not a number of rows, and "per region" asks for every region
+            "Total revenue per region in 2024",
+            "SELECT region, sum(price * units) AS revenue FROM sales GROUP BY region ORDER BY revenue DESC LIMIT 3",
+            "SELECT region, sum((price * units)) AS revenue FROM sales GROUP BY region ORDER BY revenue DESC",
+        ),
+        (  # "five" in words; a sum over a column with decimals has decimals, by the table's own types
+            "Total price per product rounded to five decimals",
+            "SELECT product, sum(price) AS total FROM sales GROUP BY product",
+            "SELECT product, round(sum(price), 5) AS total FROM sales GROUP BY product",
+        ),
+    ],
+)
+def test_new_phrasings_on_a_new_table_are_fitted(sales, question, sql, expected) -> None:
+    fit = fit_to_question(sql, Conversation(question), sales)
+    assert fit is not None and " ".join(fit.sql.split()) == expected
+    sales.run_query(fit.sql)
+
+
+@pytest.mark.parametrize(
+    ("question", "sql"),
+    [  # rankings and unclear asks keep the model's LIMIT; a sum of whole numbers has no decimals to round
+        (
+            "Which are the worst-hit regions?",
+            "SELECT region, sum(units) AS u FROM sales GROUP BY 1 ORDER BY 2 DESC LIMIT 2",
+        ),
+        ("The best products", "SELECT product, sum(units) AS u FROM sales GROUP BY 1 ORDER BY 2 DESC LIMIT 3"),
+        ("The priciest orders", "SELECT product, price FROM sales ORDER BY price DESC LIMIT 5"),
+        ("Orders in the North", "SELECT * FROM sales WHERE region = 'North' LIMIT 10"),
+        ("Units sold per region, rounded to 2 decimals", "SELECT region, sum(units) AS u FROM sales GROUP BY 1"),
+    ],
+)
+def test_new_phrasings_that_need_nothing_are_left_alone(sales, question, sql) -> None:
+    assert fit_to_question(sql, Conversation(question), sales) is None
