@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from sandbox.database import SessionDatabase, quote_name
-from sandbox.syntax_tree import parse_tree, walk
+from sandbox.database import SessionDatabase
+from sandbox.syntax_tree import parse_tree, quote_name, walk
 
 
 def read_tables(tree: Any) -> set[str]:

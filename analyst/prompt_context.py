@@ -122,7 +122,7 @@ def load_examples(db: SessionDatabase, info: TableInfo) -> tuple[tuple[str, str,
         average = f"SELECT round(avg({m}), 2) AS avg_{_snake(roles.measure)} FROM {tbl} WHERE "
         if roles.text and roles.word:
             where = f"{roles.text} mentions {roles.word.title()}"
-            condition = f"{quote_identifier(roles.text)} ILIKE '%{roles.word}%'"
+            condition = f"{quote_identifier(roles.text)} ILIKE {quote_literal(f'%{roles.word}%')}"
         else:
             where = f"{roles.category} is {roles.top_value}"
             condition = f"{quote_identifier(str(roles.category))} = {quote_literal(str(roles.top_value))}"

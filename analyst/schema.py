@@ -13,9 +13,9 @@ from typing import Any
 import duckdb
 
 from analyst.sql_description import describe_sql
-from sandbox.database import SessionDatabase, quote_name
+from sandbox.database import SessionDatabase
 from sandbox.owner_file_memo import OwnerFileMemo
-from sandbox.syntax_tree import parse_tree
+from sandbox.syntax_tree import parse_tree, quote_name
 from sources.bundled import COLUMN_UNITS, EARTHQUAKES_TABLE
 
 MAX_LISTED_VALUES = 8

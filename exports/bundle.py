@@ -29,8 +29,9 @@ from exports.script import (
     build_script,
     chart_file,
 )
-from sandbox.database import QueryError, SessionDatabase, quote_name
+from sandbox.database import QueryError, SessionDatabase
 from sandbox.row_size import size_sql
+from sandbox.syntax_tree import quote_name
 
 MAX_EXPORT_ROWS = 1_000_000  # bigger tables are named in the script, not copied into the zip
 MAX_EXPORT_BYTES = 64 * 1024**2  # nor tables whose rows take more (a saved view's rows are made when exported)

@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 from sandbox.guard import NotAQuery, UnknownTable, UnsafeSQL, check_read_only, first_keyword
 from sandbox.memory_watch import MemoryWatch, QuerySlots, size_in_bytes
 from sandbox.row_size import is_fixed, measure_cells, size_sql
-from sandbox.syntax_tree import parse_tree
+from sandbox.syntax_tree import parse_tree, quote_name
 from sandbox.value_size import FIXED_BYTES
 from sources.bundled import EARTHQUAKES_PARQUET, EARTHQUAKES_TABLE, earthquakes_source
 
@@ -182,12 +182,6 @@ def owner_database(source: Path) -> Path:
 def bundled_earthquakes() -> pa.Table:
     """The bundled week of earthquakes, read once per process (immutable, shared read-only)."""
     return pq.read_table(EARTHQUAKES_PARQUET)
-
-
-def quote_name(name: str) -> str:
-    """``name`` as a DuckDB identifier, whatever it holds: always quoted, its double quotes doubled. The one place
-    a name is escaped (``analyst.schema.quote_identifier`` leaves a plain name bare for SQL that people read)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def clean_duckdb_message(error: BaseException) -> str:

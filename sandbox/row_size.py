@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 
+from sandbox.syntax_tree import quote_name
 from sandbox.value_size import ELEMENT_BYTES, FIXED_BYTES, FIXED_TYPES, Columns
 
 RunQuery = Callable[[str, list[Any]], list[tuple[Any, ...]]]
@@ -62,7 +63,7 @@ def measure_cells(run: RunQuery, tables: Sequence[str]) -> dict[str, Columns]:
     (text and blobs), else by reading the column once (lists, structs: an upload's nested JSON)."""
     found: dict[str, Columns] = {}
     for table in tables:
-        quoted = '"' + table.replace('"', '""') + '"'
+        quoted = quote_name(table)
         columns = run(
             "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? "
             "AND database_name = current_database() AND NOT internal ORDER BY column_index",

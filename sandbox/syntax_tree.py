@@ -1,5 +1,6 @@
-"""DuckDB's own parse of a statement (``json_serialize_sql``), and walking it: what the guard, the corrections
-and the "Computed:" line decide on, instead of matching text."""
+"""Names written into SQL (``quote_name``), DuckDB's own parse of a statement (``json_serialize_sql``) and walking
+it, and DuckDB's catalogue of aggregates: what the guard, the corrections and the "Computed:" line decide on,
+instead of matching text."""
 
 from __future__ import annotations
 
@@ -12,6 +13,12 @@ import duckdb
 
 Tree = dict[str, Any]
 RunQuery = Callable[[str, list[Any]], list[tuple[Any, ...]]]
+
+
+def quote_name(name: str) -> str:
+    """``name`` as a DuckDB identifier, whatever it holds: always quoted, its double quotes doubled. The one place a
+    name is escaped (``analyst.schema.quote_identifier`` leaves a plain name bare for SQL that people read)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def walk(tree: Any, skip: frozenset[str] = frozenset()) -> Iterator[Tree]:

@@ -50,11 +50,12 @@ from analyst.corrections.select_query import (
 from analyst.corrections.situation import Conversation, Correction, Situation
 from analyst.prompts import DATES_IN_WORDS
 from analyst.schema import quote_literal
-from sandbox.database import SessionDatabase, quote_name
+from sandbox.database import SessionDatabase
 from sandbox.syntax_tree import (
     deserialized,
     fractional_aggregates,
     parse_tree,
+    quote_name,
     serialized_statement,
     shape,
 )
