@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from charts.roles import with_numbers
-from sandbox.syntax_tree import aggregate_functions
+from sandbox.syntax_tree import aggregates_rows
 
 NUMBER = re.compile(r"(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*%|(?:st|nd|rd|th)\b)?")
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n+")
@@ -354,21 +354,10 @@ def supported_text(insight: str, problems: list[Problem]) -> str:
 def grouped_outputs(tree: dict | None, columns: list[str]) -> tuple[str, ...]:
     """The result columns that are the query's groups (its rows are one per value of them), from the query's
     parse (``sandbox.syntax_tree.parse_tree``); none when it does not aggregate (by DuckDB's catalogue)."""
-    aggregates = aggregate_functions()
     if not tree or tree.get("type") != "SELECT_NODE":
         return ()
     select = tree.get("select_list") or []
 
-    def aggregated(expression: object) -> bool:
-        if isinstance(expression, dict):
-            if expression.get("class") in ("SUBQUERY", "WINDOW"):
-                return False
-            name = str(expression.get("function_name", "")).lower()
-            return (expression.get("class") == "FUNCTION" and name in aggregates) or any(
-                aggregated(v) for v in expression.values()
-            )
-        return isinstance(expression, list) and any(aggregated(v) for v in expression)
-
-    if not tree.get("group_expressions") and not any(aggregated(item) for item in select):
+    if not tree.get("group_expressions") and not any(aggregates_rows(item) for item in select):
         return ()
-    return tuple(columns[i] for i, item in enumerate(select) if i < len(columns) and not aggregated(item))
+    return tuple(columns[i] for i, item in enumerate(select) if i < len(columns) and not aggregates_rows(item))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sandbox.syntax_tree import aggregate_functions, parse_tree
+from sandbox.syntax_tree import aggregate_functions, aggregates_rows, parse_tree
 
 logger = logging.getLogger(__name__)
 
@@ -267,9 +267,9 @@ class _Describer:
         where = node.get("where_clause")
         phrases.append(f"{source} where {self.words(where)}" if where else source)
         groups = [self.group_key(g, select) for g in node.get("group_expressions") or []]
-        aggregated = [s for s in select if self.has_aggregate(s)]
+        aggregated = [s for s in select if aggregates_rows(s)]
         if not groups and aggregated and len(aggregated) < len(select):  # GROUP BY ALL
-            groups = [self.group_key(s, select) for s in select if not self.has_aggregate(s)]
+            groups = [self.group_key(s, select) for s in select if not aggregates_rows(s)]
         if any(self.is_window(s) for s in select) or node.get("qualify"):
             raise Undescribable("window functions")
         if groups:
@@ -317,17 +317,6 @@ class _Describer:
         described = self.words(expr)
         alias = expr.get("alias")
         return f"{described} ({alias})" if alias and alias != described else described
-
-    def has_aggregate(self, expr: Any) -> bool:
-        if isinstance(expr, dict):
-            if expr.get("class") == "FUNCTION" and str(expr.get("function_name", "")).lower() in aggregate_functions():
-                return True
-            if expr.get("class") in ("SUBQUERY", "WINDOW"):
-                return False
-            return any(self.has_aggregate(v) for v in expr.values())
-        if isinstance(expr, list):
-            return any(self.has_aggregate(v) for v in expr)
-        return False
 
     def is_window(self, expr: Any) -> bool:
         if isinstance(expr, dict):

@@ -101,3 +101,16 @@ def fractional_aggregates() -> frozenset[str]:
         if returns & FRACTIONAL_TYPES
         and all(r in FRACTIONAL_TYPES or any(w in r for w in TIME_TYPE_WORDS) for r in returns)
     )
+
+
+NOT_THIS_EXPRESSION = frozenset({"SUBQUERY", "WINDOW"})  # their aggregates are not the expression's own
+
+
+def aggregates_rows(expression: Any, functions: frozenset[str] | None = None) -> bool:
+    """Whether an expression of a parse tree aggregates rows: it calls one of DuckDB's aggregate functions (or of
+    ``functions``) outside any subquery or window function. The one notion of "an aggregate" in the app."""
+    names = aggregate_functions() if functions is None else functions
+    return any(
+        node.get("class") == "FUNCTION" and str(node.get("function_name", "")).lower() in names
+        for node in walk(expression, NOT_THIS_EXPRESSION)
+    )

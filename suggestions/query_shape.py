@@ -11,14 +11,7 @@ from typing import Any
 
 from analyst.schema import quote_identifier
 from sandbox.database import SessionDatabase
-from sandbox.syntax_tree import Tree, aggregate_functions, deserialized, parse_tree, walk
-
-
-def has_aggregate(tree: Any) -> bool:
-    return any(
-        t.get("class") == "FUNCTION" and str(t.get("function_name", "")).lower() in aggregate_functions()
-        for t in walk(tree)
-    )
+from sandbox.syntax_tree import Tree, aggregates_rows, deserialized, parse_tree, walk
 
 
 def _resolve(expression: Tree, select: list[Tree]) -> Tree:
@@ -78,12 +71,12 @@ def read_query_shape(db: SessionDatabase, sql: str) -> QueryShape | None:
     select = node.get("select_list") or []
     if any(t.get("class") in ("WINDOW", "SUBQUERY") for t in walk(select)):
         return None
-    aggregates = tuple(s for s in select if has_aggregate(s))
+    aggregates = tuple(s for s in select if aggregates_rows(s))
     groups = node.get("group_expressions") or []
     if groups:
         keys = tuple(_resolve(g, select) for g in groups)
     else:  # GROUP BY ALL, or none: with aggregates, the other items are the keys
-        keys = tuple(s for s in select if not has_aggregate(s)) if aggregates else ()
+        keys = tuple(s for s in select if not aggregates_rows(s)) if aggregates else ()
     return QueryShape(node, source["table_name"], keys, aggregates)
 
 

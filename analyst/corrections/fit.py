@@ -52,6 +52,7 @@ from analyst.prompts import DATES_IN_WORDS
 from analyst.schema import quote_literal
 from sandbox.database import SessionDatabase
 from sandbox.syntax_tree import (
+    aggregates_rows,
     deserialized,
     fractional_aggregates,
     parse_tree,
@@ -639,7 +640,7 @@ def fit_to_question(sql: str, conversation: Conversation, db: SessionDatabase) -
     if tree is None:
         return None
     node = tree["statements"][0]["node"]
-    compared = one_row_per_value(node, SelectQuery({}).is_aggregate)
+    compared = one_row_per_value(node, aggregates_rows)
     if compared is not None:
         node, why = compared
         tree["statements"][0]["node"] = node

@@ -11,12 +11,9 @@ from typing import Any
 
 from analyst.corrections.situation import Conversation
 from sandbox.database import SessionDatabase
-from sandbox.syntax_tree import aggregate_functions, shape, walk
+from sandbox.syntax_tree import NOT_THIS_EXPRESSION, aggregate_functions, aggregates_rows, shape, walk
 
 Tree = dict[str, Any]
-
-
-NOT_THIS_EXPRESSION = frozenset({"SUBQUERY", "WINDOW"})  # their aggregates and literals are not the query's own
 
 
 class SelectQuery:
@@ -28,10 +25,7 @@ class SelectQuery:
 
     def is_aggregate(self, expression: Any) -> bool:
         """Whether an expression aggregates rows (window functions and subqueries do not count)."""
-        return any(
-            item.get("class") == "FUNCTION" and item.get("function_name", "").lower() in self.aggregates
-            for item in expression_nodes(expression)
-        )
+        return aggregates_rows(expression, self.aggregates)
 
     @property
     def select_list(self) -> list[Tree]:
