@@ -94,6 +94,24 @@ class EvalReport:
             "logged_failures": self.logged_failures,
         }
 
+    @property
+    def right(self) -> int:
+        return sum(s.correct for s in self.scores)
+
+    def rows_wrong_first(self) -> list[dict[str, object]]:
+        """One row per question for a table, the wrong answers first."""
+        return [
+            {
+                "id": s.id,
+                "right": s.correct,
+                "problem": s.problem,
+                "question": s.question,
+                "sql": s.sql,
+                "seconds": round(s.latency_s, 2),
+            }  # fmt: skip
+            for s in sorted(self.scores, key=lambda s: s.correct)
+        ]
+
     def to_json(self) -> str:
         return json.dumps({**self.summary(), "per_question": [asdict(s) for s in self.scores]}, indent=2)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analyst.answer import ChartPart
 from analyst.model_text import escape_markdown
-from evaluation.side_by_side import Contender
+from evaluation.side_by_side import Contender, Outcome, run_comparison, verdict
 from providers.catalog import CUSTOM_MODEL, model_choices
 from providers.client import ModelClient
 from providers.endpoint_types import EndpointType
@@ -120,3 +121,39 @@ def render_wake_up(client: ModelClient, limit_minutes: float) -> None:
     status = job.status()
     line = f"{status.state} · {status.elapsed_s:.0f} s · {plural(status.attempts, 'attempt')} — {status.message}"
     WAKE_STATUS_BOXES.get(status.state, st.info)(escape_markdown(line))
+
+
+def run_compare(question: str, contenders: list[Contender], count: int) -> None:
+    """Ask every contender ``question`` side by side, each column saying when its answer is done; the outcomes are
+    kept for the page to draw."""
+    slots = [column.empty() for column in st.columns(count)]
+
+    def show(index: int, outcome: Outcome) -> None:
+        slots[index].caption(f"{outcome.label}: done in {outcome.seconds:.1f} s")
+
+    database = state.session_database()
+    state.store_result(state.COMPARISON, run_comparison(question, contenders, database, on_done=show))
+    for slot in slots:
+        slot.empty()
+
+
+def render_comparison(outcomes: list[Outcome]) -> None:
+    """Each contender's answer in its own column: the verdict, time and tokens, its SQL, chart and rows."""
+    for column, outcome in zip(st.columns(len(outcomes)), outcomes, strict=True):
+        with column, st.container(border=True):
+            answer = outcome.answer
+            st.markdown(f"**{outcome.label}** · {escape_markdown(answer.model or 'no model')}")
+            kind, words = verdict(outcome, outcomes)
+            shown = {"same": st.success, "differs": st.warning, "failed": st.error}.get(kind, st.info)
+            shown(escape_markdown(words))
+            if kind in ("failed", "not run"):
+                continue
+            tokens = answer.prompt_tokens + answer.completion_tokens
+            st.caption(f"{answer.model_seconds:.2f} s model time · {tokens:,} tokens · {answer.retries} retries")
+            if answer.final_sql:
+                st.code(answer.final_sql, language="sql")
+            charts = answer.of_type(ChartPart)
+            if charts:
+                st.vega_lite_chart(charts[0].spec, width="stretch")
+            if answer.table is not None:
+                st.dataframe(answer.table.frame.head(50), hide_index=True)

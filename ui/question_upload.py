@@ -166,3 +166,18 @@ def render_question_choice() -> tuple[list[EvalQuestion], str]:
         return [], ""
     count = f"{len(outcome)} question{'' if len(outcome) == 1 else 's'}"
     return outcome, f"{count} from {escape_markdown(uploaded.name)}."
+
+
+def render_score_report(report: EvalReport) -> None:
+    """The finished score: accuracy, latency and tokens, each question (wrong answers first), and downloads."""
+    a, b, c, d = st.columns(4)
+    total = len(report.scores)
+    a.metric("Execution accuracy", f"{report.accuracy:.0%}", help=f"{report.right} of {total} right")
+    b.metric("Median latency", f"{report.latency_p50_s:.2f} s")
+    c.metric("90th percentile", f"{report.latency_p90_s:.2f} s")
+    d.metric("Tokens", f"{report.total_tokens:,}")
+    st.caption(f"{report.right} of {total} right · model {escape_markdown(report.model)} · wrong answers first")
+    st.dataframe(report.rows_wrong_first(), hide_index=True)
+    with st.container(horizontal=True):
+        st.download_button("Download CSV", report.to_csv(), "accuracy.csv", "text/csv")
+        st.download_button("Download JSON", report.to_json(), "accuracy.json", "application/json")
