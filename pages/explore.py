@@ -1,6 +1,7 @@
 """Explore page: the session's tables with profiles, a SQL workbench with charts, and adding data."""
 
 from datetime import date, timedelta
+from functools import partial
 
 import streamlit as st
 
@@ -126,16 +127,10 @@ with add_tab:
         replace_usgs = st.radio("Load into", ["Replace the earthquakes table", "A new table"], horizontal=True)
         load_usgs = st.form_submit_button("Load from USGS")
     if load_usgs:
-        from sources.catalogs import CatalogUnavailable
-
         bar = st.progress(0.0, "Asking USGS how many events match…")
-        try:
-            # The service's end is exclusive; the picker's "To" day is meant to be included.
-            table = data.load_usgs_catalog(start, end + timedelta(days=1), float(min_mag), bar.progress)
-        except CatalogUnavailable as error:
-            data.say("error", str(error))
-        else:
-            data.store_catalog(table, replace_usgs.startswith("Replace"), "usgs_earthquakes", "the USGS catalog")
+        # The service's end is exclusive; the picker's "To" day is meant to be included.
+        fetch_usgs = partial(data.load_usgs_catalog, start, end + timedelta(days=1), float(min_mag), bar.progress)
+        data.add_catalog(fetch_usgs, replace_usgs.startswith("Replace"), "usgs_earthquakes", "the USGS catalog")
         st.rerun()
 
     st.markdown("**Northern California 1967–2018** (54,936 events, the SQLRooms example's catalog)")
@@ -143,13 +138,7 @@ with add_tab:
         "Load into", ["Replace the earthquakes table", "A new table"], horizontal=True, key="ncal_target"
     )
     if st.button("Load Northern California catalog"):
-        from sources.catalogs import CatalogUnavailable
-
         bar = st.progress(0.0, "Downloading…")
-        try:
-            table = data.load_ncal_catalog(bar.progress)
-        except CatalogUnavailable as error:
-            data.say("error", str(error))
-        else:
-            data.store_catalog(table, replace_ncal.startswith("Replace"), "ncal_earthquakes", "the NCEDC catalog")
+        fetch_ncal = partial(data.load_ncal_catalog, bar.progress)
+        data.add_catalog(fetch_ncal, replace_ncal.startswith("Replace"), "ncal_earthquakes", "the NCEDC catalog")
         st.rerun()

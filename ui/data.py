@@ -219,3 +219,16 @@ def store_catalog(table: pa.Table, replace_earthquakes: bool, new_name: str, sou
         name = safe_table_name(new_name, database.table_names())
         database.add_table(name, table)
         added(name, f"Added {table.num_rows:,} events from {source} as table {name}.")
+
+
+def add_catalog(fetch: Callable[[], pa.Table], replace_earthquakes: bool, new_name: str, source: str) -> None:
+    """Fetch a public catalog and keep it as a table (or as the earthquakes table); a catalog that cannot be reached
+    is said on the page, and the loaded data stays as it was."""
+    from sources.catalogs import CatalogUnavailable
+
+    try:
+        table = fetch()
+    except CatalogUnavailable as error:
+        say("error", str(error))
+    else:
+        store_catalog(table, replace_earthquakes, new_name, source)
