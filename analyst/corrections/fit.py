@@ -584,7 +584,7 @@ def _superlative_is_the_aggregate(query: SelectQuery, current: str) -> bool:
     if not GROUPING_WORDS.search(current) or not (query.group_keys or query.groups_all) or asked_numbers(current):
         return False
     found = [w for w in superlatives(current) if w != "top"]
-    if not found or "which" in words(current):
+    if not found:
         return False
     functions = {
         str(node.get("function_name", "")).lower()
