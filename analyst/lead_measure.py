@@ -22,9 +22,12 @@ def build_sampled_rows(info: TableInfo) -> str:
     return f"(SELECT * FROM {table} USING SAMPLE {share:.2f} PERCENT (system))"
 
 
-def load_measures_by_lead(db: SessionDatabase, info: TableInfo, measures: Sequence[str]) -> tuple[str, ...]:
-    """``measures`` (columns of ``info``, in the table's order) with the lead measure first. The first
-    ``MAX_CORRELATED`` are profiled; with fewer than two there is nothing to choose."""
+def load_measures_by_lead(
+    db: SessionDatabase, info: TableInfo, measures: Sequence[str], only_when_led: bool = False
+) -> tuple[str, ...]:
+    """``measures`` (columns of ``info``, in the table's order) with the lead measure first (``lead_measure_first``,
+    ``only_when_led`` too). The first ``MAX_CORRELATED`` are profiled; with fewer than two there is nothing to
+    choose."""
     names = list(dict.fromkeys(measures))
     compared = names[:MAX_CORRELATED]
     if len(compared) < 2:
@@ -43,4 +46,4 @@ def load_measures_by_lead(db: SessionDatabase, info: TableInfo, measures: Sequen
     }
     measured = found[2 * len(compared) :]
     correlations = {frozenset((compared[i], compared[j])): r for (i, j), r in zip(pairs, measured, strict=True)}
-    return lead_measure_first(names, eligible, correlations)
+    return lead_measure_first(names, eligible, correlations, only_when_led)

@@ -87,9 +87,11 @@ def _roles(db: SessionDatabase, info: TableInfo) -> _Roles:
 
 
 def _lead_measure(db: SessionDatabase, info: TableInfo, numbers: list[str]) -> str | None:
-    """The lead one of ``numbers``, as the suggested questions choose it; the first when it cannot be read."""
+    """The measure the worked examples use: the one the table's other numbers move with (its lead), else its first
+    number, as the table lists it (which small models follow best: the real 0.5B model answered worse with the first
+    continuous number of an orders table, its unit price, than with its units)."""
     try:
-        return next(iter(load_measures_by_lead(db, info, numbers)), None)
+        return next(iter(load_measures_by_lead(db, info, numbers, only_when_led=True)), None)
     except duckdb.Error:
         return numbers[0] if numbers else None
 

@@ -135,13 +135,16 @@ def can_lead(fractional: bool, distinct: int, non_null: int, rows: int) -> bool:
 
 
 def lead_measure_first(
-    measures: Sequence[str], eligible: Collection[str], correlations: Mapping[frozenset[str], float | None]
+    measures: Sequence[str],
+    eligible: Collection[str],
+    correlations: Mapping[frozenset[str], float | None],
+    only_when_led: bool = False,
 ) -> tuple[str, ...]:
     """``measures`` in the data's order, the lead measure first: of the ``eligible`` ones (``can_lead``), the one
     the other numbers move with most (the highest mean |r| with them, ``correlations`` by pair of names), when that
     is at least ``LEAD_CORRELATION``. In a table of events it is their size (the bundled earthquakes: ``mag``, which
-    ``sig``, ``rms`` and ``dmin`` follow, not ``depth``). When nothing moves together, the first eligible measure;
-    ties and the others keep the data's order."""
+    ``sig``, ``rms`` and ``dmin`` follow, not ``depth``). When nothing moves together, the first eligible measure
+    (with ``only_when_led``, the data's order unchanged); ties and the others keep the data's order."""
     if not measures:
         return ()
     candidates = [m for m in measures if m in eligible] or list(measures)
@@ -153,6 +156,8 @@ def lead_measure_first(
         return sum(strengths) / len(others) if others else 0.0
 
     best = max(candidates, key=closeness)  # the first of equals
+    if closeness(best) < LEAD_CORRELATION and only_when_led:
+        return tuple(measures)
     lead = best if closeness(best) >= LEAD_CORRELATION else candidates[0]
     return (lead, *(m for m in measures if m != lead))
 
