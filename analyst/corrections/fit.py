@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable
 
 from analyst.compared_values import one_row_per_value
-from analyst.corrections.follow_up import keep_filters, keep_grouping, switch_grain
+from analyst.corrections.follow_up import keep_filters, keep_grouping, narrows, switch_grain
 from analyst.corrections.question_words import (
     GROUPING_WORDS,
     MAP_WORDS,
@@ -209,17 +209,23 @@ def _sort_by_the_ranked_value(query: SelectQuery, asked: Asked) -> list[str]:
 
 def _drop_unasked_limit(query: SelectQuery, asked: Asked) -> list[str]:
     """A LIMIT the model wrote stays unless the question clearly asks for every row or group ("per region", "all",
-    "on a map", "which places") and names no number of rows, ranking or sample. A LIMIT the answer before had
-    carries over ("show these on a map" after "the 10 strongest") unless the follow-up regroups."""
+    "on a map", "which places") and names no number of rows, ranking or sample, or only narrows an answer that
+    had every row ("now only in Alaska" after "and per hour?"). A LIMIT the answer before had carries over ("show
+    these on a map" after "the 10 strongest") unless the follow-up regroups."""
     limit, current = query.limit(), asked.current
     if limit is None or limit in asked_numbers(current):
         return []
     ranks = asks_for_ranking(current) and not _superlative_is_the_aggregate(query, current)
     carried = limit == asked.earlier_limit
-    if not asks_for_all_rows(current, ranks) or (carried and not GROUPING_WORDS.search(current)):
+    narrows_all = narrows(current) and asked.earlier is not None and asked.earlier_limit is None and not ranks
+    if narrows_all:
+        why = "the answer before had every row, and the question only narrows it"
+    elif asks_for_all_rows(current, ranks) and not (carried and not GROUPING_WORDS.search(current)):
+        why = "the question asks for every row, not a number of them"
+    else:
         return []
     query.node["modifiers"] = [m for m in query.node["modifiers"] if m.get("type") != "LIMIT_MODIFIER"]
-    return [f"removed LIMIT {limit}: the question asks for every row, not a number of them"]
+    return [f"removed LIMIT {limit}: {why}"]
 
 
 A_RATE = re.compile(r"\b(?:average|mean)\s+(?:number|count|amount)\b|\bon average\b|\brate\b", re.IGNORECASE)

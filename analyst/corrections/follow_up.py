@@ -87,6 +87,11 @@ REGRAIN = re.compile(r"^\W*(?:and\s+|now\s+|but\s+)*(?:per|by|each|for\s+each)\b
 ONE_FIGURE = re.compile(r"\b(total|overall|in all|altogether|whole|single|one number)\b", re.IGNORECASE)
 
 
+def narrows(current: str) -> bool:
+    """ "Now only in Alaska", "just the reviewed ones": a follow-up that narrows the answer before."""
+    return bool(NARROWING.search(current))
+
+
 def _columns_fixed_to_one_value(query: SelectQuery) -> set[str]:
     """The columns a ``column = constant`` condition of the WHERE clause holds to one value, lower-cased."""
     fixed = set()
@@ -107,7 +112,7 @@ def keep_grouping(query: SelectQuery, asked: Asked) -> list[str]:
     current, earlier = asked.current, asked.earlier
     if earlier is None:
         return []
-    if not NARROWING.search(current) or GROUPING_WORDS.search(current) or ONE_FIGURE.search(current):
+    if not narrows(current) or GROUPING_WORDS.search(current) or ONE_FIGURE.search(current):
         return []
     same_table = (query.node.get("from_table") or {}).get("table_name")
     if not same_table or same_table != (earlier.node.get("from_table") or {}).get("table_name"):
@@ -158,7 +163,7 @@ def keep_filters(query: SelectQuery, asked: Asked) -> list[str]:
     current, earlier = asked.current, asked.earlier
     if earlier is None:
         return []
-    if not (NARROWING.search(current) or REGRAIN.search(current) or INSTEAD.search(current)):
+    if not (narrows(current) or REGRAIN.search(current) or INSTEAD.search(current)):
         return []
     table = (query.node.get("from_table") or {}).get("table_name")
     if not table or table != (earlier.node.get("from_table") or {}).get("table_name"):

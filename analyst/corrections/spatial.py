@@ -3,7 +3,8 @@
 Small models answer "show them on a map" with PostGIS: ``ST_SetSRID(ST_MakePoint(longitude, latitude), 4326)``.
 The sandbox loads no spatial extension, so DuckDB says the function does not exist. When it does, each selected
 expression built from ST_ functions becomes the plain columns it was given (the app draws the map from latitude
-and longitude), in DuckDB's parse; the query runs again at once, without a model call. A spatial function
+and longitude), in DuckDB's parse, and a GROUP BY or ORDER BY of it (``GROUP BY geom``) goes with it: grouped by
+those columns, not ordered by them. The query runs again at once, without a model call. A spatial function
 anywhere else (a filter on a distance) is left to the model's repair.
 """
 
@@ -33,6 +34,34 @@ def _plain_columns(item: Tree) -> list[Tree]:
     return list(found.values())
 
 
+def _names(expression: Tree, gone: dict[str, list[Tree]]) -> list[Tree] | None:
+    """The columns a GROUP BY or ORDER BY item stands for when it names a replaced expression, else None."""
+    names = expression.get("column_names") or []
+    if expression.get("class") == "COLUMN_REF" and len(names) == 1 and str(names[0]).lower() in gone:
+        return gone[str(names[0]).lower()]
+    return _plain_columns(expression) if _spatial(expression) else None
+
+
+def _without_replaced(node: Tree, gone: dict[str, list[Tree]]) -> bool:
+    """Group by the replaced expressions' columns and drop the orders by them (``GROUP BY geom ORDER BY geom``);
+    False when a grouping set other than the plain one would have to change."""
+    keys: list[Tree] = []
+    changed = False
+    for key in node.get("group_expressions") or []:
+        columns = _names(key, gone)
+        changed |= columns is not None
+        keys += [c for c in (columns if columns is not None else [key]) if c not in keys]
+    if changed:
+        if len(node.get("group_sets") or []) > 1:
+            return False
+        node["group_expressions"], node["group_sets"] = keys, [list(range(len(keys)))]
+    for modifier in node.get("modifiers") or []:
+        if modifier.get("type") == "ORDER_MODIFIER":
+            modifier["orders"] = [o for o in modifier["orders"] if _names(o.get("expression") or {}, gone) is None]
+    node["modifiers"] = [m for m in node.get("modifiers") or [] if m.get("type") != "ORDER_MODIFIER" or m["orders"]]
+    return True
+
+
 def suggest_spatial_fix(sql: str, error: str, db: SessionDatabase) -> Correction | None:
     """``sql`` with its selected ST_ expressions replaced by their columns, or None."""
     if not missing_spatial_function(error):
@@ -44,10 +73,17 @@ def suggest_spatial_fix(sql: str, error: str, db: SessionDatabase) -> Correction
     if node.get("type") != "SELECT_NODE":
         return None
     select: list[Tree] = []
+    gone: dict[str, list[Tree]] = {}  # the alias of each replaced expression -> the columns it was given
     for item in node["select_list"]:
-        select += [c for c in _plain_columns(item) if c not in select] if _spatial(item) else [item]
+        if _spatial(item):
+            columns = _plain_columns(item)
+            select += [c for c in columns if c not in select]
+            if item.get("alias"):
+                gone[str(item["alias"]).lower()] = columns
+        else:
+            select.append(item)
     node["select_list"] = select
-    if not select or _spatial(tree):
+    if not _without_replaced(node, gone) or not select or _spatial(tree):
         return None
     fixed = deserialized(tree, db.internal_query)
     return Correction(fixed, NOTE) if fixed else None

@@ -437,6 +437,49 @@ def test_a_map_written_with_spatial_functions_gets_plain_coordinates_without_a_m
     assert answer.final_sql == plain  # a spatial filter is the model's to repair, told what to use
 
 
+def test_a_map_grouped_by_its_spatial_alias_is_grouped_by_the_coordinates(endpoint, db, client) -> None:
+    """The real 1.5B model's map in a conversation: a GeoJSON point per place, grouped and ordered by its alias."""
+    spatial = (
+        "SELECT ST_AsGeoJSON(ST_SetSRID(ST_MakePoint(longitude, latitude), 4326)) AS geom FROM earthquakes "
+        "WHERE mag >= 4 GROUP BY geom ORDER BY count(*) DESC LIMIT 10"
+    )
+    endpoint.responder = ScriptedModel(default=fenced(spatial))
+    answer = answer_question("Show me on a map where the earthquakes of magnitude 4 or more happened", [], db, client)
+    attempts = answer.of_type(SqlPart)
+    assert [c.purpose for c in answer.calls] == ["sql", "insight"] and attempts[-1].error is None
+    places = db.run_query("SELECT DISTINCT longitude, latitude FROM earthquakes WHERE mag >= 4").total_rows
+    assert answer.table.total_rows == places > 10  # every place, not the model's ten
+    assert answer.of_type(ChartPart)[0].kind == "map"
+
+
+def test_a_follow_up_that_narrows_an_answer_of_every_row_keeps_every_row(endpoint, db, client) -> None:
+    """The real 1.5B model's "Now only in Alaska" after "which day had the most" and "and per hour?": it kept the
+    first answer's LIMIT 1, so a table of hours became one hour."""
+    model = ScriptedModel()
+    model.on(
+        "which day",
+        fenced("SELECT time::DATE AS day, count(*) AS n FROM earthquakes GROUP BY ALL ORDER BY n DESC LIMIT 1"),
+    )
+    model.on(
+        "per hour", fenced('SELECT hour(time) AS "hour", count(*) AS n FROM earthquakes GROUP BY ALL ORDER BY n DESC')
+    )
+    model.on(
+        "only in alaska",
+        fenced(
+            "SELECT hour(time) AS \"hour\", count(*) AS n FROM earthquakes WHERE place ILIKE '%alaska%' "
+            "GROUP BY ALL ORDER BY n DESC LIMIT 1"
+        ),
+    )
+    endpoint.responder = model
+    history: list = []
+    for question in ("Which day had the most earthquakes?", "and per hour?", "Now only in Alaska"):
+        history.append(answer_question(question, list(history), db, client))
+    hours = db.run_query("SELECT DISTINCT hour(time) FROM earthquakes WHERE place ILIKE '%alaska%'").total_rows
+    assert history[0].table.total_rows == 1 and history[1].table.total_rows == 24
+    assert history[2].table.total_rows == hours > 1
+    assert "only narrows it" in history[2].of_type(SqlPart)[-1].note
+
+
 def test_the_bundled_tables_time_column_written_on_another_table_is_repaired_to_its_own(endpoint, db, client) -> None:
     """The real 1.5B model writes ``time`` on a readings table whose clock is ``taken_at``."""
     db.add_table("readings", pd.DataFrame({"taken_at": pd.to_datetime(["2023-03-01 10:00", "2023-03-02 11:00"]),
