@@ -118,6 +118,8 @@ def _date_parts(frame: pd.DataFrame, rows: list[int] | None) -> set[float]:
             stamps = series.dropna().head(5000)
             for unit in ("year", "month", "day", "hour", "minute"):
                 parts |= {float(v) for v in getattr(stamps.dt, unit)}
+            seconds = stamps.dt.second + stamps.dt.microsecond / 1e6  # "20:33:58.670" states 58.67 seconds
+            parts |= {round(float(v), 6) for v in seconds}
     return parts
 
 
@@ -281,7 +283,7 @@ def _check_numbers(sentence: str, clause: str, facts: ResultFacts) -> list[Probl
             continue
         in_rows = any(_close(value, v, token) for v in row_values)
         is_figure = any(_close(value, v, token) for v in figures)
-        is_date_part = value in _date_parts(frame, rows)
+        is_date_part = round(value, 6) in _date_parts(frame, rows)
         is_row_count = value == facts.total_rows and not any(value == v for v in all_values)
         if is_row_count:
             if grouped and noun and noun not in group_words:

@@ -68,6 +68,7 @@ NOT_ABOUT_THE_DATA = (
     "columns (the Explore page lists them) or add a table of your own; otherwise rephrase it or ask again."
 )
 NO_INSIGHT = "The model wrote no insight for this result: the table and chart above are the answer."
+ALL_LEFT_OUT = "Nothing of the model's insight could be kept (see above): the table and chart are the answer."
 NO_SUCH_DATA = (
     "The loaded tables ({loaded}) hold no table like {table}, which this question needs, so they cannot answer it."
 )
@@ -462,7 +463,7 @@ class _QuestionRun:
             text = supported_text(text, problems)
             self.notices.append(NoticePart(f"{LEFT_OUT} {left_out(problems)}", NoticePart.LEFT_OUT))
         if not text:
-            self.notices.append(NoticePart(NO_INSIGHT))
+            self.notices.append(NoticePart(ALL_LEFT_OUT if problems else NO_INSIGHT))
             return None
         return TextPart(text, completion.interrupted, by_model=True)
 

@@ -233,6 +233,25 @@ def test_the_row_count_read_as_a_value_and_a_distance_read_as_a_depth_are_left_o
     assert "22" in said and "depth" in said
 
 
+def test_a_time_of_day_with_fractional_seconds_is_the_table_s_and_a_wholly_unsupported_insight_is_said(
+    endpoint, db, client
+) -> None:
+    """The real 1.5B model's "5 deepest earthquakes": each with its time to the millisecond, which is in the table;
+    an insight none of which the table supports is said to be left out, not said never to have been written."""
+    deepest = "SELECT time, depth FROM earthquakes ORDER BY depth DESC LIMIT 2"
+    first = db.run_query(deepest).frame.iloc[0]
+    when = f"{first['time']:%H:%M:%S}.{first['time'].microsecond // 1000:03d}"
+    true = f"The deepest was at {when} with a depth of {first['depth']:g} km."
+    endpoint.responder = ScriptedModel(default=fenced(deepest), insight=true)
+    answer = answer_question("What are the 2 deepest earthquakes?", [], db, client)
+    assert [p.text for p in answer.of_type(TextPart)] == [true] and not answer.of_type(NoticePart)
+
+    endpoint.responder = ScriptedModel(default=fenced(deepest), insight="The deepest was 987.6 km down.")
+    answer = answer_question("What are the 2 deepest earthquakes?", [], db, client)
+    notes = [p.text for p in answer.of_type(NoticePart)]
+    assert not answer.of_type(TextPart) and notes[-1].startswith("Nothing of the model's insight could be kept")
+
+
 def test_a_broken_insight_stream_keeps_what_arrived(endpoint, db, client) -> None:
     endpoint.responder = ScriptedModel(default=fenced(BY_TYPE), insight="ml is the most common type by far, " * 4)
     endpoint.break_stream_after = 2
