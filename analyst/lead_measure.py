@@ -9,8 +9,7 @@ from collections.abc import Sequence
 from analyst.schema import SAMPLE_ROWS, quote_identifier
 from charts.roles import MAX_CORRELATED, can_lead, lead_measure_first
 from sandbox.database import SessionDatabase, TableInfo
-
-FRACTIONAL = ("FLOAT", "DOUBLE", "DECIMAL")  # types whose numbers carry fractions
+from sandbox.syntax_tree import has_decimals
 
 
 def build_sampled_rows(info: TableInfo) -> str:
@@ -38,7 +37,7 @@ def load_measures_by_lead(
     cells = ["count(*)"] + [f"approx_count_distinct({q}), count({q})" for q in quoted]
     cells += [f"corr({quoted[i]}::DOUBLE, {quoted[j]}::DOUBLE)" for i, j in pairs]
     rows, *found = db.internal_query(f"SELECT {', '.join(cells)} FROM {build_sampled_rows(info)}")[0]
-    fractional = [kinds.get(name, "").split("(")[0] in FRACTIONAL for name in compared]
+    fractional = [has_decimals(kinds.get(name, "")) for name in compared]
     eligible = {
         name
         for k, name in enumerate(compared)

@@ -70,7 +70,14 @@ def parse_tree(sql: str, run: RunQuery) -> Tree | None:
 
 
 FRACTIONAL_TYPES = frozenset({"DOUBLE", "FLOAT", "DECIMAL"})
-TIME_TYPE_WORDS = ("TIME", "DATE", "INTERVAL")  # avg(time) is a time: no decimals to round either way
+TIME_TYPE_WORDS = ("TIME", "DATE", "INTERVAL")
+
+
+def has_decimals(type_name: str) -> bool:
+    """Whether a DuckDB column type holds numbers with fractions (DOUBLE, FLOAT, DECIMAL(18,3)...)."""
+    return (
+        type_name.split("(")[0].strip().upper() in FRACTIONAL_TYPES
+    )  # avg(time) is a time: no decimals to round either way
 
 
 def _aggregate_catalogue() -> dict[str, set[str]]:

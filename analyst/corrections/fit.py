@@ -55,6 +55,7 @@ from sandbox.syntax_tree import (
     aggregates_rows,
     deserialized,
     fractional_aggregates,
+    has_decimals,
     parse_tree,
     quote_name,
     serialized_statement,
@@ -64,7 +65,6 @@ from sandbox.syntax_tree import (
 TIME_NAMES = re.compile(r"(time|date|day|month|year|week|hour|updated|created|at)$", re.IGNORECASE)
 LATITUDE_NAMES = ("latitude", "lat")
 LONGITUDE_NAMES = ("longitude", "lon", "lng", "long")
-FRACTIONAL_COLUMN_TYPES = ("DOUBLE", "FLOAT", "REAL", "DECIMAL", "NUMERIC")
 # Superlatives about one axis: the column names that are that axis. Checked against the ORDER BY of a query that
 # keeps its first rows (LIMIT); the direction is the grammar's (question_words.direction_of).
 AXIS_NAMES = {"north": LATITUDE_NAMES, "south": LATITUDE_NAMES, "east": LONGITUDE_NAMES, "west": LONGITUDE_NAMES}
@@ -631,7 +631,7 @@ REWRITES: tuple[Rewrite, ...] = (
 def _fractional_columns(node: Tree, db: SessionDatabase) -> set[str]:
     source = node.get("from_table") or {}
     columns = next((info.columns for info in db.tables() if info.name == source.get("table_name")), ())
-    return {name.lower() for name, kind in columns if kind.startswith(FRACTIONAL_COLUMN_TYPES)}
+    return {name.lower() for name, kind in columns if has_decimals(kind)}
 
 
 def _earlier_select(earlier_sql: str, db: SessionDatabase) -> SelectQuery | None:
