@@ -7,13 +7,13 @@ a kept answer and an export. Real DuckDB throughout; the server's own memory is 
 
 from __future__ import annotations
 
-import pickle
 from contextlib import ExitStack
 
 import duckdb
 import pyarrow as pa
 import pytest
 
+from conversations.answer_codec import encode_answer
 from conversations.share_link import SharedLink
 from conversations.shared_answer import load_shared_answer
 from exports.bundle import split_exportable
@@ -269,10 +269,10 @@ def test_queries_wait_for_a_slot_and_are_told_when_the_server_is_busy() -> None:
 def test_a_shared_answer_keeps_no_more_than_the_result_bound(db: SessionDatabase) -> None:
     wide = "SELECT lpad('', 10000, 'x') || i AS s FROM range(5000) t(i)"
     answer = load_shared_answer(SharedLink("wide", wide), db)
-    assert len(pickle.dumps(answer)) < 1.5 * RESULT_BYTES  # what the conversation store pickles
+    assert len(encode_answer(answer)) < 1.5 * RESULT_BYTES  # what the conversation store keeps
     refused = load_shared_answer(SharedLink("x", ISSUE_LINK_SQL), db)
     assert "replace() alone" in refused.parts[-1].message
-    assert len(pickle.dumps(refused)) < 10_000
+    assert len(encode_answer(refused)) < 10_000
 
 
 def test_an_export_leaves_out_a_saved_table_whose_rows_are_too_large() -> None:
