@@ -87,7 +87,7 @@ STOPPED = "Stopped before it finished: below is what it had finished."
 STOPPED_INSIGHT = "Stopped while the insight was being written."
 
 
-MAX_COLUMN_FIXES = 3  # corrected column names per attempt
+MAX_APP_CORRECTIONS = 3  # corrections the app makes itself on DuckDB errors, per attempt
 
 
 def metric_part(frame: Any) -> MetricPart:
@@ -359,7 +359,7 @@ class _QuestionRun:
                 self.unknown_table = error.unknown_table
                 failed[" ".join(sql.split())] = error.message
                 self.record(SqlPart(sql, attempt, error.message, note))
-                fix = self.correct_error(sql, error.message) if fixes < MAX_COLUMN_FIXES else None
+                fix = self.correct_error(sql, error.message) if fixes < MAX_APP_CORRECTIONS else None
                 if fix is None or " ".join(fix.sql.split()) in failed:
                     return sql, error.message
                 sql, note, fixes = fix.sql, fix.reason, fixes + 1

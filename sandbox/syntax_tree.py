@@ -62,11 +62,8 @@ def deserialized(tree: Tree, run: RunQuery) -> str | None:
 def parse_tree(sql: str, run: RunQuery) -> Tree | None:
     """The query node of ``sql``'s one statement, or None (not one statement, or not a query DuckDB can
     serialize); ``run(sql, params)`` returns rows, e.g. ``SessionDatabase.internal_query``."""
-    rows = run("SELECT json_serialize_sql(?::VARCHAR)", [sql])
-    tree = json.loads(rows[0][0]) if rows and rows[0][0] else {}
-    if tree.get("error") or len(tree.get("statements", [])) != 1:
-        return None
-    return tree["statements"][0]["node"]
+    tree = serialized_statement(sql, run)
+    return tree["statements"][0]["node"] if tree is not None else None
 
 
 FRACTIONAL_TYPES = frozenset({"DOUBLE", "FLOAT", "DECIMAL"})
