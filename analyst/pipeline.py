@@ -424,7 +424,8 @@ class _QuestionRun:
         span = span_of(result.sql, self.db)
         chart = build_chart(result.frame, parsed.chart, title=self.answer.question, span=span)
         if chart.note:
-            self.notices.append(NoticePart(chart.note, NoticePart.CHART_FALLBACK))
+            shown_instead = NoticePart.CHART_FALLBACK if chart.spec is not None else NoticePart.PLAIN
+            self.notices.append(NoticePart(chart.note, shown_instead))
         if chart.spec is not None:
             self.body.insert(0, ChartPart(chart.spec, chart.kind, chart.source))
         elif chart.kind == "metric":

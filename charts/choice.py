@@ -262,7 +262,7 @@ def build_chart(
     """The model's chart when it fits, else the one ``CHART_RULES`` give; says why a suggestion was not used.
     ``title`` is the question the result answers; ``span`` when its data begins and ends."""
     frame = with_numbers(frame)
-    note = None
+    unused = None  # why the model's chart was not used
     if hint is not None and len(frame):
         try:
             if isinstance(hint, dict):
@@ -272,14 +272,13 @@ def build_chart(
                 return ChartChoice(None, "none", "model")
             return ChartChoice(finish_spec(chart, chart_title(title, subtitle), validate=True), kind, "model")
         except Exception as error:  # ChartMismatch, or Altair/jsonschema rejecting the spec
-            reason = str(error).split("\n")[0][:200]
-            note = f"{HINT_NOT_USED} ({reason}); showing an automatic chart."
+            unused = f"{HINT_NOT_USED} ({str(error).splitlines()[0][:200] if str(error) else type(error).__name__})"
     try:
         chart, kind, subtitle = build_automatic(frame, span)
         spec = None if chart is None else finish_spec(chart, chart_title(title, subtitle), validate=False)
     except Exception as error:  # a result's shape must never break an answer: no chart, and why
         logger.exception("No chart could be drawn for a result")  # a bug to see and fix: the log has it
         return ChartChoice(None, "none", "none", f"No chart could be drawn for this result ({type(error).__name__}).")
-    if spec is None:
-        return ChartChoice(None, kind, "none", note)
-    return ChartChoice(spec, kind, "auto", note)
+    if spec is None:  # a one-row value or a table: there is no other chart to speak of
+        return ChartChoice(None, kind, "none", f"{unused}." if unused else None)
+    return ChartChoice(spec, kind, "auto", f"{unused}; showing an automatic chart." if unused else None)

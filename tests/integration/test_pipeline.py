@@ -316,3 +316,22 @@ def test_an_empty_insight_is_said_not_dropped_silently(endpoint, db, client) -> 
     answer = answer_question("types", [], db, client)
     assert answer.table is not None and not answer.of_type(TextPart)
     assert any(p.text.startswith("The model wrote no insight") for p in answer.of_type(NoticePart))
+
+
+def test_a_chart_hint_that_does_not_fit_a_single_value_claims_no_automatic_chart(endpoint, db, client) -> None:
+    """The real 1.5B model's "last 3 days" count came with a line chart hint: the answer is a value, not a chart,
+    and the notice says only why the hint was not used."""
+    endpoint.responder = ScriptedModel(default=fenced("SELECT count(*) AS n FROM earthquakes", "line x=day y=n"))
+    answer = answer_question("How many earthquakes?", [], db, client)
+    notes = answer.of_type(NoticePart)
+    assert not answer.of_type(ChartPart) and answer.of_type(MetricPart)
+    assert [n.kind for n in notes] == [NoticePart.PLAIN]
+    assert (
+        notes[0].text.startswith("The model's chart suggestion did not fit") and "automatic chart" not in notes[0].text
+    )
+
+    endpoint.responder = ScriptedModel(default=fenced(BY_TYPE, "line x=month y=n"))
+    answer = answer_question("types", [], db, client)
+    notes = answer.of_type(NoticePart)
+    assert answer.of_type(ChartPart) and [n.kind for n in notes] == [NoticePart.CHART_FALLBACK]
+    assert notes[0].text.endswith("; showing an automatic chart.")
