@@ -160,8 +160,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 # browser that cannot start is a failure; locally they are skipped when Chromium is not installed.
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # xdist hands out tests in this order. The heavy group (the twenty-tab load test, the deploy test) starts at
-    # once on one of the four workers, and the longest browser tests on the others, so that none is left running
-    # alone at the end; then the tests without a browser, then the other browser tests. Four workers on two cores:
+    # once on one of the three workers, and the longest browser tests on the others, so that none is left running
+    # alone at the end; then the tests without a browser, then the other browser tests. Three workers on two cores:
     # the suite waits on browsers, servers and endpoints' delays for about 40% of its time.
     items.sort(
         key=lambda item: (
